@@ -1,0 +1,199 @@
+"""The command line (design.md's contract). The TUI is the default command.
+
+Exit codes: 0 ok, 1 findings (failed lines, lint violations), 2 bad input or config.
+Nothing here imports Textual until a command opens the TUI.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TextIO
+
+from replydesk import __version__, paths
+from replydesk import config as config_mod
+from replydesk.config import ConfigError
+from replydesk.ingest import InputError
+from replydesk.store import StoreError
+
+OK, FINDINGS, BAD_INPUT = 0, 1, 2
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+class CommandError(Exception):
+    """Bad input from the user: printed as is, exit 2."""
+
+
+def _workspace(args: argparse.Namespace):  # noqa: ANN202 - keeps the import lazy
+    from replydesk.services.workspace import Workspace
+
+    return Workspace.from_paths(args.config, args.db)
+
+
+# ------------------------------------------------------------------ commands
+
+
+def cmd_tui(args: argparse.Namespace) -> int:
+    from replydesk.tui.app import run
+
+    ws = _workspace(args)
+    try:
+        run(ws)
+    finally:
+        ws.close()
+    return OK
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    import tempfile
+
+    from replydesk.demo.build import build_demo
+
+    if args.keep:
+        target = Path(args.keep).expanduser()
+        target.mkdir(parents=True, exist_ok=True)
+        ws = build_demo(target)
+        return _demo_run(ws, args, keep=True)
+    with tempfile.TemporaryDirectory(prefix="replydesk-demo-") as tmp:
+        return _demo_run(build_demo(Path(tmp)), args, keep=False)
+
+
+def _demo_run(ws, args: argparse.Namespace, keep: bool) -> int:  # noqa: ANN001
+    try:
+        if args.no_tui:
+            n = ws.store.reviews.count()
+            print(f"demo workspace: {ws.store.path} ({n} reviews)"
+                  + ("" if keep else " (removed on exit; use --keep DIR to keep it)"))
+            return OK
+        from replydesk.tui.app import run
+
+        run(ws)
+    finally:
+        ws.close()
+    return OK
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from importlib.resources import files
+
+    target = Path(args.config or paths.default_config_path()).expanduser()
+    if target.exists() and not args.force:
+        raise CommandError(f"{target} already exists; use --force to overwrite it")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(files("replydesk").joinpath("starter_config.toml").read_text("utf-8"),
+                      encoding="utf-8")
+    print(f"wrote {target}\nedit it, then run: replydesk config check")
+    return OK
+
+
+def cmd_config_check(args: argparse.Namespace) -> int:
+    cfg = config_mod.load(args.config, required=True)
+    print(f"{cfg.path}: ok ({len(cfg.sources)} sources, database {cfg.db_path})")
+    return OK
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from replydesk.services.importing import import_file
+
+    ws = _workspace(args)
+    try:
+        report = import_file(ws, args.file, args.source)
+    finally:
+        ws.close()
+    for err in report.errors[:50]:
+        print(f"{args.file}: {err}", file=sys.stderr)
+    if report.failed > 50:
+        print(f"... and {report.failed - 50} more failed lines", file=sys.stderr)
+    print(report.summary())
+    return FINDINGS if report.failed else OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from replydesk.services.exporting import write
+
+    ws = _workspace(args)
+    try:
+        if args.output and args.output != "-":
+            with open(args.output, "w", encoding="utf-8", newline="") as out:
+                n = write(ws, out, args.format)
+            print(f"wrote {n} reviews to {args.output}", file=sys.stderr)
+        else:
+            write(ws, _stdout(), args.format)
+    finally:
+        ws.close()
+    return OK
+
+
+def _stdout() -> TextIO:
+    if hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(encoding="utf-8")  # type: ignore[union-attr]
+    return sys.stdout
+
+
+# ------------------------------------------------------------------ parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="replydesk",
+        description="A terminal workstation for answering unhappy customers.")
+    p.add_argument("--version", action="version", version=f"replydesk {__version__}")
+    p.add_argument("--db", default=None, help="SQLite database (env REPLYDESK_DB)")
+    p.add_argument("--config", default=os.environ.get("REPLYDESK_CONFIG"),
+                   help="config file (env REPLYDESK_CONFIG)")
+    p.set_defaults(handler=cmd_tui)
+    sub = p.add_subparsers(title="commands", metavar="COMMAND")
+
+    demo = sub.add_parser("demo", help="the TUI on bundled sample reviews, offline")
+    demo.add_argument("--keep", metavar="DIR", help="build the demo workspace in DIR and keep it")
+    demo.add_argument("--no-tui", action="store_true", help="build it and print where")
+    demo.set_defaults(handler=cmd_demo)
+
+    init = sub.add_parser("init", help="write a commented starter config")
+    init.add_argument("--force", action="store_true", help="overwrite an existing file")
+    init.set_defaults(handler=cmd_init)
+
+    cfg = sub.add_parser("config", help="config commands")
+    cfg_sub = cfg.add_subparsers(title="config commands", metavar="ACTION")
+    check = cfg_sub.add_parser("check", help="validate the config; exit 2 on error")
+    check.set_defaults(handler=cmd_config_check)
+    cfg.set_defaults(handler=lambda a: _usage(cfg))
+
+    imp = sub.add_parser("import", help="import reviews from CSV or JSONL")
+    imp.add_argument("file", help="a .csv or .jsonl file")
+    imp.add_argument("--source", help="source name (default: the file's 'source' field, "
+                                      "then its name)")
+    imp.set_defaults(handler=cmd_import)
+
+    exp = sub.add_parser("export", help="everything per review, as JSONL or CSV")
+    exp.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
+    exp.add_argument("-o", "--output", help="file to write (default: standard output)")
+    exp.set_defaults(handler=cmd_export)
+    return p
+
+
+def _usage(parser: argparse.ArgumentParser) -> int:
+    parser.print_help(sys.stderr)
+    return BAD_INPUT
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits 2 on bad usage, 0 on --help
+        return int(exc.code or 0)
+    try:
+        return args.handler(args)
+    except (ConfigError, CommandError, InputError, StoreError) as exc:
+        print(f"replydesk: {exc}", file=sys.stderr)
+        return BAD_INPUT
+    except KeyboardInterrupt:
+        print("replydesk: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return OK

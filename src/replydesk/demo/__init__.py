@@ -1,0 +1,1 @@
+"""The bundled demo: sample reviews in six languages, offline."""

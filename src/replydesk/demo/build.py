@@ -1,0 +1,69 @@
+"""Build a throwaway demo workspace from the bundled sample data (offline, no API key).
+
+Ages in the sample are relative ("6 hours ago"), so the demo inbox always looks like this
+morning's. The user's own config and database are never read or written.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+from replydesk import config as config_mod
+from replydesk.ingest import to_review
+from replydesk.services.workspace import Workspace
+from replydesk.timeutil import now
+
+
+def sample() -> dict[str, Any]:
+    return json.loads(files("replydesk.demo").joinpath("reviews.json").read_text("utf-8"))
+
+
+def build_demo(folder: Path, at: datetime | None = None) -> Workspace:
+    """Create ``folder/config.toml`` and ``folder/demo.db`` and return the open workspace."""
+    t0 = at or now()
+    folder = Path(folder)
+    cfg_text = files("replydesk.demo").joinpath("config.toml").read_text("utf-8")
+    cfg_path = folder / "config.toml"
+    cfg_path.write_text(cfg_text, encoding="utf-8")
+    cfg = config_mod.load(cfg_path)
+    ws = Workspace.open(cfg, db=folder / "demo.db", user=cfg.workspace.user, demo=True)
+    if ws.store.reviews.count():
+        return ws  # already built (demo --keep on an existing folder)
+    data = sample()
+
+    def ago(hours: float) -> datetime:
+        return t0 - timedelta(hours=hours)
+
+    new = []
+    for item in data["reviews"]:
+        row = dict(item)
+        row["created_at"] = ago(row.pop("age_hours")).isoformat()
+        new.append(to_review(row, row["source"]))
+    ws.store.reviews.upsert(new, fetched_at=t0, user="demo")
+
+    def review_id(ref: list[str]) -> int:
+        review = ws.store.reviews.by_external(ref[0], ref[1])
+        assert review is not None, ref
+        return review.id
+
+    reply_ids: dict[tuple[str, str], int] = {}
+    for item in data["replies"]:
+        rid = review_id(item["review"])
+        reply = ws.store.replies.add(rid, item["text"], channel="post", state="posted",
+                                     by_user=item["by"], created_at=ago(item["age_hours"]))
+        reply_ids[tuple(item["review"])] = reply.id
+    for item in data["promises"]:
+        rid = review_id(item["review"])
+        created = ago(item["created_hours"])
+        due = (ws.today(t0) + timedelta(days=item["due_days"])).isoformat()
+        promise = ws.store.promises.add(
+            rid, item["what"], kind=item["kind"], owner=item["owner"], due_date=due,
+            reply_id=reply_ids.get(tuple(item["review"])), created_at=created)
+        if item["status"] == "delivered":
+            ws.store.promises.deliver(promise.id, item["owner"], item.get("evidence"),
+                                      at=ago(item["delivered_hours"]))
+    return ws

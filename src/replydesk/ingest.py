@@ -1,0 +1,212 @@
+"""Reading reviews from CSV and JSONL files, line by line, with a reason for every bad line.
+
+Used by ``replydesk import`` and by the ``file`` source. Fields (design.md): id, author,
+rating, title, body, lang, created_at, url; also accepted: author_key, language,
+updated_at, version, source. A bad line never stops the file: it is reported with its line
+number and skipped.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from replydesk.models import NewReview
+from replydesk.text import normalise
+from replydesk.timeutil import parse_time
+
+FIELDS = ("id", "author", "rating", "title", "body", "lang", "created_at", "url")
+OPTIONAL_FIELDS = ("author_key", "language", "updated_at", "version", "source")
+MAX_FIELD = 64 * 1024 * 1024
+
+csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+
+
+class InputError(Exception):
+    """The file as a whole cannot be read (missing, unknown format)."""
+
+
+@dataclass(frozen=True)
+class LineError:
+    line: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.reason}"
+
+
+@dataclass
+class ImportReport:
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[LineError] = field(default_factory=list)
+
+    @property
+    def failed(self) -> int:
+        return len(self.errors)
+
+    def summary(self) -> str:
+        return (f"{self.new} new, {self.updated} updated, {self.unchanged} unchanged, "
+                f"{self.failed} failed")
+
+
+def detect_format(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix in (".jsonl", ".ndjson", ".json"):
+        return "jsonl"
+    if suffix in (".csv", ".tsv"):
+        return "csv"
+    with path.open("rb") as fh:
+        head = fh.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head.startswith(b"{"):
+        return "jsonl"
+    if b"," in head.split(b"\n", 1)[0]:
+        return "csv"
+    raise InputError(f"{path}: cannot tell the format; name it .csv or .jsonl")
+
+
+def read_file(path: Path | str, source: str | None = None,
+              fmt: str | None = None) -> Iterator[tuple[int, NewReview | LineError]]:
+    """Yield ``(line_number, review or error)`` for every record in the file."""
+    path = Path(path).expanduser()
+    if not path.is_file():
+        raise InputError(f"{path}: no such file")
+    fmt = fmt or detect_format(path)
+    default_source = source or path.stem
+    rows = _jsonl_rows(path) if fmt == "jsonl" else _csv_rows(path)
+    for line, row in rows:
+        if isinstance(row, LineError):
+            yield line, row
+            continue
+        try:
+            yield line, to_review(row, source or str(row.get("source") or default_source))
+        except ValueError as exc:
+            yield line, LineError(line, str(exc))
+
+
+def _jsonl_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | LineError]]:
+    with path.open("rb") as fh:
+        for number, raw in enumerate(fh, 1):
+            if number == 1:
+                raw = raw.removeprefix(b"\xef\xbb\xbf")
+            if not raw.strip():
+                continue
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                yield number, LineError(number, f"not valid UTF-8 (byte {exc.start})")
+                continue
+            try:
+                obj = json.loads(text)
+            except json.JSONDecodeError as exc:
+                yield number, LineError(number, f"not valid JSON: {exc.msg} at column "
+                                                f"{exc.colno}")
+                continue
+            if not isinstance(obj, dict):
+                yield number, LineError(number, f"expected a JSON object, got "
+                                                f"{type(obj).__name__}")
+                continue
+            yield number, obj
+
+
+def _csv_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | LineError]]:
+    with path.open("r", encoding="utf-8-sig", errors="replace", newline="") as fh:
+        sample = fh.read(8192)
+        fh.seek(0)
+        delimiter = "\t" if path.suffix.lower() == ".tsv" or (
+            sample.count("\t") > sample.count(",")) else ","
+        reader = csv.reader(fh, delimiter=delimiter)
+        try:
+            header = [h.strip().lower() for h in next(reader)]
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield 1, LineError(1, f"unreadable CSV header: {exc}")
+            return
+        if "id" not in header:
+            yield 1, LineError(1, f"the header has no 'id' column (found: {', '.join(header)});"
+                                  f" expected columns: {', '.join(FIELDS)}")
+            return
+        start = reader.line_num + 1
+        while True:
+            try:
+                values = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                yield start, LineError(start, f"unreadable CSV: {exc}")
+                start = reader.line_num + 1
+                continue
+            line, start = start, reader.line_num + 1
+            if not any(v.strip() for v in values):
+                continue
+            if len(values) != len(header):
+                yield line, LineError(line, f"{len(values)} fields where the header has "
+                                            f"{len(header)}")
+                continue
+            yield line, dict(zip(header, values, strict=True))
+
+
+def to_review(row: dict[str, Any], source: str) -> NewReview:
+    """Validate one record; raises ValueError naming the field and what was wrong."""
+    ext = row.get("id")
+    if ext is None or str(ext).strip() == "":
+        raise ValueError("missing 'id'")
+    body = _text(row, "body")
+    title = _text(row, "title")
+    rating = parse_rating(row.get("rating"))
+    if not body and not title and rating is None:
+        raise ValueError("no body, title or rating: nothing to review")
+    created = _time(row, "created_at")
+    updated = _time(row, "updated_at")
+    author = _text(row, "author")
+    return NewReview(
+        source=source, external_id=str(ext).strip(), body=body, title=title, author=author,
+        author_key=_text(row, "author_key") or author, rating=rating,
+        language=(_text(row, "lang") or _text(row, "language")).lower()[:12],
+        url=_text(row, "url"), product_version=_text(row, "version"),
+        created_at=created, updated_at=updated or created, raw=row,
+    )
+
+
+def parse_rating(value: Any) -> int | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, bool):
+        raise ValueError(f"rating {value!r} is not a number from 1 to 5")
+    try:
+        number = float(str(value).strip())
+    except ValueError:
+        raise ValueError(f"rating {value!r} is not a number from 1 to 5") from None
+    if not 1 <= number <= 5 or number != int(number):
+        raise ValueError(f"rating {value!r} is outside 1-5 (whole stars)")
+    return int(number)
+
+
+def _text(row: dict[str, Any], key: str) -> str:
+    value = row.get(key)
+    if value is None:
+        return ""
+    if not isinstance(value, str | int | float):
+        raise ValueError(f"'{key}' must be text, not {type(value).__name__}")
+    text = normalise(str(value)).strip()
+    if len(text) > MAX_FIELD:
+        raise ValueError(f"'{key}' is longer than {MAX_FIELD // 1024 // 1024} MB")
+    return text
+
+
+def _time(row: dict[str, Any], key: str):  # noqa: ANN202
+    value = row.get(key)
+    if value is None or value == "":
+        return None
+    try:
+        return parse_time(value)
+    except ValueError as exc:
+        raise ValueError(f"'{key}': {exc}") from None
+

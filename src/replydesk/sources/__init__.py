@@ -1,0 +1,1 @@
+"""Review sources: one module per kind behind one protocol (see ``registry``)."""

@@ -1,0 +1,42 @@
+"""The store: SQLite, and the only package that writes SQL.
+
+``Store`` bundles one ``Database`` with a repository per concept, so callers write
+``store.reviews.upsert(...)`` or ``store.promises.overdue(today)``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from replydesk.store.db import Database, StoreError
+from replydesk.store.drafts import DraftRepo, ReplyRepo
+from replydesk.store.events import ClaimRepo, EventRepo
+from replydesk.store.promises import PromiseRepo
+from replydesk.store.reviews import ReviewFilter, ReviewRepo
+from replydesk.store.sources import SourceRepo, SourceState
+from replydesk.store.triage import TriageRepo
+
+__all__ = ["ReviewFilter", "SourceState", "Store", "StoreError"]
+
+
+class Store:
+    def __init__(self, path: Path | str) -> None:
+        self.db = Database(path)
+        self.path = path
+        self.reviews = ReviewRepo(self.db)
+        self.triage = TriageRepo(self.db)
+        self.drafts = DraftRepo(self.db)
+        self.replies = ReplyRepo(self.db)
+        self.promises = PromiseRepo(self.db)
+        self.claims = ClaimRepo(self.db)
+        self.events = EventRepo(self.db)
+        self.sources = SourceRepo(self.db)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,101 @@
+"""Drafts (versioned per review) and replies (what was actually published or copied)."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from datetime import datetime
+from typing import Any
+
+from replydesk.models import Draft, Reply
+from replydesk.store import rows
+from replydesk.store.db import Database
+from replydesk.store.events import log
+from replydesk.timeutil import now, to_iso
+
+
+class DraftRepo:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def add(self, review_id: int, text: str, *, author: str, language: str = "",
+            model: str = "", prompt_version: str = "", kind: str = "reply",
+            lint: list[dict[str, Any]] | None = None, tokens_in: int = 0, tokens_out: int = 0,
+            cost: float = 0.0, state: str = "draft", error: str | None = None,
+            promise_id: int | None = None, created_at: datetime | None = None) -> Draft:
+        with self.db.write() as c:
+            version = c.execute(
+                "SELECT coalesce(max(version), 0) + 1 FROM drafts WHERE review_id = ? AND "
+                "kind = ?", (review_id, kind)).fetchone()[0]
+            row = c.execute(
+                "INSERT INTO drafts (review_id, kind, promise_id, version, text, language, "
+                "model, prompt_version, author, state, lint, tokens_in, tokens_out, cost, "
+                "error, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING *",
+                (review_id, kind, promise_id, version, text, language, model, prompt_version,
+                 author, state, json.dumps(lint or [], ensure_ascii=False), tokens_in,
+                 tokens_out, cost, error, to_iso(created_at or now()))).fetchone()
+            if state == "draft":
+                c.execute("UPDATE reviews SET status = 'drafted' WHERE id = ? AND status = 'new'",
+                          (review_id,))
+        return rows.draft(row)
+
+    def get(self, draft_id: int) -> Draft | None:
+        row = self.db.one("SELECT * FROM drafts WHERE id = ?", (draft_id,))
+        return rows.draft(row) if row else None
+
+    def for_review(self, review_id: int) -> list[Draft]:
+        return [rows.draft(r) for r in self.db.query(
+            "SELECT * FROM drafts WHERE review_id = ? ORDER BY kind, version", (review_id,))]
+
+    def latest(self, review_id: int, kind: str = "reply") -> Draft | None:
+        row = self.db.one("SELECT * FROM drafts WHERE review_id = ? AND kind = ? "
+                          "ORDER BY version DESC LIMIT 1", (review_id, kind))
+        return rows.draft(row) if row else None
+
+    def approve(self, draft_id: int, user: str) -> Draft:
+        with self.db.write() as c:
+            row = c.execute("UPDATE drafts SET state = 'approved', approved_by = ?, "
+                            "approved_at = ? WHERE id = ? RETURNING *",
+                            (user, to_iso(now()), draft_id)).fetchone()
+            c.execute("UPDATE reviews SET status = 'approved' WHERE id = ? AND status IN "
+                      "('new','drafted')", (row["review_id"],))
+            log(c, user, "draft.approve", row["review_id"], {"draft": draft_id})
+        return rows.draft(row)
+
+    def by_review(self) -> dict[int, list[Draft]]:
+        out: dict[int, list[Draft]] = defaultdict(list)
+        for r in self.db.query("SELECT * FROM drafts ORDER BY review_id, kind, version"):
+            out[r["review_id"]].append(rows.draft(r))
+        return out
+
+
+class ReplyRepo:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def add(self, review_id: int, text: str, *, channel: str, state: str, by_user: str,
+            draft_id: int | None = None, external_id: str | None = None,
+            created_at: datetime | None = None) -> Reply:
+        at = to_iso(created_at or now())
+        with self.db.write() as c:
+            row = c.execute(
+                "INSERT INTO replies (review_id, draft_id, text, channel, state, external_id, "
+                "by_user, created_at, confirmed_at) VALUES (?,?,?,?,?,?,?,?,?) RETURNING *",
+                (review_id, draft_id, text, channel, state, external_id, by_user, at,
+                 at if state in ("posted", "copied") else None)).fetchone()
+            if state in ("posted", "copied"):
+                c.execute("UPDATE reviews SET status = 'replied' WHERE id = ?", (review_id,))
+                if draft_id:
+                    c.execute("UPDATE drafts SET state = 'posted' WHERE id = ?", (draft_id,))
+            log(c, by_user, f"reply.{state}", review_id, {"reply": row["id"]}, at=created_at)
+        return rows.reply(row)
+
+    def for_review(self, review_id: int) -> list[Reply]:
+        return [rows.reply(r) for r in self.db.query(
+            "SELECT * FROM replies WHERE review_id = ? ORDER BY created_at", (review_id,))]
+
+    def by_review(self) -> dict[int, list[Reply]]:
+        out: dict[int, list[Reply]] = defaultdict(list)
+        for r in self.db.query("SELECT * FROM replies ORDER BY review_id, created_at"):
+            out[r["review_id"]].append(rows.reply(r))
+        return out

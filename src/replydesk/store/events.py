@@ -1,0 +1,70 @@
+"""The append-only audit log, and claims: who works on which review right now."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import datetime, timedelta
+from typing import Any
+
+from replydesk.models import Claim, Event
+from replydesk.store import rows
+from replydesk.store.db import Database
+from replydesk.timeutil import now, to_iso
+
+
+def log(conn: sqlite3.Connection, user: str, action: str, review_id: int | None = None,
+        detail: dict[str, Any] | None = None, at: datetime | None = None) -> None:
+    """Append an event inside the caller's transaction."""
+    conn.execute(
+        "INSERT INTO events (at, user, action, review_id, detail) VALUES (?,?,?,?,?)",
+        (to_iso(at or now()), user, action, review_id,
+         json.dumps(detail or {}, ensure_ascii=False)))
+
+
+class EventRepo:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def add(self, user: str, action: str, review_id: int | None = None,
+            detail: dict[str, Any] | None = None) -> None:
+        with self.db.write() as c:
+            log(c, user, action, review_id, detail)
+
+    def recent(self, limit: int = 200, review_id: int | None = None) -> list[Event]:
+        if review_id is None:
+            found = self.db.query("SELECT * FROM events ORDER BY id DESC LIMIT ?", (limit,))
+        else:
+            found = self.db.query("SELECT * FROM events WHERE review_id = ? ORDER BY id DESC "
+                                  "LIMIT ?", (review_id, limit))
+        return [rows.event(r) for r in found]
+
+
+class ClaimRepo:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def claim(self, review_id: int, user: str, minutes: int = 15) -> Claim:
+        """Take or renew a claim; returns the holder's claim (someone else's if still live)."""
+        t = now()
+        with self.db.write() as c:
+            row = c.execute("SELECT * FROM claims WHERE review_id = ?", (review_id,)).fetchone()
+            if row and row["user"] != user and row["expires_at"] > to_iso(t):
+                return rows.claim(row)
+            c.execute(
+                "INSERT INTO claims (review_id, user, claimed_at, expires_at) VALUES (?,?,?,?) "
+                "ON CONFLICT (review_id) DO UPDATE SET user = excluded.user, "
+                "claimed_at = excluded.claimed_at, expires_at = excluded.expires_at",
+                (review_id, user, to_iso(t), to_iso(t + timedelta(minutes=minutes))))
+            if not row or row["user"] != user:
+                log(c, user, "claim.take", review_id)
+        return self.holder(review_id)  # type: ignore[return-value]
+
+    def release(self, review_id: int, user: str) -> None:
+        with self.db.write() as c:
+            c.execute("DELETE FROM claims WHERE review_id = ? AND user = ?", (review_id, user))
+
+    def holder(self, review_id: int) -> Claim | None:
+        row = self.db.one("SELECT * FROM claims WHERE review_id = ? AND expires_at > ?",
+                          (review_id, to_iso(now())))
+        return rows.claim(row) if row else None

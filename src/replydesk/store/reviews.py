@@ -1,0 +1,219 @@
+"""Reviews, their authors and versions: upsert with edit history, listing, search."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from replydesk.models import NewReview, Review, ReviewVersion
+from replydesk.store import rows
+from replydesk.store.db import Database
+from replydesk.timeutil import now, to_iso
+
+Outcome = Literal["new", "updated", "unchanged"]
+
+
+def content_hash(r: NewReview) -> str:
+    h = hashlib.blake2b(digest_size=16)
+    for part in (r.title, r.body, str(r.rating)):
+        h.update(part.encode("utf-8", "surrogatepass"))
+        h.update(b"\x00")
+    return h.hexdigest()
+
+
+@dataclass(frozen=True)
+class ReviewFilter:
+    """What the inbox asks for; empty fields mean 'any'."""
+
+    label: str | None = None  # a label, or "untriaged"
+    source: str | None = None
+    language: str | None = None
+    status: str | None = None
+    search: str = ""
+    author_id: int | None = None
+    sort: str = "newest"  # newest, oldest, rating
+    limit: int = 500
+    offset: int = 0
+
+
+_SORTS = {
+    "newest": "r.created_at DESC, r.id DESC",
+    "oldest": "r.created_at ASC, r.id ASC",
+    "rating": "coalesce(r.rating, 6) ASC, r.created_at DESC",
+}
+
+
+def fts_query(text: str) -> str:
+    """A user's words as an FTS5 query: every word must appear (prefix match)."""
+    words = re.findall(r"\w+", text, flags=re.UNICODE)
+    return " ".join(f'"{w}"*' for w in words)
+
+
+class ReviewRepo:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # ------------------------------------------------------------ writing
+
+    def upsert(self, reviews: Iterable[NewReview], fetched_at: datetime | None = None,
+               user: str = "system") -> list[tuple[Outcome, int]]:
+        """Insert new reviews, record edits as versions; one transaction for the batch."""
+        fetched = to_iso(fetched_at or now())
+        out: list[tuple[Outcome, int]] = []
+        with self.db.write() as c:
+            author_ids: dict[tuple[str, str], int] = {}
+            for r in reviews:
+                author_id = None
+                key = r.author_key or r.author
+                if key:
+                    author_id = author_ids.get((r.source, key))
+                    if author_id is None:
+                        author_id = c.execute(
+                            "INSERT INTO authors (source, author_key, name) VALUES (?, ?, ?) "
+                            "ON CONFLICT (source, author_key) DO UPDATE SET name = "
+                            "CASE WHEN excluded.name != '' THEN excluded.name ELSE name END "
+                            "RETURNING id", (r.source, key, r.author or key)).fetchone()[0]
+                        author_ids[(r.source, key)] = author_id
+                digest = content_hash(r)
+                existing = c.execute(
+                    "SELECT id, content_hash, version, title, body, rating, updated_at "
+                    "FROM reviews WHERE source = ? AND external_id = ?",
+                    (r.source, r.external_id)).fetchone()
+                raw = json.dumps(r.raw, ensure_ascii=False) if r.raw is not None else None
+                if existing is None:
+                    rid = c.execute(
+                        "INSERT INTO reviews (source, external_id, author_id, rating, title, "
+                        "body, language, url, product_version, created_at, updated_at, "
+                        "fetched_at, raw, content_hash) VALUES "
+                        "(?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
+                        (r.source, r.external_id, author_id, r.rating, r.title, r.body,
+                         r.language, r.url, r.product_version, to_iso(r.created_at),
+                         to_iso(r.updated_at or r.created_at), fetched, raw, digest),
+                    ).fetchone()[0]
+                    out.append(("new", rid))
+                    continue
+                rid = existing["id"]
+                if existing["content_hash"] == digest:
+                    out.append(("unchanged", rid))
+                    continue
+                c.execute(
+                    "INSERT INTO review_versions (review_id, version, rating, title, body, "
+                    "updated_at, recorded_at) VALUES (?,?,?,?,?,?,?)",
+                    (rid, existing["version"], existing["rating"], existing["title"],
+                     existing["body"], existing["updated_at"], fetched))
+                c.execute(
+                    "UPDATE reviews SET rating = ?, title = ?, body = ?, "
+                    "language = coalesce(nullif(?, ''), language), url = coalesce(nullif(?, ''),"
+                    " url), product_version = coalesce(nullif(?, ''), product_version), "
+                    "updated_at = ?, fetched_at = ?, raw = ?, content_hash = ?, "
+                    "version = version + 1, edited = 1, author_id = coalesce(?, author_id) "
+                    "WHERE id = ?",
+                    (r.rating, r.title, r.body, r.language, r.url, r.product_version,
+                     to_iso(r.updated_at) or fetched, fetched, raw, digest, author_id, rid))
+                # the machine's verdict was about the old text; a person's override stands
+                c.execute("DELETE FROM triage WHERE review_id = ? AND override_label IS NULL",
+                          (rid,))
+                c.execute(
+                    "INSERT INTO events (at, user, action, review_id, detail) "
+                    "VALUES (?, ?, 'review.edited', ?, ?)",
+                    (fetched, user, rid, json.dumps({"version": existing["version"] + 1})))
+                out.append(("updated", rid))
+        return out
+
+    def set_status(self, review_id: int, status: str) -> None:
+        with self.db.write() as c:
+            c.execute("UPDATE reviews SET status = ? WHERE id = ?", (status, review_id))
+
+    # ------------------------------------------------------------ reading
+
+    def get(self, review_id: int) -> Review | None:
+        row = self.db.one(rows.REVIEW_SELECT + " WHERE r.id = :id",
+                          {"id": review_id, "now": to_iso(now())})
+        return rows.review(row) if row else None
+
+    def by_external(self, source: str, external_id: str) -> Review | None:
+        row = self.db.one(rows.REVIEW_SELECT + " WHERE r.source = :s AND r.external_id = :e",
+                          {"s": source, "e": external_id, "now": to_iso(now())})
+        return rows.review(row) if row else None
+
+    def list(self, f: ReviewFilter | None = None) -> list[Review]:
+        f = f or ReviewFilter()
+        where, params = self._where(f)
+        sql = (rows.REVIEW_SELECT + where + f" ORDER BY {_SORTS.get(f.sort, _SORTS['newest'])}"
+               " LIMIT :limit OFFSET :offset")
+        params.update(limit=f.limit, offset=f.offset)
+        return [rows.review(r) for r in self.db.query(sql, params)]
+
+    def count(self, f: ReviewFilter | None = None) -> int:
+        where, params = self._where(f or ReviewFilter())
+        sql = ("SELECT count(*) FROM reviews r LEFT JOIN triage t ON t.review_id = r.id"
+               + where)
+        return self.db.one(sql, params)[0]
+
+    def label_counts(self, f: ReviewFilter | None = None) -> dict[str, int]:
+        where, params = self._where(f or ReviewFilter(), skip_label=True)
+        sql = ("SELECT coalesce(t.effective, 'untriaged') AS label, count(*) AS n FROM reviews r"
+               " LEFT JOIN triage t ON t.review_id = r.id" + where + " GROUP BY 1")
+        return {r["label"]: r["n"] for r in self.db.query(sql, params)}
+
+    def facets(self) -> dict[str, list[str]]:
+        """Distinct sources and languages, for the filter menus."""
+        return {
+            "source": [r[0] for r in self.db.query(
+                "SELECT DISTINCT source FROM reviews ORDER BY 1")],
+            "language": [r[0] for r in self.db.query(
+                "SELECT DISTINCT language FROM reviews WHERE language != '' ORDER BY 1")],
+        }
+
+    def _where(self, f: ReviewFilter, skip_label: bool = False) -> tuple[str, dict]:
+        clauses: list[str] = []
+        params: dict = {"now": to_iso(now())}
+        if f.label and not skip_label:
+            if f.label == "untriaged":
+                clauses.append("t.effective IS NULL")
+            else:
+                clauses.append("t.effective = :label")
+                params["label"] = f.label
+        for col in ("source", "language", "status"):
+            value = getattr(f, col)
+            if value:
+                clauses.append(f"r.{col} = :{col}")
+                params[col] = value
+        if f.author_id is not None:
+            clauses.append("r.author_id = :author_id")
+            params["author_id"] = f.author_id
+        if f.search.strip():
+            query = fts_query(f.search)
+            if query:
+                clauses.append("r.id IN (SELECT rowid FROM reviews_fts WHERE reviews_fts "
+                               "MATCH :q)")
+                params["q"] = query
+        return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+    def versions(self, review_id: int) -> list[ReviewVersion]:
+        return [rows.version(r) for r in self.db.query(
+            "SELECT * FROM review_versions WHERE review_id = ? ORDER BY version", (review_id,))]
+
+    def by_author(self, author_id: int, exclude: int | None = None) -> list[Review]:
+        return [r for r in self.list(ReviewFilter(author_id=author_id, sort="oldest",
+                                                  limit=200)) if r.id != exclude]
+
+    def iter_all(self, batch: int = 2000) -> Iterator[Review]:
+        last = 0
+        while True:
+            chunk = [rows.review(r) for r in self.db.query(
+                rows.REVIEW_SELECT + " WHERE r.id > :last ORDER BY r.id LIMIT :n",
+                {"last": last, "n": batch, "now": to_iso(now())})]
+            if not chunk:
+                return
+            yield from chunk
+            last = chunk[-1].id
+
+    def raw(self, review_id: int) -> dict | None:
+        row = self.db.one("SELECT raw FROM reviews WHERE id = ?", (review_id,))
+        return json.loads(row["raw"]) if row and row["raw"] else None

@@ -1,0 +1,176 @@
+"""The schema, as numbered migrations applied in order and recorded in ``user_version``.
+
+Never edit a released migration: append a new one. Each runs in one transaction.
+"""
+
+from __future__ import annotations
+
+MIGRATIONS: list[str] = [
+    # 1: the whole domain of design.md
+    """
+    CREATE TABLE sources (
+        name TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        cursor TEXT,
+        last_sync_at TEXT,
+        last_status TEXT,
+        last_report TEXT NOT NULL DEFAULT '{}'
+    );
+
+    CREATE TABLE authors (
+        id INTEGER PRIMARY KEY,
+        source TEXT NOT NULL,
+        author_key TEXT NOT NULL,
+        name TEXT NOT NULL DEFAULT '',
+        UNIQUE (source, author_key)
+    );
+
+    CREATE TABLE reviews (
+        id INTEGER PRIMARY KEY,
+        source TEXT NOT NULL,
+        external_id TEXT NOT NULL,
+        author_id INTEGER REFERENCES authors(id),
+        rating INTEGER CHECK (rating IS NULL OR rating BETWEEN 1 AND 5),
+        title TEXT NOT NULL DEFAULT '',
+        body TEXT NOT NULL DEFAULT '',
+        language TEXT NOT NULL DEFAULT '',
+        url TEXT NOT NULL DEFAULT '',
+        product_version TEXT NOT NULL DEFAULT '',
+        created_at TEXT,
+        updated_at TEXT,
+        fetched_at TEXT NOT NULL,
+        raw TEXT,
+        content_hash TEXT NOT NULL,
+        version INTEGER NOT NULL DEFAULT 1,
+        edited INTEGER NOT NULL DEFAULT 0,
+        status TEXT NOT NULL DEFAULT 'new'
+            CHECK (status IN ('new','drafted','approved','replied','ignored')),
+        UNIQUE (source, external_id)
+    );
+    CREATE INDEX reviews_created ON reviews (created_at DESC);
+    CREATE INDEX reviews_author ON reviews (author_id);
+    CREATE INDEX reviews_status ON reviews (status);
+
+    CREATE TABLE review_versions (
+        id INTEGER PRIMARY KEY,
+        review_id INTEGER NOT NULL REFERENCES reviews(id) ON DELETE CASCADE,
+        version INTEGER NOT NULL,
+        rating INTEGER,
+        title TEXT NOT NULL,
+        body TEXT NOT NULL,
+        updated_at TEXT,
+        recorded_at TEXT NOT NULL,
+        UNIQUE (review_id, version)
+    );
+
+    CREATE VIRTUAL TABLE reviews_fts USING fts5 (
+        title, body, content='reviews', content_rowid='id',
+        tokenize='unicode61 remove_diacritics 2'
+    );
+    CREATE TRIGGER reviews_fts_insert AFTER INSERT ON reviews BEGIN
+        INSERT INTO reviews_fts (rowid, title, body) VALUES (new.id, new.title, new.body);
+    END;
+    CREATE TRIGGER reviews_fts_delete AFTER DELETE ON reviews BEGIN
+        INSERT INTO reviews_fts (reviews_fts, rowid, title, body)
+        VALUES ('delete', old.id, old.title, old.body);
+    END;
+    CREATE TRIGGER reviews_fts_update AFTER UPDATE OF title, body ON reviews BEGIN
+        INSERT INTO reviews_fts (reviews_fts, rowid, title, body)
+        VALUES ('delete', old.id, old.title, old.body);
+        INSERT INTO reviews_fts (rowid, title, body) VALUES (new.id, new.title, new.body);
+    END;
+
+    CREATE TABLE triage (
+        review_id INTEGER PRIMARY KEY REFERENCES reviews(id) ON DELETE CASCADE,
+        label TEXT CHECK (label IN ('criticism','vague','provocation','praise')),
+        score REAL,
+        reasons TEXT NOT NULL DEFAULT '[]',
+        method TEXT,
+        decided_by TEXT,
+        decided_at TEXT,
+        second_opinion TEXT,
+        override_label TEXT CHECK (override_label IN ('criticism','vague','provocation','praise')),
+        override_by TEXT,
+        override_at TEXT,
+        effective TEXT GENERATED ALWAYS AS (coalesce(override_label, label)) STORED
+    );
+    CREATE INDEX triage_effective ON triage (effective);
+
+    CREATE TABLE drafts (
+        id INTEGER PRIMARY KEY,
+        review_id INTEGER NOT NULL REFERENCES reviews(id) ON DELETE CASCADE,
+        kind TEXT NOT NULL DEFAULT 'reply' CHECK (kind IN ('reply','followup')),
+        promise_id INTEGER REFERENCES promises(id),
+        version INTEGER NOT NULL,
+        text TEXT NOT NULL DEFAULT '',
+        language TEXT NOT NULL DEFAULT '',
+        model TEXT NOT NULL DEFAULT '',
+        prompt_version TEXT NOT NULL DEFAULT '',
+        author TEXT NOT NULL,
+        state TEXT NOT NULL DEFAULT 'draft'
+            CHECK (state IN ('draft','approved','posted','discarded','failed')),
+        lint TEXT NOT NULL DEFAULT '[]',
+        tokens_in INTEGER NOT NULL DEFAULT 0,
+        tokens_out INTEGER NOT NULL DEFAULT 0,
+        cost REAL NOT NULL DEFAULT 0,
+        error TEXT,
+        created_at TEXT NOT NULL,
+        approved_by TEXT,
+        approved_at TEXT,
+        UNIQUE (review_id, kind, version)
+    );
+    CREATE INDEX drafts_review ON drafts (review_id);
+
+    CREATE TABLE replies (
+        id INTEGER PRIMARY KEY,
+        review_id INTEGER NOT NULL REFERENCES reviews(id) ON DELETE CASCADE,
+        draft_id INTEGER REFERENCES drafts(id),
+        text TEXT NOT NULL,
+        channel TEXT NOT NULL CHECK (channel IN ('post','copy','import')),
+        state TEXT NOT NULL CHECK (state IN ('pending','posted','copied','failed')),
+        idempotency_key TEXT UNIQUE,
+        external_id TEXT,
+        by_user TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        confirmed_at TEXT,
+        error TEXT
+    );
+    CREATE INDEX replies_review ON replies (review_id);
+
+    CREATE TABLE promises (
+        id INTEGER PRIMARY KEY,
+        review_id INTEGER NOT NULL REFERENCES reviews(id) ON DELETE CASCADE,
+        reply_id INTEGER REFERENCES replies(id),
+        what TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('fix','refund','bonus','callback','info')),
+        due_date TEXT,
+        owner TEXT NOT NULL,
+        tracker_url TEXT,
+        status TEXT NOT NULL DEFAULT 'open'
+            CHECK (status IN ('open','delivered','broken','withdrawn')),
+        delivered_at TEXT,
+        evidence TEXT,
+        followup_draft_id INTEGER REFERENCES drafts(id),
+        flag TEXT,
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX promises_status ON promises (status, due_date);
+
+    CREATE TABLE claims (
+        review_id INTEGER PRIMARY KEY REFERENCES reviews(id) ON DELETE CASCADE,
+        user TEXT NOT NULL,
+        claimed_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL
+    );
+
+    CREATE TABLE events (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        user TEXT NOT NULL,
+        action TEXT NOT NULL,
+        review_id INTEGER,
+        detail TEXT NOT NULL DEFAULT '{}'
+    );
+    CREATE INDEX events_review ON events (review_id);
+    """,
+]

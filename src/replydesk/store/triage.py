@@ -1,0 +1,55 @@
+"""Triage verdicts: the machine's label, and a person's override that always wins."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from datetime import datetime
+
+from replydesk.models import Triage
+from replydesk.store import rows
+from replydesk.store.db import Database
+from replydesk.store.events import log
+from replydesk.timeutil import now, to_iso
+
+
+class TriageRepo:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def get(self, review_id: int) -> Triage | None:
+        row = self.db.one("SELECT * FROM triage WHERE review_id = ?", (review_id,))
+        return rows.triage(row) if row else None
+
+    def all(self) -> dict[int, Triage]:
+        return {r["review_id"]: rows.triage(r) for r in self.db.query("SELECT * FROM triage")}
+
+    def untriaged_ids(self, limit: int = 1_000_000) -> list[int]:
+        return [r[0] for r in self.db.query(
+            "SELECT r.id FROM reviews r LEFT JOIN triage t ON t.review_id = r.id "
+            "WHERE t.label IS NULL ORDER BY r.id LIMIT ?", (limit,))]
+
+    def save(self, verdicts: list[tuple[int, Triage]], decided_at: datetime | None = None) -> None:
+        """Store machine verdicts; an existing human override is kept untouched."""
+        at = to_iso(decided_at or now())
+        with self.db.write() as c:
+            c.executemany(
+                "INSERT INTO triage (review_id, label, score, reasons, method, decided_by, "
+                "decided_at, second_opinion) VALUES (?,?,?,?,?,?,?,?) "
+                "ON CONFLICT (review_id) DO UPDATE SET label = excluded.label, "
+                "score = excluded.score, reasons = excluded.reasons, method = excluded.method, "
+                "decided_by = excluded.decided_by, decided_at = excluded.decided_at, "
+                "second_opinion = excluded.second_opinion",
+                [(rid, t.label, t.score, json.dumps([asdict(e) for e in t.reasons],
+                                                    ensure_ascii=False),
+                  t.method, t.decided_by, at, t.second_opinion) for rid, t in verdicts])
+
+    def override(self, review_id: int, label: str, user: str) -> None:
+        at = to_iso(now())
+        with self.db.write() as c:
+            c.execute(
+                "INSERT INTO triage (review_id, override_label, override_by, override_at) "
+                "VALUES (?,?,?,?) ON CONFLICT (review_id) DO UPDATE SET "
+                "override_label = excluded.override_label, override_by = excluded.override_by,"
+                " override_at = excluded.override_at", (review_id, label, user, at))
+            log(c, user, "triage.override", review_id, {"label": label})

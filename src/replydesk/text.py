@@ -1,0 +1,49 @@
+"""Untrusted text made safe to show: review text never steers the terminal.
+
+Rich/Textual markup is not a concern here (callers render with ``rich.text.Text``, which
+never parses markup); what this module removes is what a terminal would act on: escape
+sequences and other control characters. They are shown as visible symbols instead, so a
+reader sees that the text carried them.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# C0 controls except tab and newline, DEL, C1 controls, and bidi overrides/isolates
+# (which can reorder what a reader sees).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _visible(match: re.Match[str]) -> str:
+    ch = match.group(0)
+    code = ord(ch)
+    if code < 0x20:
+        return chr(0x2400 + code)  # the Unicode "control picture", e.g. ␛ for ESC
+    if code == 0x7F:
+        return "\u2421"  # ␡
+    return f"<U+{code:04X}>"
+
+
+def visible_controls(text: str) -> str:
+    """Replace control characters with visible stand-ins; keep newlines and tabs."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return _CONTROL.sub(_visible, text)
+
+
+def one_line(text: str, width: int = 80) -> str:
+    """A single display line: controls made visible, whitespace folded, cut with an ellipsis."""
+    flat = " ".join(visible_controls(text).split())
+    if len(flat) <= width:
+        return flat
+    return flat[: max(0, width - 1)].rstrip() + "…"
+
+
+def has_controls(text: str) -> bool:
+    return bool(_CONTROL.search(text))
+
+
+def normalise(text: str) -> str:
+    """NFC-normalise and strip a BOM, so that equal texts compare equal across sources."""
+    return unicodedata.normalize("NFC", text.lstrip("\ufeff"))

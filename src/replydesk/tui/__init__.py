@@ -1,0 +1,1 @@
+"""The Textual workstation. It calls services; it holds no business logic of its own."""

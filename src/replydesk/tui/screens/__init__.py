@@ -1,0 +1,1 @@
+"""Screens: one per place a user works."""

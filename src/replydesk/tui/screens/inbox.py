@@ -1,0 +1,124 @@
+"""The inbox: the list of reviews beside the one under the cursor."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Input, Static
+
+from replydesk.models import LABELS
+from replydesk.services import inbox
+from replydesk.services.workspace import Workspace
+from replydesk.store import ReviewFilter
+from replydesk.timeutil import now
+from replydesk.tui.widgets.inbox.review_table import ReviewTable
+from replydesk.tui.widgets.inbox.review_view import ReviewView
+from replydesk.tui.widgets.render import label
+
+LABEL_CYCLE: tuple[str | None, ...] = (None, *LABELS, "untriaged")
+SORTS = ("newest", "oldest", "rating")
+
+
+class InboxScreen(Screen):
+    BINDINGS = [
+        Binding("slash", "search", "Search"),
+        Binding("l", "cycle_label", "Label filter"),
+        Binding("o", "cycle_sort", "Sort"),
+        Binding("escape", "clear", "Clear filters", show=False),
+        Binding("ctrl+r", "reload", "Reload"),
+    ]
+
+    def __init__(self, ws: Workspace) -> None:
+        super().__init__()
+        self.ws = ws
+        self.filter = ReviewFilter()
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal():
+            with Vertical(id="list-pane"):
+                yield Input(placeholder="search reviews (Enter to apply, Esc to clear)",
+                            id="search")
+                yield Static(id="counts")
+                yield ReviewTable(id="reviews")
+            yield ReviewView(id="detail")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "demo workspace" if self.ws.demo else str(self.ws.store.path)
+        self.query_one("#search").display = False
+        table = self.query_one(ReviewTable)
+        table.response_target_hours = self.ws.config.workspace.response_target_hours
+        self.reload()
+        table.focus()
+
+    def reload(self) -> None:
+        t = now()
+        reviews = inbox.list_reviews(self.ws, self.filter)
+        table = self.query_one(ReviewTable)
+        table.show(reviews, t)
+        self._show_counts(inbox.label_counts(self.ws, self.filter), len(reviews))
+        if not reviews:
+            self.query_one(ReviewView).show(None, t)
+
+    def _show_counts(self, counts: dict[str, int], shown: int) -> None:
+        out = Text()
+        for name in (*LABELS, "untriaged"):
+            n = counts.get(name, 0)
+            if not n and name == "untriaged":
+                continue
+            selected = self.filter.label == name
+            out.append_text(label(name))
+            out.append(f" {n}", "bold reverse" if selected else "bold")
+            out.append("   ")
+        desc = [f"sort: {self.filter.sort}"]
+        if self.filter.search:
+            desc.append(f"search: {self.filter.search!r}")
+        out.append(f"· {shown} shown · {', '.join(desc)}", "dim")
+        self.query_one("#counts", Static).update(out)
+
+    @on(DataTable.RowHighlighted, "#reviews")
+    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.row_key is None or event.row_key.value is None:
+            return
+        self.query_one(ReviewView).show(inbox.detail(self.ws, int(event.row_key.value)), now())
+
+    def action_search(self) -> None:
+        box = self.query_one("#search", Input)
+        box.display = True
+        box.focus()
+
+    @on(Input.Submitted, "#search")
+    def _search(self, event: Input.Submitted) -> None:
+        self.filter = replace(self.filter, search=event.value.strip())
+        if not event.value.strip():
+            event.input.display = False
+        self.reload()
+        self.query_one(ReviewTable).focus()
+
+    def action_clear(self) -> None:
+        box = self.query_one("#search", Input)
+        box.value = ""
+        box.display = False
+        self.filter = ReviewFilter(sort=self.filter.sort)
+        self.reload()
+        self.query_one(ReviewTable).focus()
+
+    def action_cycle_label(self) -> None:
+        i = LABEL_CYCLE.index(self.filter.label)
+        self.filter = replace(self.filter, label=LABEL_CYCLE[(i + 1) % len(LABEL_CYCLE)])
+        self.reload()
+
+    def action_cycle_sort(self) -> None:
+        i = SORTS.index(self.filter.sort)
+        self.filter = replace(self.filter, sort=SORTS[(i + 1) % len(SORTS)])
+        self.reload()
+
+    def action_reload(self) -> None:
+        self.reload()

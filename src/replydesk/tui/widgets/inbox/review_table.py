@@ -1,0 +1,52 @@
+"""The inbox list: one row per review, every cell plain text."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.text import Text
+from textual.widgets import DataTable
+
+from replydesk.models import Review
+from replydesk.timeutil import age
+from replydesk.tui.widgets.render import cell, label, stars
+
+COLUMNS = ("Source", "Rating", "Age", "Lang", "Label", "Status", "Review")
+
+
+class ReviewTable(DataTable):
+    """Rows keyed by review id; the app fills it, selection is announced by DataTable."""
+
+    DEFAULT_CSS = """
+    ReviewTable { height: 1fr; }
+    """
+
+    def __init__(self, **kwargs) -> None:  # noqa: ANN003
+        super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
+        self.response_target_hours = 24
+
+    def on_mount(self) -> None:
+        for name in COLUMNS:
+            self.add_column(name, key=name.lower())
+
+    def show(self, reviews: list[Review], now: datetime) -> None:
+        keep = self.cursor_row
+        self.clear()
+        for r in reviews:
+            self.add_row(*self.cells(r, now), key=str(r.id))
+        if reviews:
+            self.move_cursor(row=min(keep, len(reviews) - 1))
+
+    def cells(self, r: Review, now: datetime) -> tuple[Text, ...]:
+        hours = (now - r.created_at).total_seconds() / 3600 if r.created_at else 0
+        late = r.status in ("new", "drafted") and hours > self.response_target_hours
+        summary = r.title or r.body
+        return (
+            cell(r.source, 16),
+            stars(r.rating),
+            Text(age(r.created_at, now), style="bold red" if late else ""),
+            cell(r.language or "?", 4),
+            label(r.label),
+            cell(r.status + (" ✎" if r.edited else ""), 10),
+            cell(summary, 60),
+        )

@@ -1,0 +1,113 @@
+"""One review in full: the text as plain text, its triage, the author's history."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.console import Group
+from rich.text import Text
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from replydesk.services.inbox import ReviewDetail
+from replydesk.timeutil import age
+from replydesk.tui.widgets.render import label, plain, stars
+
+
+class ReviewView(VerticalScroll):
+    """Shows a ``ReviewDetail``; nothing in it is ever read as markup."""
+
+    DEFAULT_CSS = """
+    ReviewView { padding: 0 1; }
+    ReviewView > Static { margin-bottom: 1; }
+    """
+
+    def compose(self):  # noqa: ANN201
+        yield Static(id="review-head")
+        yield Static(id="review-body")
+        yield Static(id="review-triage")
+        yield Static(id="review-history")
+
+    def show(self, d: ReviewDetail | None, now: datetime) -> None:
+        head = self.query_one("#review-head", Static)
+        body = self.query_one("#review-body", Static)
+        tri = self.query_one("#review-triage", Static)
+        hist = self.query_one("#review-history", Static)
+        if d is None:
+            head.update(Text("No review selected.", style="dim"))
+            for w in (body, tri, hist):
+                w.update("")
+            return
+        r = d.review
+        line = Text.assemble(
+            plain(r.author or "anonymous", "bold"), "  ", stars(r.rating), "  ",
+            (f"{r.source} · {r.language or '?'} · {age(r.created_at, now)} ago", "dim"))
+        if r.product_version:
+            line.append(f" · v{r.product_version}", "dim")
+        if r.edited:
+            line.append(f" · edited (revision {r.version})", "yellow")
+        if d.claim:
+            line.append(f" · claimed by {d.claim.user}", "magenta")
+        parts: list = [line]
+        if r.title:
+            parts.append(plain(r.title, "bold"))
+        head.update(Group(*parts))
+        body.update(plain(r.body) if r.body else Text("(rating only, no text)", style="dim"))
+        tri.update(self._triage(d))
+        hist.update(self._history(d, now))
+        self.scroll_home(animate=False)
+
+    def _triage(self, d: ReviewDetail) -> Text:
+        t = d.triage
+        if t is None:
+            return Text("Not triaged yet.", style="dim italic")
+        out = Text.assemble(("Triage: ", "bold"), label(t.effective),
+                            (f"  score {t.score:.2f} · {t.method}", "dim"))
+        if t.override_label:
+            out.append(f"  (set by {t.override_by}; machine said {t.label})", "magenta")
+        for ev in t.reasons[:6]:
+            out.append("\n  • ")
+            out.append(ev.rule, "italic")
+            if ev.quote:
+                out.append(": ")
+                out.append_text(plain(f"“{ev.quote}”", "yellow"))
+        return out
+
+    def _history(self, d: ReviewDetail, now: datetime) -> Text:
+        out = Text()
+        for reply in d.replies:
+            out.append(f"Our reply ({reply.by_user}, {age(reply.created_at, now)} ago, "
+                       f"{reply.state}):\n", "bold green")
+            out.append_text(plain(reply.text + "\n"))
+        for p in d.promises:
+            out.append_text(_promise_line(p, d, now))
+        h = d.history
+        if h.returning:
+            out.append(f"\nReturning customer: {len(h.reviews)} earlier review(s)\n", "bold cyan")
+            for old in h.reviews:
+                out.append(f"  {age(old.created_at, now)} ago ", "dim")
+                out.append_text(stars(old.rating))
+                out.append(" ")
+                out.append_text(plain((old.title or old.body)[:120]))
+                out.append("\n")
+                for reply in h.replies.get(old.id, []):
+                    out.append("    ↳ we replied: ", "green")
+                    out.append_text(plain(reply.text[:160]))
+                    out.append("\n")
+            for p in h.promises:
+                out.append_text(_promise_line(p, d, now, indent="  "))
+        return out
+
+
+def _promise_line(p, d: ReviewDetail, now: datetime, indent: str = "") -> Text:  # noqa: ANN001
+    today = now.date().isoformat()
+    if p.status == "delivered":
+        style, state = "green", f"delivered {age(p.delivered_at, now)} ago"
+    elif p.is_overdue(today):
+        style, state = "bold red", f"OVERDUE since {p.due_date}"
+    else:
+        style, state = "yellow", f"{p.status}, due {p.due_date or '—'}"
+    out = Text(f"{indent}Promise ({p.kind}): ", style="bold")
+    out.append_text(plain(p.what))
+    out.append(f" — {state}\n", style)
+    return out
