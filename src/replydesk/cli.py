@@ -28,7 +28,7 @@ class CommandError(Exception):
     """Bad input from the user: printed as is, exit 2."""
 
 
-def _workspace(args: argparse.Namespace):  # noqa: ANN202 - keeps the import lazy
+def _workspace(args: argparse.Namespace):
     from replydesk.services.workspace import Workspace
 
     return Workspace.from_paths(args.config, args.db)
@@ -62,7 +62,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         return _demo_run(build_demo(Path(tmp)), args, keep=False)
 
 
-def _demo_run(ws, args: argparse.Namespace, keep: bool) -> int:  # noqa: ANN001
+def _demo_run(ws, args: argparse.Namespace, keep: bool) -> int:
     try:
         if args.no_tui:
             n = ws.store.reviews.count()

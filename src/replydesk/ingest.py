@@ -22,6 +22,7 @@ from replydesk.timeutil import parse_time
 
 FIELDS = ("id", "author", "rating", "title", "body", "lang", "created_at", "url")
 OPTIONAL_FIELDS = ("author_key", "language", "updated_at", "version", "source")
+_KNOWN = frozenset(FIELDS + OPTIONAL_FIELDS)
 MAX_FIELD = 64 * 1024 * 1024
 
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
@@ -73,11 +74,18 @@ def detect_format(path: Path) -> str:
 
 def read_file(path: Path | str, source: str | None = None,
               fmt: str | None = None) -> Iterator[tuple[int, NewReview | LineError]]:
-    """Yield ``(line_number, review or error)`` for every record in the file."""
+    """``(line_number, review or error)`` for every record in the file.
+
+    Raises InputError at once (not on first iteration) when the file cannot be read.
+    """
     path = Path(path).expanduser()
     if not path.is_file():
         raise InputError(f"{path}: no such file")
-    fmt = fmt or detect_format(path)
+    return _records(path, source, fmt or detect_format(path))
+
+
+def _records(path: Path, source: str | None,
+             fmt: str) -> Iterator[tuple[int, NewReview | LineError]]:
     default_source = source or path.stem
     rows = _jsonl_rows(path) if fmt == "jsonl" else _csv_rows(path)
     for line, row in rows:
@@ -171,7 +179,8 @@ def to_review(row: dict[str, Any], source: str) -> NewReview:
         author_key=_text(row, "author_key") or author, rating=rating,
         language=(_text(row, "lang") or _text(row, "language")).lower()[:12],
         url=_text(row, "url"), product_version=_text(row, "version"),
-        created_at=created, updated_at=updated or created, raw=row,
+        created_at=created, updated_at=updated or created,
+        raw={k: v for k, v in row.items() if k not in _KNOWN} or None,  # keep the rest
     )
 
 
@@ -201,7 +210,7 @@ def _text(row: dict[str, Any], key: str) -> str:
     return text
 
 
-def _time(row: dict[str, Any], key: str):  # noqa: ANN202
+def _time(row: dict[str, Any], key: str):
     value = row.get(key)
     if value is None or value == "":
         return None

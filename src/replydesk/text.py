@@ -45,5 +45,16 @@ def has_controls(text: str) -> bool:
 
 
 def normalise(text: str) -> str:
-    """NFC-normalise and strip a BOM, so that equal texts compare equal across sources."""
-    return unicodedata.normalize("NFC", text.lstrip("\ufeff"))
+    """NFC, no BOM, newlines as LF: equal texts compare equal whatever the source."""
+    text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    return unicodedata.normalize("NFC", text)
+
+
+_MARKS = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff]+")
+
+
+def fold(text: str) -> str:
+    """Lower-case without accents, for search: "Εφαρμογή" and "εφαρμογη" match."""
+    if text.isascii():
+        return text.lower()
+    return _MARKS.sub("", unicodedata.normalize("NFD", text.casefold()))

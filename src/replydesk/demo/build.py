@@ -26,6 +26,7 @@ def build_demo(folder: Path, at: datetime | None = None) -> Workspace:
     """Create ``folder/config.toml`` and ``folder/demo.db`` and return the open workspace."""
     t0 = at or now()
     folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
     cfg_text = files("replydesk.demo").joinpath("config.toml").read_text("utf-8")
     cfg_path = folder / "config.toml"
     cfg_path.write_text(cfg_text, encoding="utf-8")

@@ -1,7 +1,13 @@
-"""``replydesk import``: a file into the store in batches, every bad line reported."""
+"""``replydesk import``: a file into the store in batches, every bad line reported.
+
+Parsing runs in a reader thread while the store writes the previous batch (SQLite
+releases the GIL while it works), so a large import uses both cores.
+"""
 
 from __future__ import annotations
 
+import queue
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -9,30 +15,55 @@ from replydesk.ingest import ImportReport, LineError, read_file
 from replydesk.models import NewReview
 from replydesk.services.workspace import Workspace
 
-BATCH = 1000
+BATCH = 2000
+_DONE = object()
 
 
 def import_file(ws: Workspace, path: Path | str, source: str | None = None,
                 progress: Callable[[ImportReport], None] | None = None) -> ImportReport:
     report = ImportReport()
-    batch: list[NewReview] = []
+    items = read_file(path, source)  # raises InputError here, before any thread starts
+    batches: queue.Queue = queue.Queue(maxsize=4)
+    stop = threading.Event()
 
-    def flush() -> None:
-        for outcome, _rid in ws.store.reviews.upsert(batch, user=ws.user):
-            setattr(report, outcome, getattr(report, outcome) + 1)
-        batch.clear()
-        if progress:
-            progress(report)
+    def reader() -> None:
+        batch: list[NewReview] = []
+        try:
+            for _line, item in items:
+                if stop.is_set():
+                    return
+                if isinstance(item, LineError):
+                    report.errors.append(item)
+                    continue
+                batch.append(item)
+                if len(batch) >= BATCH:
+                    batches.put(batch)
+                    batch = []
+            if batch:
+                batches.put(batch)
+        except BaseException as exc:  # surfaced in the writing thread
+            batches.put(exc)
+        finally:
+            batches.put(_DONE)
 
-    for _line, item in read_file(path, source):
-        if isinstance(item, LineError):
-            report.errors.append(item)
-            continue
-        batch.append(item)
-        if len(batch) >= BATCH:
-            flush()
-    if batch:
-        flush()
+    thread = threading.Thread(target=reader, name="replydesk-import-reader", daemon=True)
+    thread.start()
+    try:
+        while (batch := batches.get()) is not _DONE:
+            if isinstance(batch, BaseException):
+                raise batch
+            for outcome, _rid in ws.store.reviews.upsert(batch, user=ws.user):
+                setattr(report, outcome, getattr(report, outcome) + 1)
+            if progress:
+                progress(report)
+    finally:
+        stop.set()
+        while thread.is_alive():  # unblock a reader waiting on a full queue
+            try:
+                batches.get_nowait()
+            except queue.Empty:
+                thread.join(0.05)
+    report.errors.sort(key=lambda e: e.line)
     ws.store.events.add(ws.user, "import", None, {"file": str(path), "new": report.new,
                                                    "updated": report.updated,
                                                    "failed": report.failed})

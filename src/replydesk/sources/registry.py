@@ -55,7 +55,8 @@ KIND_OPTIONS: dict[str, dict[str, Option]] = {
     "json": {
         "url": (str, True, "the first page's URL"),
         "items": (str, True, "dotted path to the list of reviews, e.g. \"data.reviews\""),
-        "fields": (dict[str, str], True, "our field -> dotted path in each item, e.g. id = \"uuid\""),
+        "fields": (dict[str, str], True,
+                   "our field -> dotted path in each item, e.g. id = \"uuid\""),
         "next": (str, False, "dotted path to the next page's URL"),
         "page_param": (str, False, "query parameter to page by number instead of a next link"),
         "headers": (dict[str, str], False, "extra headers; \"{secret:NAME}\" inserts a secret"),

@@ -5,14 +5,16 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from replydesk.models import NewReview, Review, ReviewVersion
 from replydesk.store import rows
 from replydesk.store.db import Database
+from replydesk.text import fold
 from replydesk.timeutil import now, to_iso
 
 Outcome = Literal["new", "updated", "unchanged"]
@@ -50,13 +52,19 @@ _SORTS = {
 
 def fts_query(text: str) -> str:
     """A user's words as an FTS5 query: every word must appear (prefix match)."""
-    words = re.findall(r"\w+", text, flags=re.UNICODE)
+    words = re.findall(r"\w+", fold(text), flags=re.UNICODE)
     return " ".join(f'"{w}"*' for w in words)
+
+
+def _search_text(r: NewReview) -> str:
+    return fold(f"{r.author}\n{r.title}\n{r.body}")
 
 
 class ReviewRepo:
     def __init__(self, db: Database) -> None:
         self.db = db
+        # authors are never deleted, so their ids can be remembered across batches
+        self._author_ids: dict[tuple[str, str], int] = {}
 
     # ------------------------------------------------------------ writing
 
@@ -64,10 +72,21 @@ class ReviewRepo:
                user: str = "system") -> list[tuple[Outcome, int]]:
         """Insert new reviews, record edits as versions; one transaction for the batch."""
         fetched = to_iso(fetched_at or now())
+        batch = list(reviews)
+        try:
+            return self._upsert(batch, fetched, user)
+        except BaseException:
+            self._author_ids.clear()  # ids made in a rolled-back transaction are gone
+            raise
+
+    def _upsert(self, batch: list[NewReview], fetched: str | None,
+                user: str) -> list[tuple[Outcome, int]]:
         out: list[tuple[Outcome, int]] = []
         with self.db.write() as c:
-            author_ids: dict[tuple[str, str], int] = {}
-            for r in reviews:
+            existing_rows = self._existing(c, batch)
+            author_ids = self._author_ids
+            fts_new: list[tuple[int, str]] = []  # written together: far fewer page writes
+            for r in batch:
                 author_id = None
                 key = r.author_key or r.author
                 if key:
@@ -80,22 +99,25 @@ class ReviewRepo:
                             "RETURNING id", (r.source, key, r.author or key)).fetchone()[0]
                         author_ids[(r.source, key)] = author_id
                 digest = content_hash(r)
-                existing = c.execute(
-                    "SELECT id, content_hash, version, title, body, rating, updated_at "
-                    "FROM reviews WHERE source = ? AND external_id = ?",
-                    (r.source, r.external_id)).fetchone()
+                existing = existing_rows.get((r.source, r.external_id))
                 raw = json.dumps(r.raw, ensure_ascii=False) if r.raw is not None else None
                 if existing is None:
+                    created = to_iso(r.created_at)
                     rid = c.execute(
                         "INSERT INTO reviews (source, external_id, author_id, rating, title, "
                         "body, language, url, product_version, created_at, updated_at, "
                         "fetched_at, raw, content_hash) VALUES "
-                        "(?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
+                        "(?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                         (r.source, r.external_id, author_id, r.rating, r.title, r.body,
-                         r.language, r.url, r.product_version, to_iso(r.created_at),
-                         to_iso(r.updated_at or r.created_at), fetched, raw, digest),
-                    ).fetchone()[0]
+                         r.language, r.url, r.product_version, created,
+                         to_iso(r.updated_at) if r.updated_at else created, fetched, raw,
+                         digest),
+                    ).lastrowid
+                    fts_new.append((rid, _search_text(r)))
                     out.append(("new", rid))
+                    existing_rows[(r.source, r.external_id)] = {
+                        "id": rid, "content_hash": digest, "version": 1, "title": r.title,
+                        "body": r.body, "rating": r.rating, "updated_at": None}
                     continue
                 rid = existing["id"]
                 if existing["content_hash"] == digest:
@@ -115,6 +137,8 @@ class ReviewRepo:
                     "WHERE id = ?",
                     (r.rating, r.title, r.body, r.language, r.url, r.product_version,
                      to_iso(r.updated_at) or fetched, fetched, raw, digest, author_id, rid))
+                c.execute("UPDATE reviews_fts SET text = ? WHERE rowid = ?",
+                          (_search_text(r), rid))
                 # the machine's verdict was about the old text; a person's override stands
                 c.execute("DELETE FROM triage WHERE review_id = ? AND override_label IS NULL",
                           (rid,))
@@ -123,7 +147,30 @@ class ReviewRepo:
                     "VALUES (?, ?, 'review.edited', ?, ?)",
                     (fetched, user, rid, json.dumps({"version": existing["version"] + 1})))
                 out.append(("updated", rid))
+                existing_rows[(r.source, r.external_id)] = {
+                    "id": rid, "content_hash": digest, "version": existing["version"] + 1,
+                    "title": r.title, "body": r.body, "rating": r.rating,
+                    "updated_at": to_iso(r.updated_at) or fetched}
+            c.executemany("INSERT INTO reviews_fts (rowid, text) VALUES (?, ?)", fts_new)
         return out
+
+    @staticmethod
+    def _existing(c: sqlite3.Connection, batch: list[NewReview]) -> dict[tuple[str, str], Any]:
+        """The stored state of every review in the batch, in a few queries."""
+        found: dict[tuple[str, str], Any] = {}
+        by_source: dict[str, list[str]] = {}
+        for r in batch:
+            by_source.setdefault(r.source, []).append(r.external_id)
+        for source, ids in by_source.items():
+            for i in range(0, len(ids), 500):
+                chunk = ids[i:i + 500]
+                marks = ",".join("?" * len(chunk))
+                for row in c.execute(
+                    "SELECT id, external_id, content_hash, version, title, body, rating, "
+                    f"updated_at FROM reviews WHERE source = ? AND external_id IN ({marks})",
+                    (source, *chunk)):
+                    found[(source, row["external_id"])] = row
+        return found
 
     def set_status(self, review_id: int, status: str) -> None:
         with self.db.write() as c:

@@ -49,7 +49,6 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX reviews_created ON reviews (created_at DESC);
     CREATE INDEX reviews_author ON reviews (author_id);
-    CREATE INDEX reviews_status ON reviews (status);
 
     CREATE TABLE review_versions (
         id INTEGER PRIMARY KEY,
@@ -63,21 +62,11 @@ MIGRATIONS: list[str] = [
         UNIQUE (review_id, version)
     );
 
-    CREATE VIRTUAL TABLE reviews_fts USING fts5 (
-        title, body, content='reviews', content_rowid='id',
-        tokenize='unicode61 remove_diacritics 2'
-    );
-    CREATE TRIGGER reviews_fts_insert AFTER INSERT ON reviews BEGIN
-        INSERT INTO reviews_fts (rowid, title, body) VALUES (new.id, new.title, new.body);
-    END;
+    -- search text is folded by the store (case, accents: Greek tonos too) and written
+    -- by it; author names are searchable as well
+    CREATE VIRTUAL TABLE reviews_fts USING fts5 (text, tokenize='unicode61');
     CREATE TRIGGER reviews_fts_delete AFTER DELETE ON reviews BEGIN
-        INSERT INTO reviews_fts (reviews_fts, rowid, title, body)
-        VALUES ('delete', old.id, old.title, old.body);
-    END;
-    CREATE TRIGGER reviews_fts_update AFTER UPDATE OF title, body ON reviews BEGIN
-        INSERT INTO reviews_fts (reviews_fts, rowid, title, body)
-        VALUES ('delete', old.id, old.title, old.body);
-        INSERT INTO reviews_fts (rowid, title, body) VALUES (new.id, new.title, new.body);
+        DELETE FROM reviews_fts WHERE rowid = old.id;
     END;
 
     CREATE TABLE triage (

@@ -76,11 +76,11 @@ class InboxScreen(Screen):
             selected = self.filter.label == name
             out.append_text(label(name))
             out.append(f" {n}", "bold reverse" if selected else "bold")
-            out.append("   ")
+            out.append("  ")
         desc = [f"sort: {self.filter.sort}"]
         if self.filter.search:
             desc.append(f"search: {self.filter.search!r}")
-        out.append(f"· {shown} shown · {', '.join(desc)}", "dim")
+        out.append(f"\n{shown} shown · {', '.join(desc)}", "dim")
         self.query_one("#counts", Static).update(out)
 
     @on(DataTable.RowHighlighted, "#reviews")

@@ -21,7 +21,7 @@ class ReviewTable(DataTable):
     ReviewTable { height: 1fr; }
     """
 
-    def __init__(self, **kwargs) -> None:  # noqa: ANN003
+    def __init__(self, **kwargs) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
         self.response_target_hours = 24
 

@@ -22,7 +22,7 @@ class ReviewView(VerticalScroll):
     ReviewView > Static { margin-bottom: 1; }
     """
 
-    def compose(self):  # noqa: ANN201
+    def compose(self):
         yield Static(id="review-head")
         yield Static(id="review-body")
         yield Static(id="review-triage")
@@ -92,14 +92,14 @@ class ReviewView(VerticalScroll):
                 out.append("\n")
                 for reply in h.replies.get(old.id, []):
                     out.append("    ↳ we replied: ", "green")
-                    out.append_text(plain(reply.text[:160]))
+                    out.append_text(plain(reply.text))
                     out.append("\n")
             for p in h.promises:
                 out.append_text(_promise_line(p, d, now, indent="  "))
         return out
 
 
-def _promise_line(p, d: ReviewDetail, now: datetime, indent: str = "") -> Text:  # noqa: ANN001
+def _promise_line(p, d: ReviewDetail, now: datetime, indent: str = "") -> Text:
     today = now.date().isoformat()
     if p.status == "delivered":
         style, state = "green", f"delivered {age(p.delivered_at, now)} ago"

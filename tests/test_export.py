@@ -1,0 +1,61 @@
+"""`replydesk export`: everything per review; a JSONL export imports back unchanged."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from replydesk import cli
+from replydesk.services.exporting import CSV_COLUMNS, write
+from replydesk.services.importing import import_file
+from replydesk.store import Store
+
+
+def test_jsonl_round_trip(demo_ws, tmp_path):
+    out = tmp_path / "export.jsonl"
+    with out.open("w", encoding="utf-8") as fh:
+        assert write(demo_ws, fh) == 86
+    db = tmp_path / "again.db"
+    assert cli.main(["--db", str(db), "import", str(out)]) == 0
+    with Store(db) as again:
+        assert again.reviews.count() == 86
+        for original in demo_ws.store.reviews.list():
+            copy = again.reviews.by_external(original.source, original.external_id)
+            assert (copy.author, copy.rating, copy.title, copy.body, copy.language,
+                    copy.created_at, copy.product_version) == (
+                original.author, original.rating, original.title, original.body,
+                original.language, original.created_at, original.product_version)
+    # importing the same export into the original store changes nothing
+    report = import_file(demo_ws, out)
+    assert (report.new, report.updated, report.unchanged) == (0, 0, 86)
+
+
+def test_jsonl_records_carry_replies_promises_and_overdue(demo_ws):
+    buf = io.StringIO()
+    write(demo_ws, buf)
+    records = {(r["source"], r["id"]): r for r in map(json.loads, buf.getvalue().splitlines())}
+    graham = records[("trustpilot", "tp-2901")]
+    assert graham["status"] == "replied"
+    assert graham["replies"][0]["state"] == "posted" and graham["replies"][0]["by"] == "ben"
+    (promise,) = graham["promises"]
+    assert promise["kind"] == "refund" and promise["status"] == "open" and promise["overdue"]
+    marta = records[("app-store", "as-0901")]
+    assert marta["promises"][0]["status"] == "delivered"
+    assert not marta["promises"][0]["overdue"]
+    assert set(records[("app-store", "as-1001")]) >= {
+        "review_id", "triage", "drafts", "replies", "promises", "edited", "revision"}
+
+
+def test_csv_export_has_documented_columns(demo_ws, tmp_path, capsys):
+    out = tmp_path / "e.csv"
+    code = cli.main(["--db", str(demo_ws.store.path), "export", "--format", "csv", "-o",
+                     str(out)])
+    assert code == 0
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert len(rows) == 86 and list(rows[0]) == CSV_COLUMNS
+    tp = next(r for r in rows if r["id"] == "tp-2902")
+    assert tp["promises_open"] == "1" and tp["promises_delivered"] == "1"
+    readme = (__import__("pathlib").Path(__file__).parents[1] / "README.md").read_text()
+    for column in CSV_COLUMNS:
+        assert f"`{column}`" in readme, f"README does not document {column}"

@@ -1,0 +1,106 @@
+"""Store: migrations from an empty file, pragmas, search, edits, overrides."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from replydesk.models import Evidence, NewReview, Triage
+from replydesk.store import ReviewFilter, Store, StoreError
+from replydesk.store.schema import MIGRATIONS
+
+
+def test_migrates_an_empty_file_and_reopens(tmp_path):
+    path = tmp_path / "x.db"
+    path.touch()
+    Store(path).close()
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert {"reviews", "review_versions", "authors", "triage", "drafts", "replies",
+            "promises", "claims", "events", "sources", "reviews_fts"} <= tables
+    conn.close()
+    with Store(path) as again:  # second open is a no-op
+        assert again.reviews.count() == 0
+
+
+def test_refuses_a_newer_schema_and_a_non_database(tmp_path):
+    path = tmp_path / "x.db"
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 5}")
+    conn.close()
+    with pytest.raises(StoreError, match="newer than this replydesk"):
+        Store(path)
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(StoreError, match="not a usable replydesk database"):
+        Store(junk)
+
+
+def test_foreign_keys_are_enforced(ws):
+    with pytest.raises(sqlite3.IntegrityError), ws.store.db.write() as c:
+        c.execute("INSERT INTO drafts (review_id, version, author, created_at) "
+                  "VALUES (999, 1, 'x', 'now')")
+
+
+def test_full_text_search_in_several_scripts(ws):
+    ws.store.reviews.upsert([
+        NewReview("s", "1", body="Приложение вылетает при открытии карты"),
+        NewReview("s", "2", body="Η εφαρμογή κλείνει στον χάρτη"),
+        NewReview("s", "3", body="Tracking is frozen", title="Lost parcel"),
+    ])
+    def ids(q: str) -> set[str]:
+        return {r.external_id for r in ws.store.reviews.list(ReviewFilter(search=q))}
+    assert ids("вылетает") == {"1"}
+    assert ids("εφαρμογη") == {"2"}  # accents folded
+    assert ids("track") == {"3"}  # prefix
+    assert ids("parcel frozen") == {"3"}  # all words, title and body
+    assert ids('"()*:') == {"1", "2", "3"}  # punctuation alone filters nothing
+    assert ids('frozen") OR ("x') == set()  # and never breaks the query
+    assert ids("marta") == set()
+
+
+def test_edit_keeps_history_and_drops_machine_verdict_but_not_override(ws):
+    store = ws.store
+    [(_, rid)] = store.reviews.upsert([NewReview("s", "1", body="bad", rating=2)])
+    [(_, rid2)] = store.reviews.upsert([NewReview("s", "2", body="meh", rating=2)])
+    verdict = Triage("vague", 0.5, [Evidence("no specifics")])
+    store.triage.save([(rid, verdict), (rid2, verdict)])
+    store.triage.override(rid2, "criticism", "anna")
+    out = store.reviews.upsert([NewReview("s", "1", body="bad: crash on 5.2", rating=1),
+                                NewReview("s", "2", body="meh, sync fails", rating=2)])
+    assert [o for o, _ in out] == ["updated", "updated"]
+    review = store.reviews.get(rid)
+    assert review.edited and review.version == 2 and review.body == "bad: crash on 5.2"
+    assert [(v.version, v.body, v.rating) for v in store.reviews.versions(rid)] == [
+        (1, "bad", 2)]
+    assert store.triage.get(rid) is None  # re-triage the new text
+    kept = store.triage.get(rid2)
+    assert kept.effective == "criticism" and kept.override_by == "anna"
+    # a machine re-run never overwrites the override
+    store.triage.save([(rid2, Triage("provocation", 0.9))])
+    assert store.triage.get(rid2).effective == "criticism"
+    assert any(e.action == "review.edited" for e in store.events.recent())
+
+
+def test_label_counts_and_filters(ws):
+    store = ws.store
+    res = store.reviews.upsert([NewReview("a", str(i), body=f"text {i}", language="en" if i % 2
+                                          else "de") for i in range(6)])
+    store.triage.save([(rid, Triage("criticism" if i < 4 else "praise", 0.7))
+                       for i, (_, rid) in enumerate(res[:5])])
+    assert store.reviews.label_counts() == {"criticism": 4, "praise": 1, "untriaged": 1}
+    assert store.reviews.count(ReviewFilter(label="criticism", language="en")) == 2
+    assert store.reviews.count(ReviewFilter(label="untriaged")) == 1
+
+
+def test_claims_expire_and_block_others(ws, time_machine):
+    time_machine.move_to("2026-11-20T09:00:00Z", tick=False)
+    [(_, rid)] = ws.store.reviews.upsert([NewReview("s", "1", body="x")])
+    assert ws.store.claims.claim(rid, "anna").user == "anna"
+    assert ws.store.claims.claim(rid, "ben").user == "anna"  # still anna's
+    time_machine.move_to("2026-11-20T09:20:00Z", tick=False)
+    assert ws.store.claims.holder(rid) is None
+    assert ws.store.claims.claim(rid, "ben").user == "ben"
