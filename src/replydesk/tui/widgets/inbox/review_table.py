@@ -11,7 +11,8 @@ from replydesk.models import Review
 from replydesk.timeutil import age
 from replydesk.tui.widgets.render import cell, label, stars
 
-COLUMNS = ("Source", "Rating", "Age", "Lang", "Label", "Status", "Review")
+# what a person scans first comes first: at 80 columns the review text is still visible
+COLUMNS = ("Age", "Rating", "Label", "Review", "Source", "Lang", "Status")
 
 
 class ReviewTable(DataTable):
@@ -42,11 +43,11 @@ class ReviewTable(DataTable):
         late = r.status in ("new", "drafted") and hours > self.response_target_hours
         summary = r.title or r.body
         return (
-            cell(r.source, 16),
-            stars(r.rating),
             Text(age(r.created_at, now), style="bold red" if late else ""),
-            cell(r.language or "?", 4),
+            stars(r.rating),
             label(r.label),
+            cell(summary, 48),
+            cell(r.source, 16),
+            cell(r.language or "?", 4),
             cell(r.status + (" ✎" if r.edited else ""), 10),
-            cell(summary, 60),
         )
