@@ -128,6 +128,104 @@ def cmd_export(args: argparse.Namespace) -> int:
     return OK
 
 
+def cmd_sync(args: argparse.Namespace) -> int:
+    from replydesk.services.sync import sync
+    from replydesk.sources.http import SourceError
+
+    ws = _workspace(args)
+    try:
+        if not ws.config.sources:
+            raise CommandError("no sources configured: add [[sources]] to "
+                               f"{ws.config.path or paths.default_config_path()}")
+        print(f"syncing {len(args.source) if args.source else len(ws.config.sources)} "
+              "source(s)...", file=sys.stderr)
+        try:
+            reports = sync(ws, args.source, progress=lambda r: print(r.line(), flush=True))
+        except SourceError as exc:
+            raise CommandError(str(exc)) from None
+    finally:
+        ws.close()
+    failed = [r for r in reports if r.status == "error"]
+    new = sum(r.new for r in reports)
+    print(f"{new} new, {sum(r.updated for r in reports)} updated, "
+          f"{sum(r.malformed for r in reports)} malformed, {len(failed)} source(s) failed")
+    return FINDINGS if failed else OK
+
+
+def cmd_sources(args: argparse.Namespace) -> int:
+    from replydesk.services.sources_view import source_rows
+
+    ws = _workspace(args)
+    try:
+        rows = source_rows(ws)
+    finally:
+        ws.close()
+    if not rows:
+        print("no sources configured (see `replydesk init`)")
+        return OK
+    for row in rows:
+        print(row.line())
+    return OK
+
+
+def cmd_secret_set(args: argparse.Namespace) -> int:
+    import getpass
+
+    from replydesk import secrets
+
+    if sys.stdin.isatty():
+        value = getpass.getpass(f"value for secret {args.name!r} (input hidden): ")
+    else:
+        value = sys.stdin.read().strip("\r\n")
+    try:
+        secrets.set(args.name, value)
+    except secrets.SecretError as exc:
+        raise CommandError(str(exc)) from None
+    print(f"stored secret {args.name!r} in the keyring")
+    return OK
+
+
+def cmd_approve(args: argparse.Namespace) -> int:
+    ws = _workspace(args)
+    try:
+        draft = ws.store.drafts.latest(args.review_id)
+        if draft is None:
+            raise CommandError(f"review {args.review_id} has no draft to approve")
+        holder = ws.store.claims.holder(args.review_id)
+        if holder and holder.user != ws.user:
+            raise CommandError(f"review {args.review_id} is claimed by {holder.user}; "
+                               "only they can approve it until the claim expires")
+        ws.store.drafts.approve(draft.id, ws.user)
+        print(f"approved draft {draft.id} (v{draft.version}) of review {args.review_id}")
+    finally:
+        ws.close()
+    return OK
+
+
+def cmd_post(args: argparse.Namespace) -> int:
+    from replydesk.services.posting import mark_copied, post
+    from replydesk.sources.http import SourceError
+
+    ws = _workspace(args)
+    try:
+        if args.mark_copied:
+            try:
+                mark_copied(ws, args.mark_copied)
+            except SourceError as exc:
+                raise CommandError(str(exc)) from None
+            print(f"draft {args.mark_copied} marked copied")
+            return OK
+        ids = args.resend or None
+        outcomes = post(ws, ids, resend=bool(args.resend))
+    finally:
+        ws.close()
+    if not outcomes:
+        print("nothing approved to post")
+    for o in outcomes:
+        print(o.line())
+    return FINDINGS if any(o.status in ("failed", "check") for o in outcomes) else OK
+
+
 def _stdout() -> TextIO:
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(encoding="utf-8")  # type: ignore[union-attr]
@@ -173,6 +271,32 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
     exp.add_argument("-o", "--output", help="file to write (default: standard output)")
     exp.set_defaults(handler=cmd_export)
+
+    syn = sub.add_parser("sync", help="pull new and changed reviews from every source")
+    syn.add_argument("--source", action="append", metavar="NAME",
+                     help="only this source (repeatable); also syncs a disabled one")
+    syn.set_defaults(handler=cmd_sync)
+
+    src = sub.add_parser("sources", help="configured sources, their health and last sync")
+    src.set_defaults(handler=cmd_sources)
+
+    sec = sub.add_parser("secret", help="credentials in the OS keyring")
+    sec_sub = sec.add_subparsers(title="secret commands", metavar="ACTION")
+    sec_set = sec_sub.add_parser("set", help="store a secret (read hidden, or from stdin)")
+    sec_set.add_argument("name", help="the name config refers to, e.g. trustpilot-key")
+    sec_set.set_defaults(handler=cmd_secret_set)
+    sec.set_defaults(handler=lambda a: _usage(sec))
+
+    appr = sub.add_parser("approve", help="approve the latest draft of a review")
+    appr.add_argument("review_id", type=int)
+    appr.set_defaults(handler=cmd_approve)
+
+    pst = sub.add_parser("post", help="publish approved replies where the source can")
+    pst.add_argument("--resend", type=int, action="append", metavar="DRAFT_ID",
+                     help="send again a reply an interrupted run may not have delivered")
+    pst.add_argument("--mark-copied", type=int, metavar="DRAFT_ID",
+                     help="record that you copied and posted this reply by hand")
+    pst.set_defaults(handler=cmd_post)
     return p
 
 

@@ -36,6 +36,10 @@ class NewReview:
     updated_at: datetime | None = None
     raw: dict[str, Any] | None = None
 
+    @property
+    def text(self) -> str:
+        return f"{self.title}\n{self.body}".strip()
+
 
 @dataclass(frozen=True)
 class Evidence:

@@ -6,7 +6,11 @@ without importing its HTTP code. Each value is ``(type, required, help)``.
 
 from __future__ import annotations
 
-from typing import Any
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from replydesk.sources.base import Source
 
 Option = tuple[Any, bool, str]
 
@@ -60,6 +64,7 @@ KIND_OPTIONS: dict[str, dict[str, Option]] = {
         "next": (str, False, "dotted path to the next page's URL"),
         "page_param": (str, False, "query parameter to page by number instead of a next link"),
         "headers": (dict[str, str], False, "extra headers; \"{secret:NAME}\" inserts a secret"),
+        "rating_scale": (float, False, "the endpoint's best rating, e.g. 10 (default 5)"),
         **_HTTP,
     },
     "file": {
@@ -73,3 +78,20 @@ COMMON_OPTIONS: dict[str, Option] = {
     "enabled": (bool, False, "false keeps the source configured but skips it in sync"),
     "language": (str, False, "language of its reviews when the payload does not say"),
 }
+
+# kind -> "module:Class"; imported on first use so `config check` stays light
+_CLASSES = {
+    "appstore_rss": "appstore_rss:AppStoreRss",
+    "app_store_connect": "app_store_connect:AppStoreConnect",
+    "google_play": "google_play:GooglePlay",
+    "google_business": "google_business:GoogleBusiness",
+    "trustpilot": "trustpilot:Trustpilot",
+    "feed": "feed:Feed",
+    "json": "json_api:JsonApi",
+    "file": "file_source:FileSource",
+}
+
+
+def source_class(kind: str) -> type[Source]:
+    module, cls = _CLASSES[kind].split(":")
+    return getattr(importlib.import_module(f"replydesk.sources.{module}"), cls)

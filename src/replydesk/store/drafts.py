@@ -62,6 +62,10 @@ class DraftRepo:
             log(c, user, "draft.approve", row["review_id"], {"draft": draft_id})
         return rows.draft(row)
 
+    def approved(self) -> list[Draft]:
+        return [rows.draft(r) for r in self.db.query(
+            "SELECT * FROM drafts WHERE state = 'approved' ORDER BY approved_at, id")]
+
     def by_review(self) -> dict[int, list[Draft]]:
         out: dict[int, list[Draft]] = defaultdict(list)
         for r in self.db.query("SELECT * FROM drafts ORDER BY review_id, kind, version"):
@@ -99,3 +103,41 @@ class ReplyRepo:
         for r in self.db.query("SELECT * FROM replies ORDER BY review_id, created_at"):
             out[r["review_id"]].append(rows.reply(r))
         return out
+
+    # ------------------------------------------------ posting, crash-safe
+
+    def by_key(self, key: str) -> Reply | None:
+        row = self.db.one("SELECT * FROM replies WHERE idempotency_key = ?", (key,))
+        return rows.reply(row) if row else None
+
+    def begin(self, review_id: int, draft_id: int, text: str, key: str, user: str) -> Reply:
+        """Record the intent to post before sending: a crash leaves a 'pending' trace."""
+        with self.db.write() as c:
+            row = c.execute(
+                "INSERT INTO replies (review_id, draft_id, text, channel, state, "
+                "idempotency_key, by_user, created_at) VALUES (?,?,?,'post','pending',?,?,?) "
+                "ON CONFLICT (idempotency_key) DO UPDATE SET text = excluded.text "
+                "RETURNING *", (review_id, draft_id, text, key, user, to_iso(now()))
+            ).fetchone()
+            log(c, user, "reply.intent", review_id, {"reply": row["id"], "draft": draft_id})
+        return rows.reply(row)
+
+    def confirm(self, reply_id: int, user: str, external_id: str | None = None,
+                state: str = "posted") -> Reply:
+        with self.db.write() as c:
+            row = c.execute(
+                "UPDATE replies SET state = ?, external_id = coalesce(?, external_id), "
+                "confirmed_at = ?, error = NULL WHERE id = ? RETURNING *",
+                (state, external_id, to_iso(now()), reply_id)).fetchone()
+            c.execute("UPDATE reviews SET status = 'replied' WHERE id = ?", (row["review_id"],))
+            if row["draft_id"]:
+                c.execute("UPDATE drafts SET state = 'posted' WHERE id = ?", (row["draft_id"],))
+            log(c, user, f"reply.{state}", row["review_id"], {"reply": reply_id})
+        return rows.reply(row)
+
+    def fail(self, reply_id: int, user: str, error: str, state: str = "failed") -> None:
+        """A failed send; 'pending' stays pending when the send may have reached the platform."""
+        with self.db.write() as c:
+            row = c.execute("UPDATE replies SET state = ?, error = ? WHERE id = ? RETURNING *",
+                            (state, error, reply_id)).fetchone()
+            log(c, user, "reply.error", row["review_id"], {"reply": reply_id, "error": error})

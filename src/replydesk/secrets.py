@@ -1,0 +1,75 @@
+"""Credentials: the environment first, then the OS keyring. Never in config, logs or the DB.
+
+``REPLYDESK_SECRET_<NAME>`` (upper case, other characters as ``_``) overrides the keyring,
+which is how a headless SSH box without a keyring daemon works. Every value handed out is
+remembered so that ``redact()`` can scrub it from any message before it is shown or stored.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+SERVICE = "replydesk"
+_known: set[str] = set()
+
+
+class SecretError(Exception):
+    """A secret is missing or cannot be read; the message names the fixes."""
+
+
+def env_name(name: str) -> str:
+    return "REPLYDESK_SECRET_" + re.sub(r"[^A-Za-z0-9]", "_", name).upper()
+
+
+def _no_backend(name: str, detail: str) -> SecretError:
+    return SecretError(
+        f"cannot reach a keyring for secret {name!r} ({detail}). This is usual over SSH "
+        f"without a desktop session. Either set {env_name(name)} in the environment, or use "
+        "a file-backed keyring: pip install keyrings.alt and export "
+        "PYTHON_KEYRING_BACKEND=keyrings.alt.file.EncryptedKeyring")
+
+
+def get(name: str) -> str:
+    value = os.environ.get(env_name(name))
+    if not value:
+        import keyring
+        from keyring.errors import KeyringError, NoKeyringError
+
+        try:
+            value = keyring.get_password(SERVICE, name)
+        except NoKeyringError as exc:
+            raise _no_backend(name, str(exc) or "no backend") from None
+        except (KeyringError, RuntimeError, OSError) as exc:
+            raise _no_backend(name, type(exc).__name__) from None
+        if not value:
+            raise SecretError(f"secret {name!r} is not set: run `replydesk secret set {name}` "
+                              f"or set {env_name(name)}")
+    remember(value)
+    return value
+
+
+def set(name: str, value: str) -> None:
+    import keyring
+    from keyring.errors import KeyringError, NoKeyringError
+
+    if not value:
+        raise SecretError("an empty secret was not stored")
+    try:
+        keyring.set_password(SERVICE, name, value)
+    except NoKeyringError as exc:
+        raise _no_backend(name, str(exc) or "no backend") from None
+    except (KeyringError, RuntimeError, OSError) as exc:
+        raise _no_backend(name, type(exc).__name__) from None
+
+
+def remember(value: str) -> None:
+    """Treat ``value`` as secret from now on (tokens obtained with a secret, too)."""
+    if value and len(value) >= 4:
+        _known.add(value)
+
+
+def redact(text: str) -> str:
+    for value in sorted(_known, key=len, reverse=True):
+        text = text.replace(value, "***")
+    return text

@@ -1,0 +1,99 @@
+"""App Store Connect: customer reviews and replies, with an ES256-signed JWT per request."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import jwt
+
+from replydesk.models import NewReview, Review
+from replydesk.secrets import remember
+from replydesk.sources.base import (
+    Cutoff,
+    FetchResult,
+    ReplyLimit,
+    Source,
+    dig,
+    stars,
+    text_of,
+    when,
+)
+from replydesk.sources.http import SourceError, parse_json
+
+DEFAULT_BASE = "https://api.appstoreconnect.apple.com"
+TOKEN_LIFETIME = 15 * 60  # Apple refuses tokens that live longer than 20 minutes
+
+
+class AppStoreConnect(Source):
+    kind = "app_store_connect"
+    can_post = True
+    reply_limit = ReplyLimit(5970)
+
+    def _headers(self) -> dict[str, str]:
+        now = int(time.time())
+        try:
+            token = jwt.encode(
+                {"iss": self.options["issuer_id"], "iat": now, "exp": now + TOKEN_LIFETIME,
+                 "aud": "appstoreconnect-v1"},
+                self.secret(self.options["private_key_secret"]), algorithm="ES256",
+                headers={"kid": self.options["key_id"], "typ": "JWT"})
+        except (ValueError, TypeError, jwt.PyJWTError) as exc:
+            raise SourceError(f"cannot sign the App Store Connect token: the secret "
+                              f"{self.options['private_key_secret']!r} is not a valid .p8 "
+                              f"EC private key ({type(exc).__name__})") from None
+        remember(token)
+        return {"Authorization": f"Bearer {token}"}
+
+    async def fetch(self, cursor: dict[str, str]) -> FetchResult:
+        result = FetchResult()
+        cut = Cutoff(cursor.get("since"))
+        url: str | None = (f"{self.base_url(DEFAULT_BASE)}/v1/apps/{self.options['app_id']}"
+                           "/customerReviews?sort=-createdDate&limit=200")
+        while url:
+            data = await self.http.get_json(url, headers=self._headers())
+            saw_old = False
+            for i, item in enumerate(data.get("data") or []):
+                try:
+                    review = self._review(item)
+                except (KeyError, ValueError, TypeError, AttributeError) as exc:
+                    result.malformed.append(f"review {i}: {exc}")
+                    continue
+                if cut.is_new(review.created_at):
+                    result.reviews.append(review)
+                else:
+                    saw_old = True
+            url = None if saw_old else dig(data, "links.next")
+        if cut.value:
+            result.cursor["since"] = cut.value
+        return result
+
+    def _review(self, item: dict[str, Any]) -> NewReview:
+        attrs = item["attributes"]
+        created = when(attrs.get("createdDate"))
+        nickname = text_of(attrs.get("reviewerNickname"))
+        return NewReview(
+            source=self.name, external_id=text_of(item["id"]), author=nickname,
+            rating=stars(attrs.get("rating")), title=text_of(attrs.get("title")),
+            body=text_of(attrs.get("body")), language=self.config.language,
+            created_at=created, updated_at=created,
+            raw={"territory": attrs.get("territory"), "item": item},
+        )
+
+    async def post_reply(self, review: Review, text: str) -> str:
+        body = {"data": {"type": "customerReviewResponses",
+                         "attributes": {"responseBody": text},
+                         "relationships": {"review": {"data": {
+                             "type": "customerReviews", "id": review.external_id}}}}}
+        resp = await self.http.request(
+            "POST", f"{self.base_url(DEFAULT_BASE)}/v1/customerReviewResponses", json=body,
+            headers=self._headers(), ok=(200, 201))
+        return text_of(dig(parse_json(resp), "data.id"))
+
+    async def remote_reply(self, review: Review) -> str | None:
+        resp = await self.http.request(
+            "GET", f"{self.base_url(DEFAULT_BASE)}/v1/customerReviews/{review.external_id}"
+            "/response", headers=self._headers(), ok=(200, 404))
+        if resp.status_code == 404:
+            return None
+        return dig(parse_json(resp), "data.attributes.responseBody")

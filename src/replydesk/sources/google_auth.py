@@ -1,0 +1,93 @@
+"""Google OAuth through Google's own auth library, with httpx as its transport.
+
+Service accounts (Google Play) and authorised-user credentials (Business Profile) both
+refresh their access token through google-auth; the token is kept until it expires.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import google.auth.exceptions
+import google.auth.transport
+import httpx
+from google.oauth2 import credentials as user_credentials
+from google.oauth2 import service_account
+
+from replydesk.secrets import remember
+from replydesk.sources.http import SourceError
+
+
+class _Response(google.auth.transport.Response):
+    def __init__(self, resp: httpx.Response) -> None:
+        self._resp = resp
+
+    @property
+    def status(self) -> int:
+        return self._resp.status_code
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return dict(self._resp.headers)
+
+    @property
+    def data(self) -> bytes:
+        return self._resp.content
+
+
+class HttpxRequest(google.auth.transport.Request):
+    """google-auth's transport interface over a plain (sync) httpx client."""
+
+    def __init__(self, timeout: float = 20.0) -> None:
+        self.timeout = timeout
+
+    def __call__(self, url: str, method: str = "GET", body: Any = None,
+                 headers: dict[str, str] | None = None, timeout: float | None = None,
+                 **kwargs: Any) -> _Response:
+        try:
+            with httpx.Client(timeout=timeout or self.timeout) as client:
+                return _Response(client.request(method, url, content=body, headers=headers))
+        except httpx.HTTPError as exc:
+            raise google.auth.exceptions.TransportError(str(exc)) from exc
+
+
+class GoogleToken:
+    """Builds credentials from a secret's JSON once, and refreshes them when needed."""
+
+    def __init__(self, secret_json: str, secret_name: str, scope: str, kind: str,
+                 timeout: float = 20.0) -> None:
+        try:
+            info = json.loads(secret_json)
+            if kind == "service_account":
+                self.creds = service_account.Credentials.from_service_account_info(
+                    info, scopes=[scope])
+            else:
+                self.creds = user_credentials.Credentials.from_authorized_user_info(
+                    info, scopes=[scope])
+        except (ValueError, KeyError, TypeError) as exc:
+            what = "a service-account key" if kind == "service_account" else (
+                "authorised-user credentials (client_id, client_secret, refresh_token)")
+            raise SourceError(f"the secret {secret_name!r} is not {what} in JSON: "
+                              f"{type(exc).__name__}") from None
+        self.timeout = timeout
+        self.lock = asyncio.Lock()
+
+    async def header(self, force: bool = False) -> dict[str, str]:
+        async with self.lock:
+            if force or not self.creds.valid:
+                try:
+                    await asyncio.to_thread(self.creds.refresh, HttpxRequest(self.timeout))
+                except google.auth.exceptions.RefreshError as exc:
+                    raise SourceError(f"Google refused the credentials: {_first(exc)}"
+                                      ) from None
+                except google.auth.exceptions.TransportError as exc:
+                    raise SourceError(f"cannot reach Google's token endpoint: {exc}"
+                                      ) from None
+            remember(self.creds.token)
+            return {"Authorization": f"Bearer {self.creds.token}"}
+
+
+def _first(exc: Exception) -> str:
+    return str(exc.args[0]) if exc.args else type(exc).__name__

@@ -1,0 +1,159 @@
+"""HTTP for every source: timeouts, retries with backoff that honour Retry-After, and
+errors that say precisely what went wrong (never a secret, never a query string)."""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception,
+    stop_after_attempt,
+)
+
+from replydesk import __version__
+from replydesk.secrets import redact
+
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+USER_AGENT = f"replydesk/{__version__} (+https://github.com/replydesk)"
+
+
+class SourceError(Exception):
+    """A source failed; ``str()`` is a reason a person can act on."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(redact(reason))
+
+
+class _Retryable(Exception):
+    def __init__(self, reason: str, wait: float | None = None) -> None:
+        super().__init__(reason)
+        self.wait = wait
+
+
+def where(url: str | httpx.URL) -> str:
+    """Host and path only: query strings can carry tokens."""
+    parts = urlsplit(str(url))
+    return f"{parts.netloc}{parts.path}"
+
+
+def retry_after(value: str | None) -> float | None:
+    """Seconds from a Retry-After header (delta-seconds or an HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+@dataclass
+class Http:
+    """One async client per sync; counts requests so a sync can report its cost."""
+
+    timeout: float = 20.0
+    max_retries: int = 4
+    backoff: float = 0.5  # first wait; doubles each retry
+    max_wait: float = 120.0  # a longer Retry-After fails the source instead of stalling sync
+    client: httpx.AsyncClient | None = None
+    requests: int = 0
+
+    async def __aenter__(self) -> Http:
+        if self.client is None:
+            self.client = httpx.AsyncClient(
+                timeout=self.timeout, follow_redirects=True,
+                headers={"User-Agent": USER_AGENT})
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self.client is not None:
+            await self.client.aclose()
+            self.client = None
+
+    def _wait(self, state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, _Retryable) and exc.wait is not None:
+            return exc.wait
+        return self.backoff * (2 ** (state.attempt_number - 1))
+
+    async def request(self, method: str, url: str, *, ok: tuple[int, ...] = (200,),
+                      **kwargs: Any) -> httpx.Response:
+        """Send with retries; return a response whose status is in ``ok``."""
+        assert self.client is not None, "use `async with Http() as http`"
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(self.max_retries + 1), wait=self._wait,
+            retry=retry_if_exception(lambda e: isinstance(e, _Retryable)), reraise=True)
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    return await self._once(method, url, ok, **kwargs)
+        except _Retryable as exc:
+            raise SourceError(f"{exc} (gave up after {self.max_retries + 1} attempts)") from None
+        raise AssertionError("unreachable")
+
+    async def _once(self, method: str, url: str, ok: tuple[int, ...],
+                    **kwargs: Any) -> httpx.Response:
+        self.requests += 1
+        try:
+            resp = await self.client.request(method, url, **kwargs)  # type: ignore[union-attr]
+        except httpx.TimeoutException:
+            raise _Retryable(f"timed out after {self.timeout:g} s ({method} {where(url)})"
+                             ) from None
+        except httpx.TransportError as exc:
+            raise _Retryable(f"cannot connect to {where(url)}: {type(exc).__name__} "
+                             f"{exc}") from None
+        if resp.status_code in ok:
+            return resp
+        reason = f"HTTP {resp.status_code} {resp.reason_phrase} from {method} {where(url)}"
+        if resp.status_code in RETRY_STATUSES:
+            wait = retry_after(resp.headers.get("Retry-After"))
+            if wait is not None and wait > self.max_wait:
+                raise SourceError(f"{reason}: rate limited, the server asks to wait "
+                                  f"{wait:.0f} s; try again later")
+            raise _Retryable(reason, wait)
+        detail = _error_detail(resp)
+        if resp.status_code in (401, 403):
+            raise SourceError(f"{reason}: the credentials were refused{detail}; check the "
+                              "source's secrets with `replydesk secret set`")
+        raise SourceError(reason + detail)
+
+    async def get_json(self, url: str, **kwargs: Any) -> Any:
+        resp = await self.request("GET", url, **kwargs)
+        return parse_json(resp)
+
+
+def parse_json(resp: httpx.Response) -> Any:
+    try:
+        return resp.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        kind = resp.headers.get("content-type", "no content type").split(";")[0]
+        start = resp.text[:60].strip().replace("\n", " ")
+        raise SourceError(f"{where(resp.request.url)} answered {kind}, not JSON "
+                          f"(starts {start!r})") from None
+
+
+def _error_detail(resp: httpx.Response) -> str:
+    try:
+        body = resp.json()
+    except ValueError:
+        return ""
+    if isinstance(body, dict):
+        err = body.get("error") or body.get("errors") or body.get("message")
+        if isinstance(err, dict):
+            err = err.get("message") or err.get("status")
+        if isinstance(err, list) and err and isinstance(err[0], dict):
+            err = err[0].get("detail") or err[0].get("title")
+        if isinstance(err, str) and err:
+            return f" ({err[:200]})"
+    return ""
