@@ -53,3 +53,34 @@ def write_jsonl(path: Path, rows: list[dict | str]) -> Path:
             fh.write((row if isinstance(row, str) else json.dumps(row, ensure_ascii=False))
                      + "\n")
     return path
+
+
+@pytest.fixture(autouse=True)
+def file_keyring(isolated_env):
+    """The real keyring API over keyrings.alt's file backend, in the test's own home."""
+    import keyring
+    from keyrings.alt.file import PlaintextKeyring
+
+    backend = PlaintextKeyring()
+    backend.file_path = str(isolated_env / "keyring.cfg")
+    previous = keyring.get_keyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def server():
+    from fakes.server import FakeServer
+
+    srv = FakeServer().start()
+    yield srv
+    srv.stop()
+
+
+def workspace_with(tmp_path: Path, toml: str) -> Workspace:
+    from replydesk.config import parse
+
+    cfg_path = tmp_path / "config.toml"
+    cfg_path.write_text(toml, encoding="utf-8")
+    return Workspace.open(parse(toml, cfg_path), db=tmp_path / "ws.db")

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from replydesk.config import SourceConfig
 from replydesk.models import Draft
 from replydesk.secrets import SecretError, redact
-from replydesk.services.sync import make_source
+from replydesk.services.sync import http_for, make_source
 from replydesk.services.workspace import Workspace
 from replydesk.sources.base import ReplyLimit, Source
 from replydesk.sources.http import Http, SourceError
@@ -81,7 +81,7 @@ async def _post_one(ws: Workspace, draft: Draft, clients: dict[str, tuple[Http, 
         if limit:
             limit.check(draft.text, cfg.kind)
         if cfg.name not in clients:
-            http = await Http(timeout=float(cfg.options.get("timeout", 20.0))).__aenter__()
+            http = await http_for(cfg).__aenter__()
             clients[cfg.name] = (http, make_source(cfg, http))
         source = clients[cfg.name][1]
         key = f"draft:{draft.id}"

@@ -58,9 +58,9 @@ def make_source(cfg: SourceConfig, http: Http) -> Source:
     return source_class(cfg.kind)(cfg, http, secrets.get)
 
 
-def _http_for(ws: Workspace, cfg: SourceConfig) -> Http:
+def http_for(cfg: SourceConfig) -> Http:
     return Http(timeout=float(cfg.options.get("timeout", 20.0)),
-                max_retries=ws.config.llm.max_retries)
+                max_retries=int(cfg.options.get("retries", 3)))
 
 
 async def sync_sources(ws: Workspace, names: list[str] | None = None,
@@ -75,7 +75,7 @@ async def sync_sources(ws: Workspace, names: list[str] | None = None,
             raise SourceError(f"no source named {', '.join(unknown)}; configured: {valid}")
         configured = [s for s in configured if s.name in names]
     states = ws.store.sources.states()
-    factory = http_factory or (lambda cfg: _http_for(ws, cfg))
+    factory = http_factory or http_for
 
     async def one(cfg: SourceConfig) -> SourceReport:
         report = SourceReport(cfg.name, cfg.kind)

@@ -28,7 +28,8 @@ def strip_html(text: str) -> str:
 
 
 def _time(entry: Any) -> datetime | None:
-    parsed = entry.get("updated_parsed") or entry.get("published_parsed")
+    # plain dict lookups: feedparser's own get() maps keys with a deprecation warning
+    parsed = dict.get(entry, "updated_parsed") or dict.get(entry, "published_parsed")
     return datetime.fromtimestamp(calendar.timegm(parsed), UTC) if parsed else None
 
 

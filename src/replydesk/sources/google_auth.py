@@ -57,15 +57,19 @@ class GoogleToken:
     """Builds credentials from a secret's JSON once, and refreshes them when needed."""
 
     def __init__(self, secret_json: str, secret_name: str, scope: str, kind: str,
-                 timeout: float = 20.0) -> None:
+                 timeout: float = 20.0, token_url: str | None = None) -> None:
         try:
             info = json.loads(secret_json)
             if kind == "service_account":
                 self.creds = service_account.Credentials.from_service_account_info(
                     info, scopes=[scope])
             else:
+                # google-auth ignores a token_uri inside the file (on purpose); only the
+                # config may point elsewhere
                 self.creds = user_credentials.Credentials.from_authorized_user_info(
                     info, scopes=[scope])
+                if token_url:
+                    self.creds = self.creds.with_token_uri(token_url)
         except (ValueError, KeyError, TypeError) as exc:
             what = "a service-account key" if kind == "service_account" else (
                 "authorised-user credentials (client_id, client_secret, refresh_token)")

@@ -28,7 +28,7 @@ class GoogleBusiness(Source):
         if self._token is None:
             name = self.options["credentials_secret"]
             self._token = GoogleToken(self.secret(name), name, SCOPE, "authorized_user",
-                                      self.http.timeout)
+                                      self.http.timeout, self.options.get("token_url"))
         return await self._token.header()
 
     async def fetch(self, cursor: dict[str, str]) -> FetchResult:

@@ -16,6 +16,7 @@ Option = tuple[Any, bool, str]
 
 _HTTP: dict[str, Option] = {
     "timeout": (float, False, "seconds before a request is abandoned (default 20)"),
+    "retries": (int, False, "retries on timeouts, 429 and 5xx, with backoff (default 3)"),
     "base_url": (str, False, "override the API's base URL (proxies, tests)"),
 }
 
@@ -42,6 +43,7 @@ KIND_OPTIONS: dict[str, dict[str, Option]] = {
         "account": (str, True, "the account id (accounts/{account})"),
         "location": (str, True, "the location id (locations/{location})"),
         "credentials_secret": (str, True, "name of the secret holding OAuth credentials"),
+        "token_url": (str, False, "OAuth token endpoint, if not Google's (proxies, tests)"),
         **_HTTP,
     },
     "trustpilot": {
