@@ -173,7 +173,7 @@ base_url = "{server.url}"
 def test_google_play_service_account_paging_and_missing_token_quirk(server, tmp_path, rsa_key):
     reviews = items(250)
     reviews[0] = Item("ru0", 0, body="Приложение вылетает", lang="ru_RU")
-    ws, api, tokens = play_setup(server, tmp_path, rsa_key, reviews)
+    ws, _api, tokens = play_setup(server, tmp_path, rsa_key, reviews)
     report = only(sync(ws))
     # one token request, then three pages; the last has no nextPageToken at all
     assert (report.status, report.new, report.requests) == ("ok", 250, 3), report
@@ -295,7 +295,8 @@ ATOM = """<?xml version="1.0" encoding="utf-8"?>
 <title type="html">Why I left &lt;b&gt;Parcelly&lt;/b&gt; &amp;amp; never came back</title>
 <link href="https://blog.example.com/left-parcelly"/>
 <published>2026-11-20T07:00:00Z</published><updated>2026-11-20T07:00:00Z</updated>
-<content type="html">Tracking froze for &lt;b&gt;three days&lt;/b&gt; &amp;mdash; support never answered.</content>
+<content type="html">Tracking froze for &lt;b&gt;three days&lt;/b&gt; &amp;mdash;
+support never answered.</content>
 </entry>
 <entry><id>tag:google.com,2013:googlealerts/feed:2</id>
 <title type="html">&lt;b&gt;Parcelly&lt;/b&gt; locker map review</title>
