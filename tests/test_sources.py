@@ -239,8 +239,8 @@ def test_google_business_revoked_refresh_token(server, tmp_path):
 
 
 def tp_ws(tmp_path, server, name="tp"):
-    secrets.set("tp-key", "tp-key")
-    secrets.set("tp-secret", "tp-secret")
+    secrets.set("tp-key", "key-4c1d")
+    secrets.set("tp-secret", "secret-77aa")
     return workspace_with(tmp_path, f"""
 [[sources]]
 name = "{name}"
@@ -282,7 +282,7 @@ def test_trustpilot_bad_api_secret(server, tmp_path):
     TrustpilotApi(server, items(2), api_secret="other")
     report = only(sync(tp_ws(tmp_path, server, name="tp-bad")))
     assert report.status == "error" and "HTTP 401" in report.error
-    assert "tp-secret" not in report.error
+    assert "secret-77aa" not in report.error
 
 
 # ------------------------------------------------------------------ feeds

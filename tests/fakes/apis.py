@@ -343,8 +343,8 @@ class BusinessApi:
 class TrustpilotApi:
     server: FakeServer
     reviews: list[Item]
-    api_key: str = "tp-key"
-    api_secret: str = "tp-secret"
+    api_key: str = "key-4c1d"
+    api_secret: str = "secret-77aa"
     page_size: int = 100
     lifetime: int = 359999
     issued: list[str] = field(default_factory=list)
