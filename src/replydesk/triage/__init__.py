@@ -1,0 +1,1 @@
+"""Triage: provocation or criticism, with the evidence that decided it."""
