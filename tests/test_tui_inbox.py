@@ -51,17 +51,34 @@ async def test_returning_customer_history_and_overdue_promise(demo_ws):
 
 async def test_label_filter_and_sort_cycle(demo_ws):
     app = make_app(demo_ws)
+    counts = demo_ws.store.reviews.label_counts()
     async with app.run_test(size=(120, 36)) as pilot:
-        await pilot.press("l")  # criticism: nothing triaged yet
-        await pilot.pause()
-        assert app.screen.query_one(ReviewTable).row_count == 0
-        assert "No review selected" in screen_text(app)
-        for _ in range(4):
+        table = app.screen.query_one(ReviewTable)
+        for label in ("criticism", "vague", "provocation", "praise"):
             await pilot.press("l")
-        await pilot.pause()  # untriaged
-        assert app.screen.query_one(ReviewTable).row_count == 86
+            await pilot.pause()
+            assert table.row_count == counts[label]
+            assert f"{label} {counts[label]}" in screen_text(app)
+        await pilot.press("l")  # untriaged: none left in the demo
+        await pilot.pause()
+        assert table.row_count == 0
+        assert "No review selected" in screen_text(app)
+        await pilot.press("l")  # back to everything
+        await pilot.pause()
+        assert table.row_count == 86
         await pilot.press("o")
         await pilot.pause()
         assert "sort: oldest" in screen_text(app)
         await pilot.press("q")
     assert app.return_code == 0
+
+
+async def test_triage_evidence_is_shown_with_the_review(demo_ws):
+    app = make_app(demo_ws)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await pilot.press("slash", *"88310", "enter")  # rude but specific
+        await pilot.pause()
+        text = screen_text(app)
+        assert "Triage: criticism" in text
+        assert "hostile: insult" in text or "specific: order or reference id" in text
+        assert "“88310-B”" in text

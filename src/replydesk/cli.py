@@ -128,6 +128,53 @@ def cmd_export(args: argparse.Namespace) -> int:
     return OK
 
 
+def cmd_triage(args: argparse.Namespace) -> int:
+    import json
+
+    from replydesk.services import triaging
+
+    if args.file:
+        cfg = config_mod.load(args.config)
+        rules = triaging.Rules.from_config(cfg.triage)
+        source = sys.stdin if args.file == "-" else _open_input(args.file)
+        failed = 0
+        out = _stdout()
+        for item in triaging.classify_lines(source, rules, tuple(cfg.style.languages)):
+            if isinstance(item, str):
+                failed += 1
+                print(f"{args.file}: {item}", file=sys.stderr)
+            else:
+                out.write(json.dumps(item, ensure_ascii=False) + "\n")
+        return FINDINGS if failed else OK
+    ws = _workspace(args)
+    try:
+        if args.override:
+            review_id, label = args.override
+            try:
+                triaging.override(ws, int(review_id), label)
+            except ValueError as exc:
+                raise CommandError(str(exc)) from None
+            print(f"review {review_id} is now {label} (set by {ws.user})")
+            return OK
+        counts = triaging.triage_pending(ws)
+        if args.json:
+            for review_id, verdict in ws.store.triage.all().items():
+                print(json.dumps(triaging.verdict_json(review_id, verdict), ensure_ascii=False))
+        else:
+            mix = ", ".join(f"{n} {label}" for label, n in counts.most_common()) or "nothing new"
+            print(f"triaged {sum(counts.values())}: {mix}")
+    finally:
+        ws.close()
+    return OK
+
+
+def _open_input(path: str) -> TextIO:
+    try:
+        return open(path, encoding="utf-8-sig")
+    except OSError as exc:
+        raise CommandError(f"{path}: {exc.strerror}") from None
+
+
 def cmd_sync(args: argparse.Namespace) -> int:
     from replydesk.services.sync import sync
     from replydesk.sources.http import SourceError
@@ -271,6 +318,14 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
     exp.add_argument("-o", "--output", help="file to write (default: standard output)")
     exp.set_defaults(handler=cmd_export)
+
+    tri = sub.add_parser("triage", help="label the queue: criticism, vague, provocation, praise")
+    tri.add_argument("--file", metavar="F", help="classify a JSONL file (- for stdin) of "
+                     '{"id","text"[,"rating","lang"]} without touching the store')
+    tri.add_argument("--json", action="store_true", help="print one JSON verdict per line")
+    tri.add_argument("--override", nargs=2, metavar=("REVIEW_ID", "LABEL"),
+                     help="set the label by hand; it always wins over the rules")
+    tri.set_defaults(handler=cmd_triage)
 
     syn = sub.add_parser("sync", help="pull new and changed reviews from every source")
     syn.add_argument("--source", action="append", metavar="NAME",

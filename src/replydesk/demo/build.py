@@ -14,6 +14,7 @@ from typing import Any
 
 from replydesk import config as config_mod
 from replydesk.ingest import to_review
+from replydesk.services.triaging import triage_pending
 from replydesk.services.workspace import Workspace
 from replydesk.timeutil import now
 
@@ -67,4 +68,5 @@ def build_demo(folder: Path, at: datetime | None = None) -> Workspace:
         if item["status"] == "delivered":
             ws.store.promises.deliver(promise.id, item["owner"], item.get("evidence"),
                                       at=ago(item["delivered_hours"]))
+    triage_pending(ws)
     return ws

@@ -183,6 +183,15 @@ class ReviewRepo:
                           {"id": review_id, "now": to_iso(now())})
         return rows.review(row) if row else None
 
+    def many(self, ids: list[int]) -> list[Review]:
+        out: list[Review] = []
+        for i in range(0, len(ids), 500):
+            chunk = ids[i:i + 500]
+            marks = ",".join("?" * len(chunk))
+            sql = rows.REVIEW_SELECT.replace(":now", "?") + f" WHERE r.id IN ({marks})"
+            out += [rows.review(r) for r in self.db.query(sql, (to_iso(now()), *chunk))]
+        return out
+
     def by_external(self, source: str, external_id: str) -> Review | None:
         row = self.db.one(rows.REVIEW_SELECT + " WHERE r.source = :s AND r.external_id = :e",
                           {"s": source, "e": external_id, "now": to_iso(now())})

@@ -15,6 +15,7 @@ import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from replydesk.models import Evidence, Triage
 from replydesk.text import fold
@@ -160,7 +161,8 @@ class Rules:
         host.add("attack on people", HOSTILE, lex("attack"), text, "hostile")
         host.add("threat", HOSTILE, lex("threat"), text, "hostile")
         caps = [s for s in rx(CAPS) if not _is_code(text[s[0]:s[1]])]
-        if len(caps) >= 2 or (caps and words <= 6):
+        loud = {start for start, _ in lex("hostile") + lex("superlative")}
+        if len(caps) >= 2 or (caps and (words <= 6 or caps[0][0] in loud)):
             host.add("shouting", HOSTILE, caps, text, "hostile")
         host.add("!!!", HOSTILE, rx_if("!" in text, BANGS), text, "hostile")
         host.add("repetition", HOSTILE, _repeats(tokens), text, "hostile")
@@ -233,8 +235,7 @@ def _is_code(word: str) -> bool:
 
 def _repeats(words: list[tuple[str, int, int]]) -> list[tuple[int, int]]:
     """A word said again and again in a row: "pathetic. Pathetic!!!", "позор, позор"."""
-    return [(a[1], b[2]) for a, b in zip(words, words[1:], strict=False)
-            if a[0] == b[0] and len(a[0]) >= 3]
+    return [(a[1], b[2]) for a, b in pairwise(words) if a[0] == b[0] and len(a[0]) >= 3]
 
 
 def _dedupe(evidence: list[Evidence]) -> list[Evidence]:

@@ -1,0 +1,85 @@
+"""``replydesk triage``: label the untriaged queue, or classify a JSONL file as a filter.
+
+A person's override is stored apart and always wins; re-running triage never touches it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict
+from typing import Any
+
+from replydesk.language import detect
+from replydesk.models import LABELS, Triage
+from replydesk.services.workspace import Workspace
+from replydesk.triage.rules import Rules
+
+__all__ = ["Rules", "classify_lines", "override", "triage_pending"]
+
+BATCH = 1000
+
+
+def rules_for(ws: Workspace) -> Rules:
+    return Rules.from_config(ws.config.triage)
+
+
+def triage_pending(ws: Workspace, rules: Rules | None = None,
+                   progress: Callable[[int], None] | None = None) -> Counter[str]:
+    """Label every review without a machine verdict; returns counts per label."""
+    rules = rules or rules_for(ws)
+    languages = tuple(ws.config.style.languages)
+    counts: Counter[str] = Counter()
+    ids = ws.store.triage.untriaged_ids()
+    for i in range(0, len(ids), BATCH):
+        verdicts: list[tuple[int, Triage]] = []
+        for review in ws.store.reviews.many(ids[i:i + BATCH]):
+            lang = review.language or detect(review.text, languages)
+            verdict = rules.classify(review.text, review.rating, lang)
+            verdicts.append((review.id, verdict))
+            counts[verdict.label] += 1
+        ws.store.triage.save(verdicts)
+        if progress:
+            progress(sum(counts.values()))
+    return counts
+
+
+def override(ws: Workspace, review_id: int, label: str) -> None:
+    if label not in LABELS:
+        raise ValueError(f"unknown label {label!r}; use one of: {', '.join(LABELS)}")
+    if ws.store.reviews.get(review_id) is None:
+        raise ValueError(f"no review {review_id}")
+    ws.store.triage.override(review_id, label, ws.user)
+
+
+def verdict_json(ident: Any, t: Triage) -> dict[str, Any]:
+    return {"id": ident, "label": t.effective, "score": t.score,
+            "reasons": [{k: v for k, v in asdict(e).items() if k != "weight"}
+                        for e in t.reasons]}
+
+
+def classify_lines(lines: Iterable[str], rules: Rules,
+                   languages: tuple[str, ...] = ()) -> Iterator[dict[str, Any] | str]:
+    """One verdict per JSONL line ``{"id","text"[,"rating","lang"]}``, or an error string
+    naming the line; nothing is stored."""
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+            if not isinstance(obj, dict) or "id" not in obj or not isinstance(
+                    obj.get("text", ""), str):
+                raise ValueError('expected {"id", "text"[, "rating", "lang"]}')
+            rating = obj.get("rating")
+            if rating is not None and (not isinstance(rating, int | float)
+                                       or not 1 <= rating <= 5):
+                raise ValueError(f"rating {rating!r} is not 1-5")
+            text = obj.get("text") or ""
+            lang = obj.get("lang") or (detect(text, languages) if languages else "")
+            yield verdict_json(obj["id"], rules.classify(
+                text, int(rating) if rating is not None else None, lang))
+        except json.JSONDecodeError as exc:
+            yield f"line {number}: not valid JSON: {exc.msg} at column {exc.colno}"
+        except ValueError as exc:
+            yield f"line {number}: {exc}"
