@@ -16,7 +16,7 @@ from replydesk.services.triaging import triage_pending
 from replydesk.triage.rules import Rules
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "bench"))
-from triage_eval import report  # noqa: E402
+from triage_eval import report
 
 RULES = Rules()
 
