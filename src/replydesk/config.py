@@ -67,8 +67,8 @@ class LLMConfig:
 class TriageConfig:
     glossary: list[str] = _opt([], "product terms that make a review specific")
     llm_second_opinion: bool = _opt(False, "ask the model about reviews in the uncertain band")
-    uncertain_low: float = _opt(0.4, "lower edge of the uncertain band")
-    uncertain_high: float = _opt(0.6, "upper edge of the uncertain band")
+    uncertain_low: float = _opt(0.5, "ask the model when the rules' confidence (0.5-1) is")
+    uncertain_high: float = _opt(0.7, "between uncertain_low and uncertain_high")
     extra_hostile: dict[str, list[str]] = _opt({}, "language -> extra insults/abuse words")
     extra_specific: dict[str, list[str]] = _opt({}, "language -> extra product words")
 

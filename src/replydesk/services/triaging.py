@@ -5,6 +5,7 @@ A person's override is stored apart and always wins; re-running triage never tou
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -12,9 +13,11 @@ from dataclasses import asdict
 from typing import Any
 
 from replydesk.language import detect
+from replydesk.llm.client import LLMClient
 from replydesk.models import LABELS, Triage
 from replydesk.services.workspace import Workspace
 from replydesk.triage.rules import Rules
+from replydesk.triage.second_opinion import second_opinions, uncertain
 
 __all__ = ["Rules", "classify_lines", "override", "triage_pending"]
 
@@ -32,17 +35,32 @@ def triage_pending(ws: Workspace, rules: Rules | None = None,
     languages = tuple(ws.config.style.languages)
     counts: Counter[str] = Counter()
     ids = ws.store.triage.untriaged_ids()
+    tri = ws.config.triage
+    ask_model = tri.llm_second_opinion and LLMClient.configured(ws.config)
     for i in range(0, len(ids), BATCH):
-        verdicts: list[tuple[int, Triage]] = []
+        verdicts: dict[int, Triage] = {}
+        unsure = []
         for review in ws.store.reviews.many(ids[i:i + BATCH]):
             lang = review.language or detect(review.text, languages)
             verdict = rules.classify(review.text, review.rating, lang)
-            verdicts.append((review.id, verdict))
-            counts[verdict.label] += 1
-        ws.store.triage.save(verdicts)
+            verdicts[review.id] = verdict
+            if ask_model and uncertain(verdict, tri.uncertain_low, tri.uncertain_high):
+                unsure.append((review.id, review.text, review.rating, verdict))
+        if unsure:
+            verdicts.update(asyncio.run(_opinions(ws, unsure)))
+        counts.update(v.label for v in verdicts.values())
+        ws.store.triage.save(list(verdicts.items()))
         if progress:
             progress(sum(counts.values()))
     return counts
+
+
+async def _opinions(ws: Workspace, unsure: list) -> dict[int, Triage]:
+    client = LLMClient(ws.config)  # one per event loop: the SDK's connections belong to it
+    try:
+        return await second_opinions(client, unsure, ws.config.llm.concurrency)
+    finally:
+        await client.close()
 
 
 def override(ws: Workspace, review_id: int, label: str) -> None:

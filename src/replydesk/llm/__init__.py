@@ -1,0 +1,1 @@
+"""The language model: any OpenAI-compatible endpoint, through the openai SDK."""

@@ -1,0 +1,111 @@
+"""One client for every model call (triage second opinions now, drafts next).
+
+Base URL, model and key come from config, then the standard environment variables
+(``OPENAI_BASE_URL``, ``OPENAI_API_KEY``, ``REPLYDESK_MODEL``). The SDK retries 429 and
+5xx answers itself, honouring Retry-After. Errors come back as ``LLMError`` with a reason
+a person can act on; the key never appears in them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from replydesk import secrets
+from replydesk.config import Config
+
+
+class LLMError(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(secrets.redact(reason))
+
+
+@dataclass(frozen=True)
+class Completion:
+    text: str
+    model: str
+    tokens_in: int
+    tokens_out: int
+    cost: float
+
+
+class LLMClient:
+    def __init__(self, config: Config, api_key: str | None = None) -> None:
+        from openai import AsyncOpenAI
+
+        self.config = config
+        self.model = config.llm_model
+        key = api_key or os.environ.get("OPENAI_API_KEY")
+        if not key:
+            try:
+                key = secrets.get(config.llm.api_key_secret)
+            except secrets.SecretError:
+                key = "not-needed"  # local servers (Ollama, llama.cpp) take any key
+        secrets.remember(key)
+        self.client = AsyncOpenAI(base_url=config.llm_base_url or None, api_key=key,
+                                  timeout=config.llm.timeout,
+                                  max_retries=config.llm.max_retries)
+
+    @staticmethod
+    def configured(config: Config) -> bool:
+        return bool(config.llm_model)
+
+    def cost(self, tokens_in: int, tokens_out: int) -> float:
+        llm = self.config.llm
+        return (tokens_in * llm.input_price_per_mtok + tokens_out * llm.output_price_per_mtok
+                ) / 1_000_000
+
+    async def complete(self, messages: list[dict[str, str]], *, json_mode: bool = False,
+                       temperature: float | None = None) -> Completion:
+        import openai
+
+        kwargs: dict[str, Any] = {}
+        if json_mode:
+            kwargs["response_format"] = {"type": "json_object"}
+        try:
+            resp = await self.client.chat.completions.create(
+                model=self.model, messages=messages,  # type: ignore[arg-type]
+                temperature=self.config.llm.temperature if temperature is None else temperature,
+                **kwargs)
+        except openai.APITimeoutError:
+            raise LLMError(f"the model did not answer within {self.config.llm.timeout:g} s"
+                           ) from None
+        except openai.APIConnectionError as exc:
+            raise LLMError(f"cannot reach the model endpoint: {exc}") from None
+        except openai.RateLimitError:
+            raise LLMError("the model endpoint is rate limiting (429) and kept asking to wait "
+                           f"after {self.config.llm.max_retries} retries") from None
+        except openai.AuthenticationError:
+            raise LLMError("the model endpoint refused the API key (401): set "
+                           "OPENAI_API_KEY or `replydesk secret set "
+                           f"{self.config.llm.api_key_secret}`") from None
+        except openai.APIStatusError as exc:
+            raise LLMError(f"the model endpoint answered HTTP {exc.status_code}") from None
+        except (openai.APIError, ValueError) as exc:
+            raise LLMError(f"the model's answer could not be read: {exc}") from None
+        if not resp.choices:
+            raise LLMError("the model answered with no choices")
+        text = resp.choices[0].message.content or ""
+        usage = resp.usage
+        t_in = usage.prompt_tokens if usage else 0
+        t_out = usage.completion_tokens if usage else 0
+        return Completion(text, resp.model or self.model, t_in, t_out, self.cost(t_in, t_out))
+
+    async def complete_json(self, messages: list[dict[str, str]]) -> tuple[dict[str, Any],
+                                                                           Completion]:
+        done = await self.complete(messages, json_mode=True, temperature=0)
+        text = done.text.strip()
+        if text.startswith("```"):
+            text = text.strip("`").removeprefix("json").strip()
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError:
+            raise LLMError(f"the model did not answer in JSON (starts {text[:40]!r})") from None
+        if not isinstance(data, dict):
+            raise LLMError("the model's JSON is not an object")
+        return data, done
+
+    async def close(self) -> None:
+        await self.client.close()

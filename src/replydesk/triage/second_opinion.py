@@ -1,0 +1,67 @@
+"""An optional second opinion from the model, only where the rules are unsure.
+
+The review goes to the model as delimited data, never as instructions. The answer must be
+JSON with a known label; evidence quotes that are not in the review are dropped (a model
+inventing quotes is not evidence). When the model disagrees with the rules, both are kept
+and shown; when it fails, the rules' verdict stands and the failure is recorded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import replace
+
+from replydesk.llm.client import LLMClient, LLMError
+from replydesk.llm.prompts import load
+from replydesk.models import LABELS, Evidence, Triage
+
+
+def review_block(text: str) -> str:
+    """The review as data: markers inside it are defused so it cannot close its own block."""
+    safe = text.replace("<review>", "<review >").replace("</review>", "</review >")
+    return f"<review>\n{safe}\n</review>"
+
+
+def uncertain(t: Triage, low: float, high: float) -> bool:
+    return low <= t.score <= high
+
+
+async def ask(client: LLMClient, text: str, rating: int | None, rules: Triage) -> Triage:
+    prompt = load("triage")
+    messages = [{"role": "system", "content": prompt.text},
+                {"role": "user", "content": f"Star rating: {rating if rating else 'none'}\n"
+                                            f"{review_block(text)}"}]
+    try:
+        data, done = await client.complete_json(messages)
+        label = data.get("label")
+        if label not in LABELS:
+            raise LLMError(f"the model answered an unknown label {label!r}")
+        reasons = [str(r)[:200] for r in data.get("reasons") or [] if isinstance(r, str)][:5]
+        evidence = []
+        for quote in data.get("evidence") or []:
+            if isinstance(quote, str) and quote.strip() and quote in text:
+                start = text.index(quote)
+                evidence.append(Evidence("model: evidence", quote[:80], start,
+                                         start + len(quote), 1.0))
+    except LLMError as exc:
+        opinion = {"error": str(exc), "model": client.model}
+        return replace(rules, second_opinion=json.dumps(opinion, ensure_ascii=False))
+    opinion = {"label": label, "rules_label": rules.label, "agrees": label == rules.label,
+               "reasons": reasons, "model": done.model, "prompt": prompt.version}
+    notes = [Evidence(f"model: {r}") for r in reasons[:2]]
+    return Triage(label=label, score=rules.score, method="rules+llm",
+                  reasons=(notes + evidence + rules.reasons)[:10],
+                  decided_by=done.model, second_opinion=json.dumps(opinion, ensure_ascii=False))
+
+
+async def second_opinions(client: LLMClient, items: list[tuple[int, str, int | None, Triage]],
+                          concurrency: int) -> dict[int, Triage]:
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(text: str, rating: int | None, verdict: Triage) -> Triage:
+        async with gate:
+            return await ask(client, text, rating, verdict)
+
+    results = await asyncio.gather(*(one(t, r, v) for _i, t, r, v in items))
+    return {item[0]: result for item, result in zip(items, results, strict=True)}
