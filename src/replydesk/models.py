@@ -69,6 +69,13 @@ class Triage:
     def effective(self) -> str:
         return self.override_label or self.label
 
+    @property
+    def opinion(self) -> dict[str, Any]:
+        """The model's second opinion ({} when none was asked)."""
+        import json
+
+        return json.loads(self.second_opinion) if self.second_opinion else {}
+
 
 @dataclass(frozen=True)
 class Review:

@@ -65,6 +65,12 @@ class ReviewView(VerticalScroll):
                             (f"  score {t.score:.2f} · {t.method}", "dim"))
         if t.override_label:
             out.append(f"  (set by {t.override_by}; machine said {t.label})", "magenta")
+        opinion = t.opinion
+        if opinion.get("error"):
+            out.append(f"\n  model second opinion failed: {opinion['error']}", "red")
+        elif opinion and not opinion.get("agrees"):
+            out.append(f"\n  model says {opinion['label']}, rules said {opinion['rules_label']}",
+                       "bold magenta")
         for ev in t.reasons[:6]:
             out.append("\n  • ")
             out.append(ev.rule, "italic")
