@@ -44,17 +44,20 @@ class Lexicon:
     _cache: dict[str, tuple] = field(default_factory=dict)
 
     def add(self, term: str, category: str) -> None:
-        words = WORD.findall(fold(term))
-        if not words:
+        """``word*`` matches any ending; a lone ``*`` inside a phrase matches any word."""
+        tokens: list[Token] = []
+        for part in term.split():
+            star = part.endswith("*")
+            pieces = WORD.findall(fold(part[:-1] if star else part))
+            if not pieces:
+                if star and tokens:
+                    tokens.append(("", True))
+                continue
+            tokens += [(p, star and j == len(pieces) - 1) for j, p in enumerate(pieces)]
+        if not tokens:
             return
-        stars = term.strip().endswith("*")
-        tokens = tuple((w, stars and i == len(words) - 1) for i, w in enumerate(words))
-        if "*" in term.strip()[:-1]:  # a star inside a phrase: "ожидал* больш*"
-            marked = [part.endswith("*") for part in term.split()]
-            if len(marked) == len(words):
-                tokens = tuple((w, m) for w, m in zip(words, marked, strict=True))
         first, is_prefix = tokens[0]
-        (self.prefix if is_prefix else self.exact)[first].append((tokens, category))
+        (self.prefix if is_prefix else self.exact)[first].append((tuple(tokens), category))
 
     def freeze(self) -> Lexicon:
         self.exact = dict(self.exact)

@@ -1,0 +1,1 @@
+"""Drafting: prompts and context, the model, the offline composer, the batch runner."""

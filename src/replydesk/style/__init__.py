@@ -1,0 +1,1 @@
+"""House style: the linter and its per-language rule packs."""
