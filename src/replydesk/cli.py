@@ -175,6 +175,68 @@ def _open_input(path: str) -> TextIO:
         raise CommandError(f"{path}: {exc.strerror}") from None
 
 
+def cmd_draft(args: argparse.Namespace) -> int:
+    from collections import Counter
+
+    from replydesk.services.drafting import draft, queue
+
+    ws = _workspace(args)
+    try:
+        if not args.all and not args.ids:
+            raise CommandError("say which reviews: --all, or one or more review ids")
+        todo = len(queue(ws, args.ids or None))
+        mode = f"model {ws.config.llm_model}" if ws.config.llm_model else "offline composer"
+        print(f"drafting {todo} review(s) with the {mode}...", file=sys.stderr)
+        done = 0
+
+        def progress(o) -> None:
+            nonlocal done
+            done += 1
+            extra = f": {o.message}" if o.message else ""
+            print(f"[{done}/{todo}] review {o.review_id}: {o.status}{extra}", flush=True)
+
+        outcomes = draft(ws, args.ids or None, args.concurrency, progress)
+    finally:
+        ws.close()
+    counts = Counter(o.status for o in outcomes)
+    print(", ".join(f"{n} {s}" for s, n in counts.most_common()) or "nothing to draft")
+    return FINDINGS if counts.get("failed") else OK
+
+
+def cmd_lint(args: argparse.Namespace) -> int:
+    import json
+
+    from replydesk.sources.registry import source_class
+    from replydesk.style.linter import LintContext, errors, lint
+
+    if args.file in (None, "-"):
+        text = sys.stdin.read()
+    else:
+        try:
+            text = Path(args.file).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise CommandError(f"{args.file}: {exc.strerror}") from None
+    cfg = config_mod.load(args.config)
+    limit = source_class(args.platform).reply_limit if args.platform else None
+    if args.platform and args.platform in cfg.style.platform_limits and limit:
+        limit = type(limit)(cfg.style.platform_limits[args.platform], limit.unit)
+    findings = lint(text.strip(), LintContext(
+        language=args.lang, limit=limit.size if limit else None,
+        limit_unit=limit.unit if limit else "characters",
+        catalogue=tuple(cfg.style.bonus_catalogue),
+        allow_dated_promises=cfg.style.allow_dated_promises, label=args.label))
+    if args.json:
+        for f in findings:
+            print(json.dumps(f.to_dict(), ensure_ascii=False))
+    else:
+        for f in findings:
+            where = f"{f.start}-{f.end}" if f.end else "whole reply"
+            print(f"{f.severity:<7} {f.rule:<13} {where:<12} {f.message}\n{'':<34}fix: {f.fix}")
+        print(f"{len(errors(findings))} error(s), {len(findings) - len(errors(findings))} "
+              "warning(s)" if findings else "ok: follows the house style")
+    return FINDINGS if errors(findings) else OK
+
+
 def cmd_sync(args: argparse.Namespace) -> int:
     from replydesk.services.sync import sync
     from replydesk.sources.http import SourceError
@@ -242,6 +304,13 @@ def cmd_approve(args: argparse.Namespace) -> int:
         if holder and holder.user != ws.user:
             raise CommandError(f"review {args.review_id} is claimed by {holder.user}; "
                                "only they can approve it until the claim expires")
+        if draft.state not in ("draft", "approved"):
+            raise CommandError(f"draft {draft.id} is {draft.state}; nothing to approve")
+        failing = [f for f in draft.lint if f.get("severity") == "error"]
+        if failing and not args.despite_lint:
+            rules = ", ".join(sorted({f["rule"] for f in failing}))
+            raise CommandError(f"draft {draft.id} breaks the house style ({rules}); edit it, "
+                               "or approve with --despite-lint if you have read it")
         ws.store.drafts.approve(draft.id, ws.user)
         print(f"approved draft {draft.id} (v{draft.version}) of review {args.review_id}")
     finally:
@@ -327,6 +396,22 @@ def build_parser() -> argparse.ArgumentParser:
                      help="set the label by hand; it always wins over the rules")
     tri.set_defaults(handler=cmd_triage)
 
+    drf = sub.add_parser("draft", help="draft replies in parallel (resumable)")
+    drf.add_argument("ids", nargs="*", type=int, metavar="ID", help="review ids")
+    drf.add_argument("--all", action="store_true",
+                     help="every queued criticism and vague review without a draft")
+    drf.add_argument("--concurrency", type=int, help="drafts in flight (default: [llm])")
+    drf.set_defaults(handler=cmd_draft)
+
+    lnt = sub.add_parser("lint", help="check a reply against the house style")
+    lnt.add_argument("file", nargs="?", help="a text file, or - for stdin (the default)")
+    lnt.add_argument("--lang", default="en", help="the reply's language (en ru es el de fr)")
+    lnt.add_argument("--platform", help="source kind whose length limit applies")
+    lnt.add_argument("--label", default="criticism",
+                     help="the review's label (praise needs thanks, not an apology)")
+    lnt.add_argument("--json", action="store_true", help="one JSON finding per line")
+    lnt.set_defaults(handler=cmd_lint)
+
     syn = sub.add_parser("sync", help="pull new and changed reviews from every source")
     syn.add_argument("--source", action="append", metavar="NAME",
                      help="only this source (repeatable); also syncs a disabled one")
@@ -344,6 +429,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     appr = sub.add_parser("approve", help="approve the latest draft of a review")
     appr.add_argument("review_id", type=int)
+    appr.add_argument("--despite-lint", action="store_true",
+                      help="approve a draft that still has house-style errors, on purpose")
     appr.set_defaults(handler=cmd_approve)
 
     pst = sub.add_parser("post", help="publish approved replies where the source can")

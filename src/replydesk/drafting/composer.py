@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from replydesk.config import KnownIssue
 from replydesk.models import Review
 from replydesk.style.linter import INSTRUCTION, MARKUP
+from replydesk.sources.base import ReplyLimit
 from replydesk.text import fold, visible_controls
 
 T = dict[str, str]
@@ -51,6 +52,14 @@ ISSUE_NOQUOTE: T = {
           "haben: Berichte wie Ihrer helfen uns, Fehler zu beheben. ",
     "fr": "nous sommes désolés pour ce désagrément et merci de nous l'avoir écrit : ce "
           "genre de retour nous aide à corriger les problèmes. ",
+}
+SHORT: T = {
+    "en": "I'm sorry about this, and thank you for telling us. ",
+    "ru": "простите нас, и спасибо, что написали. ",
+    "es": "lo sentimos mucho y gracias por contárnoslo. ",
+    "el": "λυπούμαστε πολύ και σας ευχαριστούμε που μας το είπατε. ",
+    "de": "es tut uns leid, und danke für Ihren Hinweis. ",
+    "fr": "nous sommes désolés et merci de nous l'avoir signalé. ",
 }
 FIXED: T = {
     "en": "Good news: this is fixed in version {version}, so updating should solve it. ",
@@ -186,7 +195,7 @@ def first_name(author: str) -> str:
 
 def quote_from(review: Review, width: int = 70) -> str:
     """The reviewer's own words for the problem, if a clean sentence can be found."""
-    candidates = [review.title] + re.split(r"(?<=[.!?])\s+|\n", review.body)
+    candidates = [review.title, *re.split(r"(?<=[.!?])\s+|\n", review.body)]
     for raw in candidates:
         text = " ".join(visible_controls(raw or "").split())
         if len(text) < 8 or MARKUP.search(raw or "") or INSTRUCTION.search(text) or \
@@ -210,8 +219,10 @@ def known_issue_for(review: Review, issues: list[KnownIssue]) -> KnownIssue | No
 
 def compose(review: Review, label: str, *, catalogue: list[str], issues: list[KnownIssue],
             default_language: str = "en", signature: str = "",
-            provocation_line: bool = False) -> Composed | None:
-    """A draft for ``label``; None for provocation unless a calm line is wanted."""
+            provocation_line: bool = False, limit: ReplyLimit | None = None
+            ) -> Composed | None:
+    """A draft for ``label``; None for provocation unless a calm line is wanted. Within a
+    platform limit, the quote, then the bonus, then the long opening give way."""
     lang = language_for(review, default_language)
     name = first_name(review.author)
     hello = HELLO[lang].format(name=name) if name else ""
@@ -229,18 +240,20 @@ def compose(review: Review, label: str, *, catalogue: list[str], issues: list[Kn
         body = hello + CALM[lang] if hello else cap(CALM[lang])
     else:
         quote = quote_from(review)
-        opening = ISSUE[lang].format(quote=quote) if quote else ISSUE_NOQUOTE[lang]
-        body = hello + opening if hello else cap(opening)
         issue = known_issue_for(review, issues)
         if issue and issue.status == "fixed" and issue.fixed_in:
-            body += FIXED[lang].format(version=issue.fixed_in)
-        elif issue:
-            body += FIXING[lang]
+            known = FIXED[lang].format(version=issue.fixed_in)
         else:
-            body += LOOKING[lang]
-        if catalogue:
-            body += BONUS[lang].format(bonus=catalogue[0])
-        body += ASK_DETAILS[lang]
+            known = FIXING[lang] if issue else LOOKING[lang]
+        bonus = BONUS[lang].format(bonus=catalogue[0]) if catalogue else ""
+        opening = ISSUE[lang].format(quote=quote) if quote else ISSUE_NOQUOTE[lang]
+        variants = [opening + known + bonus, ISSUE_NOQUOTE[lang] + known + bonus,
+                    ISSUE_NOQUOTE[lang] + known, SHORT[lang] + known, SHORT[lang]]
+        sign = f"\n{signature}" if signature else ""
+        for middle in variants:
+            body = (hello + middle if hello else cap(middle)) + ASK_DETAILS[lang]
+            if limit is None or limit.measure(body + sign) <= limit.size:
+                break
     if signature:
         body += f"\n{signature}"
     return Composed(body.strip(), lang)

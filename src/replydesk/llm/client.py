@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -69,21 +70,9 @@ class LLMClient:
                 model=self.model, messages=messages,  # type: ignore[arg-type]
                 temperature=self.config.llm.temperature if temperature is None else temperature,
                 **kwargs)
-        except openai.APITimeoutError:
-            raise LLMError(f"the model did not answer within {self.config.llm.timeout:g} s"
-                           ) from None
-        except openai.APIConnectionError as exc:
-            raise LLMError(f"cannot reach the model endpoint: {exc}") from None
-        except openai.RateLimitError:
-            raise LLMError("the model endpoint is rate limiting (429) and kept asking to wait "
-                           f"after {self.config.llm.max_retries} retries") from None
-        except openai.AuthenticationError:
-            raise LLMError("the model endpoint refused the API key (401): set "
-                           "OPENAI_API_KEY or `replydesk secret set "
-                           f"{self.config.llm.api_key_secret}`") from None
-        except openai.APIStatusError as exc:
-            raise LLMError(f"the model endpoint answered HTTP {exc.status_code}") from None
-        except (openai.APIError, ValueError) as exc:
+        except openai.APIError as exc:
+            raise _error(exc, self.config) from None
+        except ValueError as exc:
             raise LLMError(f"the model's answer could not be read: {exc}") from None
         if not resp.choices:
             raise LLMError("the model answered with no choices")
@@ -92,6 +81,36 @@ class LLMClient:
         t_in = usage.prompt_tokens if usage else 0
         t_out = usage.completion_tokens if usage else 0
         return Completion(text, resp.model or self.model, t_in, t_out, self.cost(t_in, t_out))
+
+    async def stream(self, messages: list[dict[str, str]],
+                     on_token: Callable[[str], None] | None = None) -> Completion:
+        """Stream the answer, handing each piece to ``on_token`` as it arrives."""
+        import openai
+
+        parts: list[str] = []
+        t_in = t_out = 0
+        model = self.model
+        try:
+            stream = await self.client.chat.completions.create(
+                model=self.model, messages=messages,  # type: ignore[arg-type]
+                temperature=self.config.llm.temperature, stream=True,
+                stream_options={"include_usage": True})
+            async for chunk in stream:
+                model = chunk.model or model
+                if chunk.usage:
+                    t_in, t_out = chunk.usage.prompt_tokens, chunk.usage.completion_tokens
+                for choice in chunk.choices or []:
+                    piece = choice.delta.content if choice.delta else None
+                    if piece:
+                        parts.append(piece)
+                        if on_token:
+                            on_token(piece)
+        except openai.APIError as exc:
+            raise _error(exc, self.config) from None
+        text = "".join(parts)
+        if not t_out:
+            t_out = max(1, len(text) // 4)
+        return Completion(text, model, t_in, t_out, self.cost(t_in, t_out))
 
     async def complete_json(self, messages: list[dict[str, str]]) -> tuple[dict[str, Any],
                                                                            Completion]:
@@ -109,3 +128,21 @@ class LLMClient:
 
     async def close(self) -> None:
         await self.client.close()
+
+
+def _error(exc: Exception, config: Config) -> LLMError:
+    import openai
+
+    if isinstance(exc, openai.APITimeoutError):
+        return LLMError(f"the model did not answer within {config.llm.timeout:g} s")
+    if isinstance(exc, openai.APIConnectionError):
+        return LLMError(f"cannot reach the model endpoint: {exc}")
+    if isinstance(exc, openai.RateLimitError):
+        return LLMError("the model endpoint is rate limiting (429) and kept asking to wait "
+                        f"after {config.llm.max_retries} retries")
+    if isinstance(exc, openai.AuthenticationError):
+        return LLMError("the model endpoint refused the API key (401): set OPENAI_API_KEY or "
+                        f"`replydesk secret set {config.llm.api_key_secret}`")
+    if isinstance(exc, openai.APIStatusError):
+        return LLMError(f"the model endpoint answered HTTP {exc.status_code}")
+    return LLMError(f"the model's answer could not be read: {exc}")
