@@ -109,9 +109,8 @@ def test_persistent_500_is_recorded_not_fatal(server, tmp_path):
 
 
 async def test_the_inbox_shows_a_disagreement(server, tmp_path):
-    from tui_helpers import screen_text
-
     from replydesk.tui.app import make_app
+    from tui_helpers import screen_text
 
     ws, _api = setup(server, tmp_path, lambda m: json.dumps(
         {"label": "criticism", "reasons": ["a real problem"], "evidence": []}))

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 from replydesk.config import KnownIssue
 from replydesk.models import Review
-from replydesk.style.linter import INSTRUCTION, MARKUP
 from replydesk.sources.base import ReplyLimit
+from replydesk.style.linter import INSTRUCTION, MARKUP
 from replydesk.text import fold, visible_controls
 
 T = dict[str, str]

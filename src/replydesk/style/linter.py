@@ -53,8 +53,8 @@ INTERNAL = re.compile(r"\((?:internal|note to self|nb|note)\b[^)]*\)|^\s*(?:inte
                       r"\s*:|\bdo not send\b", re.I | re.M)
 MARKUP = re.compile(r"\[/?(?:bold|italic|red|green|link|b|i|u|dim|reverse|on \w+)[^\]]*\]|"
                     r"</?[a-z][a-z0-9]*(?:\s[^<>]*)?>|\x1b\[?|[\x00-\x08\x0b-\x1f\x7f]", re.I)
-DATE = re.compile(r"(?<![\d.,])\d{1,2}[./]\d{1,2}[./](?:20)?\d{2}(?![\d.,])|"
-                  r"(?<![\d.,])\d{1,2}/\d{1,2}(?![\d/.,])|\b20\d\d-\d\d-\d\d\b|"
+DATE = re.compile(r"(?<![\d.,])\d{1,2}[./]\d{1,2}[./](?:20)?\d{2}(?!\d|[.,]\d)|"
+                  r"(?<![\d.,])\d{1,2}/\d{1,2}(?![\d/]|[.,]\d)|\b20\d\d-\d\d-\d\d\b|"
                   r"\b\d{1,2}(?:st|nd|rd|th)?\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|"
                   r"nov|dec)\w*", re.I)
 INSTRUCTION = re.compile(r"ignore (?:all |any )?(?:previous|prior|above)|instructions?|"
