@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
 
@@ -24,8 +25,18 @@ class Prompt:
 def load(name: str, override_dir: Path | None = None) -> Prompt:
     folder = override_dir or paths.config_dir() / "prompts"
     user_file = folder / f"{name}.md"
-    if user_file.is_file():
-        text, origin = user_file.read_text(encoding="utf-8"), "user:"
+    try:
+        stamp = user_file.stat().st_mtime_ns
+    except OSError:
+        stamp = None
+    return _load(name, str(user_file), stamp)
+
+
+@lru_cache(maxsize=64)
+def _load(name: str, user_path: str, stamp: int | None) -> Prompt:
+    """Cached per file version: a batch of 200 drafts reads each prompt once."""
+    if stamp is not None:
+        text, origin = Path(user_path).read_text(encoding="utf-8"), "user:"
     else:
         text = files("replydesk").joinpath("prompts", f"{name}.md").read_text("utf-8")
         origin = ""

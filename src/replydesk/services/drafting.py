@@ -83,8 +83,10 @@ def lint_draft(ws: Workspace, draft: Draft) -> list[Finding]:
 
 
 async def draft_one(ws: Workspace, review: Review, client: LLMClient | None,
-                    note: str = "", on_token: Callable[[str], None] | None = None
-                    ) -> DraftOutcome:
+                    note: str = "", on_token: Callable[[str], None] | None = None,
+                    gate: asyncio.Semaphore | None = None) -> DraftOutcome:
+    """One draft. ``gate`` bounds only the model calls, not the local work around them."""
+    gate = gate or asyncio.Semaphore(1)
     triage = ws.store.triage.get(review.id)
     label = triage.effective if triage else "criticism"
     style = ws.config.style
@@ -109,14 +111,17 @@ async def draft_one(ws: Workspace, review: Review, client: LLMClient | None,
     request = context.build(detail, label, ws.config, limit, kind, note)
     ctx = lint_context(ws, review, request.language, label)
     try:
-        done = await client.stream(request.messages, on_token)
+        async with gate:  # stream only when someone watches: chunks cost CPU in a batch
+            done = await (client.stream(request.messages, on_token) if on_token
+                          else client.complete(request.messages))
         text, t_in, t_out, cost = done.text.strip(), done.tokens_in, done.tokens_out, done.cost
         findings = lint(text, ctx)
         status = "drafted"
         if errors(findings):  # one revision round, with the findings
-            revised = await client.complete(context.revision(
-                request, text, [f"{f.rule}: {f.message} (fix: {f.fix})"
-                                for f in errors(findings)]))
+            async with gate:
+                revised = await client.complete(context.revision(
+                    request, text, [f"{f.rule}: {f.message} (fix: {f.fix})"
+                                    for f in errors(findings)]))
             text = revised.text.strip()
             t_in, t_out = t_in + revised.tokens_in, t_out + revised.tokens_out
             cost += revised.cost
@@ -144,12 +149,10 @@ async def draft_batch(ws: Workspace, reviews: list[Review], concurrency: int,
     gate = asyncio.Semaphore(max(1, concurrency))
 
     async def one(review: Review) -> DraftOutcome:
-        async with gate:
-            try:
-                outcome = await draft_one(ws, review, client)
-            except Exception as exc:  # one bad review never stops the batch
-                outcome = DraftOutcome(review.id, "failed", message=f"{type(exc).__name__}: "
-                                                                    f"{exc}")
+        try:
+            outcome = await draft_one(ws, review, client, gate=gate)
+        except Exception as exc:  # one bad review never stops the batch
+            outcome = DraftOutcome(review.id, "failed", message=f"{type(exc).__name__}: {exc}")
         if progress:
             progress(outcome)
         return outcome
