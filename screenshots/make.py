@@ -22,22 +22,22 @@ HERE = Path(__file__).parent
 
 
 
-async def shoot(name: str, keys: tuple[str, ...], folder: Path) -> Path:
-    ws = build_demo(folder / name, at=FROZEN_AT)
+async def shoot(name: str, keys: tuple[str, ...], ws) -> Path:
     app = make_app(ws)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press(*keys)
         await pilot.pause()
         path = HERE / f"{name}.svg"
         path.write_text(app.export_screenshot(title=f"replydesk — {name}"), encoding="utf-8")
-    ws.close()
     return path
 
 
 def main() -> int:
     with time_machine.travel(FROZEN_AT, tick=False), tempfile.TemporaryDirectory() as tmp:
         for name, keys in SHOTS.items():
-            print(asyncio.run(shoot(name, keys, Path(tmp))))
+            ws = build_demo(Path(tmp) / name, at=FROZEN_AT)
+            print(asyncio.run(shoot(name, keys, ws)))
+            ws.close()
     return 0
 
 

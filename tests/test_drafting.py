@@ -153,11 +153,13 @@ def test_resume_after_kill_minus_9_redoes_nothing(server, tmp_path):
 
 
 def test_offline_composer_drafts_pass_the_linter_in_six_languages(demo_ws):
-    outcomes = draft(demo_ws)
-    assert outcomes and all(o.status == "drafted" for o in outcomes)
+    assert draft(demo_ws) == []  # the demo arrives with its morning batch drafted
+    drafts = [d for r in demo_ws.store.reviews.list(__import__(
+        "replydesk.store", fromlist=["ReviewFilter"]).ReviewFilter(limit=1000))
+              for d in demo_ws.store.drafts.for_review(r.id)]
+    assert len(drafts) >= 50
     languages = set()
-    for o in outcomes:
-        d = demo_ws.store.drafts.get(o.draft_id)
+    for d in drafts:
         assert d.author == "offline" and d.model == "offline"
         assert lint_draft(demo_ws, d) == [], d.text
         languages.add(d.language)

@@ -14,6 +14,7 @@ from typing import Any
 
 from replydesk import config as config_mod
 from replydesk.ingest import to_review
+from replydesk.services.drafting import draft
 from replydesk.services.triaging import triage_pending
 from replydesk.services.workspace import Workspace
 from replydesk.timeutil import now
@@ -69,4 +70,5 @@ def build_demo(folder: Path, at: datetime | None = None) -> Workspace:
             ws.store.promises.deliver(promise.id, item["owner"], item.get("evidence"),
                                       at=ago(item["delivered_hours"]))
     triage_pending(ws)
+    draft(ws)  # no model in the demo: the offline composer drafts the morning batch
     return ws

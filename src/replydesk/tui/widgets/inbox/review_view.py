@@ -81,6 +81,24 @@ class ReviewView(VerticalScroll):
 
     def _history(self, d: ReviewDetail, now: datetime) -> Text:
         out = Text()
+        drafts = [x for x in d.drafts if x.kind == "reply" and x.state != "discarded"]
+        if drafts:
+            draft = drafts[-1]
+            who = "offline composer" if draft.author == "offline" else (
+                draft.model if draft.author == "model" else draft.author)
+            out.append(f"Draft v{draft.version} ({who}, {draft.state})", "bold blue")
+            if draft.author == "offline":
+                out.append("  OFFLINE", "reverse")
+            failing = [f for f in draft.lint if f.get("severity") == "error"]
+            if draft.state == "failed":
+                out.append(f"\n  failed: {draft.error}\n", "red")
+            else:
+                out.append(f"  · {len(failing)} house-style error(s)\n" if failing else
+                           "  · follows the house style\n", "red" if failing else "green")
+                out.append_text(plain(draft.text + "\n"))
+                for f in failing[:5]:
+                    out.append(f"  ✗ {f['rule']}: {f['message']}\n", "red")
+            out.append("\n")
         for reply in d.replies:
             out.append(f"Our reply ({reply.by_user}, {age(reply.created_at, now)} ago, "
                        f"{reply.state}):\n", "bold green")
