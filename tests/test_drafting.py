@@ -183,3 +183,15 @@ async def test_streamed_draft_arrives_in_pieces(server, tmp_path):
     assert outcome.status == "drafted" and len(pieces) > 5
     assert "".join(pieces) == GOOD == ws.store.drafts.get(outcome.draft_id).text
     assert ws.store.drafts.get(outcome.draft_id).tokens_in > 0  # usage from the last chunk
+
+
+def test_a_user_prompt_overrides_the_bundled_one(server, tmp_path, isolated_env):
+    from replydesk import paths
+
+    folder = paths.config_dir() / "prompts"
+    folder.mkdir(parents=True)
+    (folder / "criticism.md").write_text("<!-- prompt: ours v7 -->\nBe brief. Sign as Anna.")
+    ws, api = llm_ws(server, tmp_path, lambda m: GOOD, n=1)
+    (outcome,) = draft(ws)
+    assert "Sign as Anna" in api.seen[0][0]["content"]
+    assert "user:ours v7 #" in ws.store.drafts.get(outcome.draft_id).prompt_version
