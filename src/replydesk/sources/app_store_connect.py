@@ -16,6 +16,7 @@ from replydesk.sources.base import (
     Source,
     dig,
     stars,
+    take_page,
     text_of,
     when,
 )
@@ -52,17 +53,8 @@ class AppStoreConnect(Source):
                            "/customerReviews?sort=-createdDate&limit=200")
         while url:
             data = await self.http.get_json(url, headers=self._headers())
-            saw_old = False
-            for i, item in enumerate(data.get("data") or []):
-                try:
-                    review = self._review(item)
-                except (KeyError, ValueError, TypeError, AttributeError) as exc:
-                    result.malformed.append(f"review {i}: {exc}")
-                    continue
-                if cut.is_new(review.created_at):
-                    result.reviews.append(review)
-                else:
-                    saw_old = True
+            saw_old = take_page(result, cut, data.get("data"), self._review,
+                                stamp=lambda r: r.created_at)
             url = None if saw_old else dig(data, "links.next")
         if cut.value:
             result.cursor["since"] = cut.value

@@ -10,7 +10,16 @@ import re
 from typing import Any
 
 from replydesk.models import NewReview
-from replydesk.sources.base import Cutoff, FetchResult, Source, dig, stars, text_of, when
+from replydesk.sources.base import (
+    Cutoff,
+    FetchResult,
+    Source,
+    dig,
+    stars,
+    take_page,
+    text_of,
+    when,
+)
 
 DEFAULT_BASE = "https://itunes.apple.com"
 
@@ -46,29 +55,20 @@ class AppStoreRss(Source):
                     entries = [entries]
                 if not entries:
                     break
-                saw_old = False
-                for i, entry in enumerate(entries):
-                    if not isinstance(entry, dict):
-                        result.malformed.append(f"{country} page {page} entry {i}: not an object")
-                        continue
-                    if "im:rating" not in entry and "im:name" in entry:
-                        continue  # the app's own metadata entry
-                    try:
-                        review = self._review(entry, country)
-                    except (KeyError, ValueError, TypeError) as exc:
-                        result.malformed.append(f"{country} page {page} entry {i}: {exc}")
-                        continue
-                    if cut.is_new(review.updated_at):
-                        result.reviews.append(review)
-                    else:
-                        saw_old = True
+                saw_old = take_page(result, cut, entries,
+                                    lambda e, c=country: self._review(e, c),
+                                    label=f"{country} page {page} entry")
                 if saw_old:
                     break
             if cut.value:
                 result.cursor[country] = cut.value
         return result
 
-    def _review(self, e: dict[str, Any], country: str) -> NewReview:
+    def _review(self, e: Any, country: str) -> NewReview | None:
+        if not isinstance(e, dict):
+            raise ValueError("not an object")
+        if "im:rating" not in e and "im:name" in e:
+            return None  # the app's own metadata entry
         ext = text_of(_label(e, "id"))
         if not ext:
             raise ValueError("missing id")

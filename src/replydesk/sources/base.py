@@ -93,6 +93,28 @@ class Cutoff:
         return to_iso(self.newest)
 
 
+def take_page(result: FetchResult, cut: Cutoff, items: Any,
+              parse: Callable[[Any], NewReview | None], label: str = "review",
+              stamp: Callable[[NewReview], datetime | None] = lambda r: r.updated_at) -> bool:
+    """Parse one page (newest first) into ``result``; a malformed item is counted with its
+    reason and skipped, ``None`` from ``parse`` means "not a review". Returns True when the
+    page reached reviews the cursor has already seen: no need to fetch further pages."""
+    saw_old = False
+    for i, item in enumerate(items or []):
+        try:
+            review = parse(item)
+        except (KeyError, ValueError, TypeError, AttributeError) as exc:
+            result.malformed.append(f"{label} {i}: {exc}")
+            continue
+        if review is None:
+            continue
+        if cut.is_new(stamp(review)):
+            result.reviews.append(review)
+        else:
+            saw_old = True
+    return saw_old
+
+
 def dig(obj: Any, path: str) -> Any:
     """A dotted path into nested dicts/lists (``"a.b.0.c"``); None when absent."""
     for part in path.split(".") if path else []:

@@ -5,7 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from replydesk.models import NewReview, Review
-from replydesk.sources.base import Cutoff, FetchResult, ReplyLimit, Source, dig, text_of, when
+from replydesk.sources.base import (
+    Cutoff,
+    FetchResult,
+    ReplyLimit,
+    Source,
+    dig,
+    take_page,
+    text_of,
+    when,
+)
 from replydesk.sources.google_auth import GoogleToken
 from replydesk.sources.http import SourceError
 
@@ -41,17 +50,7 @@ class GoogleBusiness(Source):
                 params["pageToken"] = page_token
             data = await self.http.get_json(self._root(), params=params,
                                             headers=await self._auth())
-            saw_old = False
-            for i, item in enumerate(data.get("reviews") or []):
-                try:
-                    review = self._review(item)
-                except (KeyError, ValueError, TypeError, AttributeError) as exc:
-                    result.malformed.append(f"review {i}: {exc}")
-                    continue
-                if cut.is_new(review.updated_at):
-                    result.reviews.append(review)
-                else:
-                    saw_old = True
+            saw_old = take_page(result, cut, data.get("reviews"), self._review)
             page_token = data.get("nextPageToken")
             if saw_old or not page_token:
                 break

@@ -12,6 +12,7 @@ from replydesk.sources.base import (
     Source,
     dig,
     stars,
+    take_page,
     text_of,
     when,
 )
@@ -51,17 +52,7 @@ class GooglePlay(Source):
                 params["token"] = token
             data = await self.http.get_json(self._root(), params=params,
                                             headers=await self._auth())
-            saw_old = False
-            for i, item in enumerate(data.get("reviews") or []):
-                try:
-                    review = self._review(item)
-                except (KeyError, ValueError, TypeError, AttributeError) as exc:
-                    result.malformed.append(f"review {i}: {exc}")
-                    continue
-                if cut.is_new(review.updated_at):
-                    result.reviews.append(review)
-                else:
-                    saw_old = True
+            saw_old = take_page(result, cut, data.get("reviews"), self._review)
             token = dig(data, "tokenPagination.nextPageToken")
             if saw_old or not token:  # a missing token simply means the last page
                 break

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 
 from replydesk.models import NewReview
-from replydesk.sources.base import Cutoff, FetchResult, Source, dig, stars, text_of, when
+from replydesk.sources.base import Cutoff, FetchResult, Source, dig, stars, take_page, text_of, when
 from replydesk.sources.http import SourceError
 
 MAX_PAGES = 200
@@ -41,17 +41,8 @@ class JsonApi(Source):
                 items = []
             if not isinstance(items, list):
                 raise SourceError(f"'{self.options['items']}' is not a list in the response")
-            saw_old = False
-            for i, item in enumerate(items):
-                try:
-                    review = self._review(item, fields)
-                except (KeyError, ValueError, TypeError) as exc:
-                    result.malformed.append(f"page {page} item {i}: {exc}")
-                    continue
-                if cut.is_new(review.updated_at):
-                    result.reviews.append(review)
-                else:
-                    saw_old = True
+            saw_old = take_page(result, cut, items, lambda item: self._review(item, fields),
+                                label=f"page {page} item")
             if saw_old or not items:
                 break
             if page_param:

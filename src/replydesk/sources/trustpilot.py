@@ -13,7 +13,7 @@ import httpx
 
 from replydesk.models import NewReview, Review
 from replydesk.secrets import remember
-from replydesk.sources.base import Cutoff, FetchResult, Source, dig, stars, text_of, when
+from replydesk.sources.base import Cutoff, FetchResult, Source, dig, stars, take_page, text_of, when
 from replydesk.sources.http import SourceError, parse_json
 
 DEFAULT_BASE = "https://api.trustpilot.com"
@@ -63,17 +63,8 @@ class Trustpilot(Source):
                                          "perPage": 100, "page": 1}
         while url:
             data = await self._get(url, params=params)
-            saw_old = False
-            for i, item in enumerate(data.get("reviews") or []):
-                try:
-                    review = self._review(item)
-                except (KeyError, ValueError, TypeError, AttributeError) as exc:
-                    result.malformed.append(f"review {i}: {exc}")
-                    continue
-                if cut.is_new(review.created_at):
-                    result.reviews.append(review)
-                else:
-                    saw_old = True
+            saw_old = take_page(result, cut, data.get("reviews"), self._review,
+                                stamp=lambda r: r.created_at)
             nxt = next((link.get("href") for link in data.get("links") or []
                         if isinstance(link, dict) and link.get("rel") == "next-page"), None)
             url = None if saw_old or not nxt else str(httpx.URL(url).join(nxt))
