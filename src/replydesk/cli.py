@@ -237,6 +237,92 @@ def cmd_lint(args: argparse.Namespace) -> int:
     return FINDINGS if errors(findings) else OK
 
 
+def cmd_promises(args: argparse.Namespace) -> int:
+    import json
+
+    from replydesk.services.promising import overdue, timing
+
+    ws = _workspace(args)
+    try:
+        found = overdue(ws) if args.overdue else ws.store.promises.list()
+        today = ws.today().isoformat()
+        for p in found:
+            record = {"id": p.id, "review_id": p.review_id, "kind": p.kind, "what": p.what,
+                      "owner": p.owner, "due_date": p.due_date, "status": p.status,
+                      "overdue": p.is_overdue(today), "timing": timing(p, ws.tz) or None,
+                      "tracker_url": p.tracker_url, "evidence": p.evidence, "flag": p.flag,
+                      "followup_draft_id": p.followup_draft_id}
+            if args.json:
+                print(json.dumps(record, ensure_ascii=False))
+                continue
+            state = "OVERDUE" if record["overdue"] else p.status
+            if record["timing"]:
+                state += f" ({record['timing']})"
+            print(f"{p.id:>4} {state:<20} due {p.due_date or '—':<10} {p.kind:<8} "
+                  f"{p.owner:<10} review {p.review_id}: {p.what}"
+                  + (f"\n{'':<6}flag: {p.flag}" if p.flag else ""))
+        if not found and not args.json:
+            print("no overdue promises" if args.overdue else "no promises yet")
+    finally:
+        ws.close()
+    return OK
+
+
+def cmd_promise(args: argparse.Namespace) -> int:
+    from replydesk.services import promising
+
+    ws = _workspace(args)
+    try:
+        if ws.store.promises.get(args.id) is None:
+            raise CommandError(f"no promise {args.id}")
+        if args.action == "deliver":
+            try:
+                done = promising.deliver(ws, args.id, args.evidence)
+            except ValueError as exc:
+                raise CommandError(str(exc)) from None
+            print(f"promise {args.id} delivered ({done.timing or 'no due date'}); follow-up "
+                  f"draft {done.followup.id} queued for review {done.promise.review_id}:\n"
+                  f"{done.followup.text}")
+        elif args.action == "withdraw":
+            ws.store.promises.update(args.id, ws.user, status="withdrawn")
+            print(f"promise {args.id} withdrawn")
+        elif args.action == "broken":
+            ws.store.promises.update(args.id, ws.user, status="broken")
+            print(f"promise {args.id} marked broken")
+        else:
+            changes = {k: v for k, v in (("what", args.what), ("due_date", args.due),
+                                          ("tracker_url", args.tracker)) if v}
+            if not changes:
+                raise CommandError("nothing to change: give --what, --due or --tracker")
+            if args.due:
+                import re
+
+                if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", args.due):
+                    raise CommandError(f"--due {args.due!r}: write YYYY-MM-DD")
+            ws.store.promises.update(args.id, ws.user, **changes)
+            print(f"promise {args.id} updated")
+    finally:
+        ws.close()
+    return OK
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    import json
+
+    from replydesk.services.stats import compute, lines
+
+    ws = _workspace(args)
+    try:
+        figures = compute(ws)
+    finally:
+        ws.close()
+    if args.json:
+        print(json.dumps(figures, ensure_ascii=False))
+    else:
+        print("\n".join(lines(figures)))
+    return OK
+
+
 def cmd_sync(args: argparse.Namespace) -> int:
     from replydesk.services.sync import sync
     from replydesk.sources.http import SourceError
@@ -297,7 +383,10 @@ def cmd_secret_set(args: argparse.Namespace) -> int:
 def cmd_approve(args: argparse.Namespace) -> int:
     ws = _workspace(args)
     try:
-        draft = ws.store.drafts.latest(args.review_id)
+        draft = next((d for d in (ws.store.drafts.latest(args.review_id, "followup"),
+                                  ws.store.drafts.latest(args.review_id))
+                      if d and d.state == "draft"), None) or ws.store.drafts.latest(
+            args.review_id)
         if draft is None:
             raise CommandError(f"review {args.review_id} has no draft to approve")
         holder = ws.store.claims.holder(args.review_id)
@@ -311,8 +400,13 @@ def cmd_approve(args: argparse.Namespace) -> int:
             rules = ", ".join(sorted({f["rule"] for f in failing}))
             raise CommandError(f"draft {draft.id} breaks the house style ({rules}); edit it, "
                                "or approve with --despite-lint if you have read it")
-        ws.store.drafts.approve(draft.id, ws.user)
+        approved = ws.store.drafts.approve(draft.id, ws.user)
         print(f"approved draft {draft.id} (v{draft.version}) of review {args.review_id}")
+        from replydesk.services.promising import record_for_approved
+
+        for p in record_for_approved(ws, approved):
+            print(f"  promise {p.id} ({p.kind}, due {p.due_date}): {p.what}\n"
+                  f"    wrong? `replydesk promise edit {p.id}` or `promise withdraw {p.id}`")
     finally:
         ws.close()
     return OK
@@ -411,6 +505,24 @@ def build_parser() -> argparse.ArgumentParser:
                      help="the review's label (praise needs thanks, not an apology)")
     lnt.add_argument("--json", action="store_true", help="one JSON finding per line")
     lnt.set_defaults(handler=cmd_lint)
+
+    prs = sub.add_parser("promises", help="the promise ledger")
+    prs.add_argument("--overdue", action="store_true", help="only open promises past due")
+    prs.add_argument("--json", action="store_true", help="one JSON object per promise")
+    prs.set_defaults(handler=cmd_promises)
+
+    pro = sub.add_parser("promise", help="deliver, edit, withdraw or break one promise")
+    pro.add_argument("action", choices=("deliver", "edit", "withdraw", "broken"))
+    pro.add_argument("id", type=int)
+    pro.add_argument("--evidence", help="with deliver: a URL or note showing it shipped")
+    pro.add_argument("--what", help="with edit: what was promised")
+    pro.add_argument("--due", help="with edit: due date, YYYY-MM-DD")
+    pro.add_argument("--tracker", help="with edit: a tracker item URL to watch")
+    pro.set_defaults(handler=cmd_promise)
+
+    sts = sub.add_parser("stats", help="response times, promises kept, triage mix")
+    sts.add_argument("--json", action="store_true")
+    sts.set_defaults(handler=cmd_stats)
 
     syn = sub.add_parser("sync", help="pull new and changed reviews from every source")
     syn.add_argument("--source", action="append", metavar="NAME",

@@ -15,8 +15,10 @@ from typing import Any
 from replydesk import config as config_mod
 from replydesk.ingest import to_review
 from replydesk.services.drafting import draft
+from replydesk.services.promising import flag_returning_authors
 from replydesk.services.triaging import triage_pending
 from replydesk.services.workspace import Workspace
+from replydesk.store import ReviewFilter
 from replydesk.timeutil import now
 
 
@@ -69,6 +71,7 @@ def build_demo(folder: Path, at: datetime | None = None) -> Workspace:
         if item["status"] == "delivered":
             ws.store.promises.deliver(promise.id, item["owner"], item.get("evidence"),
                                       at=ago(item["delivered_hours"]))
+    flag_returning_authors(ws, [r.id for r in ws.store.reviews.list(ReviewFilter(limit=10**6))])
     triage_pending(ws)
     draft(ws)  # no model in the demo: the offline composer drafts the morning batch
     return ws

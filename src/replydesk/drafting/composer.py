@@ -155,7 +155,7 @@ PRAISE: T = {
           "l'équipe.",
 }
 FOLLOWUP: T = {
-    "en": "as promised, here is an update: {what} is now done. Thank you again for your "
+    "en": "as promised, here is an update: “{what}” is done. Thank you again for your "
           "patience and for telling us. Could you check that everything works for you now?",
     "ru": "как и обещали, возвращаемся с новостями: «{what}» — сделано. Спасибо ещё раз за "
           "терпение и за ваш отзыв. Проверьте, пожалуйста, всё ли теперь работает?",

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from replydesk.ingest import ImportReport, LineError, read_file
 from replydesk.models import NewReview
+from replydesk.services.promising import flag_returning_authors
 from replydesk.services.workspace import Workspace
 
 BATCH = 2000
@@ -52,8 +53,12 @@ def import_file(ws: Workspace, path: Path | str, source: str | None = None,
         while (batch := batches.get()) is not _DONE:
             if isinstance(batch, BaseException):
                 raise batch
-            for outcome, _rid in ws.store.reviews.upsert(batch, user=ws.user):
+            changed = []
+            for outcome, rid in ws.store.reviews.upsert(batch, user=ws.user):
                 setattr(report, outcome, getattr(report, outcome) + 1)
+                if outcome != "unchanged":
+                    changed.append(rid)
+            flag_returning_authors(ws, changed)
             if progress:
                 progress(report)
     finally:

@@ -94,6 +94,7 @@ async def _post_one(ws: Workspace, draft: Draft, clients: dict[str, tuple[Http, 
             remote = await source.remote_reply(review)
             if _same(remote, draft.text):
                 ws.store.replies.confirm(reply.id, ws.user)
+                _link_promises(ws, draft.id, reply.id)
                 out.status, out.message = "confirmed", "the platform already shows this reply"
                 return out
             if remote is None and type(source).remote_reply is Source.remote_reply:
@@ -104,6 +105,7 @@ async def _post_one(ws: Workspace, draft: Draft, clients: dict[str, tuple[Http, 
                 return out
         external = await source.post_reply(review, draft.text)
         ws.store.replies.confirm(reply.id, ws.user, external_id=external or None)
+        _link_promises(ws, draft.id, reply.id)
         out.status = "posted"
         return out
     except (SourceError, SecretError) as exc:
@@ -124,6 +126,13 @@ def mark_copied(ws: Workspace, draft_id: int) -> None:
     draft = ws.store.drafts.get(draft_id)
     if draft is None or draft.state not in ("approved", "posted"):
         raise SourceError(f"draft {draft_id} is not approved")
-    ws.store.replies.add(draft.review_id, draft.text, channel="copy", state="copied",
-                         by_user=ws.user, draft_id=draft.id)
+    reply = ws.store.replies.add(draft.review_id, draft.text, channel="copy", state="copied",
+                                 by_user=ws.user, draft_id=draft.id)
+    _link_promises(ws, draft.id, reply.id)
+
+
+def _link_promises(ws: Workspace, draft_id: int, reply_id: int) -> None:
+    """The promises extracted at approval now belong to the published reply."""
+    for p in ws.store.promises.for_draft(draft_id):
+        ws.store.promises.update(p.id, ws.user, reply_id=reply_id)
 

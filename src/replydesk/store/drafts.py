@@ -11,7 +11,7 @@ from replydesk.models import Draft, Reply
 from replydesk.store import rows
 from replydesk.store.db import Database
 from replydesk.store.events import log
-from replydesk.timeutil import now, to_iso
+from replydesk.timeutil import from_iso, now, to_iso
 
 
 class DraftRepo:
@@ -141,3 +141,11 @@ class ReplyRepo:
             row = c.execute("UPDATE replies SET state = ?, error = ? WHERE id = ? RETURNING *",
                             (state, error, reply_id)).fetchone()
             log(c, user, "reply.error", row["review_id"], {"reply": reply_id, "error": error})
+
+    def response_pairs(self) -> list[tuple[datetime | None, datetime | None]]:
+        """(review written, first reply published) for every replied review."""
+        return [(from_iso(r[0]), from_iso(r[1])) for r in self.db.query(
+            "SELECT rv.created_at, min(rp.confirmed_at) FROM replies rp "
+            "JOIN reviews rv ON rv.id = rp.review_id "
+            "WHERE rp.state IN ('posted','copied') AND rp.channel != 'import' "
+            "GROUP BY rp.review_id")]

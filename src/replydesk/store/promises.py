@@ -18,13 +18,14 @@ class PromiseRepo:
 
     def add(self, review_id: int, what: str, *, kind: str, owner: str,
             due_date: str | None = None, reply_id: int | None = None,
-            tracker_url: str | None = None, created_at: datetime | None = None) -> Promise:
+            tracker_url: str | None = None, created_at: datetime | None = None,
+            draft_id: int | None = None) -> Promise:
         with self.db.write() as c:
             row = c.execute(
                 "INSERT INTO promises (review_id, reply_id, what, kind, due_date, owner, "
-                "tracker_url, created_at) VALUES (?,?,?,?,?,?,?,?) RETURNING *",
+                "tracker_url, created_at, draft_id) VALUES (?,?,?,?,?,?,?,?,?) RETURNING *",
                 (review_id, reply_id, what, kind, due_date, owner, tracker_url,
-                 to_iso(created_at or now()))).fetchone()
+                 to_iso(created_at or now()), draft_id)).fetchone()
             log(c, owner, "promise.create", review_id, {"promise": row["id"], "what": what},
                 at=created_at)
         return rows.promise(row)
@@ -39,6 +40,30 @@ class PromiseRepo:
             log(c, user, "promise.deliver", row["review_id"],
                 {"promise": promise_id, "evidence": evidence}, at=at)
         return rows.promise(row)
+
+    def update(self, promise_id: int, user: str, **fields: object) -> Promise:
+        """Change what/due_date/status/tracker_url/flag/followup_draft_id; logged."""
+        allowed = {"what", "due_date", "status", "tracker_url", "flag", "followup_draft_id",
+                   "reply_id"}
+        assert set(fields) <= allowed, fields
+        sets = ", ".join(f"{k} = ?" for k in fields)
+        with self.db.write() as c:
+            row = c.execute(f"UPDATE promises SET {sets} WHERE id = ? RETURNING *",
+                            (*fields.values(), promise_id)).fetchone()
+            if row is None:
+                raise KeyError(promise_id)
+            log(c, user, "promise.update", row["review_id"],
+                {"promise": promise_id, **{k: v for k, v in fields.items()}})
+        return rows.promise(row)
+
+    def for_draft(self, draft_id: int) -> list[Promise]:
+        return [rows.promise(r) for r in self.db.query(
+            "SELECT * FROM promises WHERE draft_id = ? ORDER BY id", (draft_id,))]
+
+    def delivered_for_author(self, author_id: int) -> list[Promise]:
+        return [rows.promise(r) for r in self.db.query(
+            "SELECT p.* FROM promises p JOIN reviews r ON r.id = p.review_id "
+            "WHERE r.author_id = ? AND p.status = 'delivered'", (author_id,))]
 
     def get(self, promise_id: int) -> Promise | None:
         row = self.db.one("SELECT * FROM promises WHERE id = ?", (promise_id,))

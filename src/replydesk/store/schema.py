@@ -162,4 +162,11 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX events_review ON events (review_id);
     """,
+    # 2: promises remember the draft that made them (extracted on approval, before any
+    # reply exists), and a follow-up draft is found from its promise
+    """
+    ALTER TABLE promises ADD COLUMN draft_id INTEGER REFERENCES drafts(id);
+    CREATE INDEX promises_draft ON promises (draft_id);
+    CREATE INDEX drafts_promise ON drafts (promise_id);
+    """,
 ]

@@ -122,6 +122,8 @@ def lint(text: str, ctx: LintContext | None = None) -> list[Finding]:
     for category, rule in REQUIRED.items():
         if ctx.label == "praise" and rule != "W10":
             continue
+        if ctx.label == "followup" and rule == "W1":
+            continue  # a follow-up brings good news: thanks and a question are enough
         if category == "next_step" and "?" in text:
             continue  # a question is a way forward too (W6)
         if not found.get(category):

@@ -1,0 +1,1 @@
+"""Promises: what replies committed to, until it is delivered (house style P1-P4)."""

@@ -1,0 +1,114 @@
+"""The promise ledger as the CLI and the TUI use it (house style P1-P4).
+
+Approving a reply extracts what it commits to and records it, owned by the approver, for
+the person to confirm, edit or withdraw. Delivering a promise (by hand, or when a tracker
+says so) records the evidence and drafts the follow-up to the reviewer, which then goes
+through the same approval as any reply. A new review or an edit by the same author after
+a promise was delivered flags that promise for a look.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from replydesk.drafting.composer import compose_followup
+from replydesk.models import Draft, Promise
+from replydesk.promises.extract import Extracted, extract
+from replydesk.services.workspace import Workspace
+from replydesk.style.linter import lint
+from replydesk.timeutil import now
+
+
+def extract_from(ws: Workspace, draft: Draft, at: datetime | None = None) -> list[Extracted]:
+    review = ws.store.reviews.get(draft.review_id)
+    assert review is not None
+    cfg = ws.config
+    return extract(draft.text, draft.language or review.language or "en", at or now(), ws.tz,
+                   cfg.promises.releases, cfg.promises.default_due_days,
+                   cfg.style.bonus_catalogue)
+
+
+def record_for_approved(ws: Workspace, draft: Draft) -> list[Promise]:
+    """Promises of an approved reply, recorded once per draft (re-approval adds none)."""
+    existing = ws.store.promises.for_draft(draft.id)
+    if existing or draft.kind != "reply":
+        return existing
+    owner = draft.approved_by or ws.user
+    return [ws.store.promises.add(draft.review_id, e.what, kind=e.kind, owner=owner,
+                                  due_date=e.due_date, draft_id=draft.id)
+            for e in extract_from(ws, draft, draft.approved_at)]
+
+
+def timing(p: Promise, tz) -> str:
+    """P3: delivered early, on time or late against the due date (derived, not stored)."""
+    if p.status != "delivered" or not p.delivered_at or not p.due_date:
+        return ""
+    delivered = p.delivered_at.astimezone(tz).date()
+    due = date.fromisoformat(p.due_date)
+    return "early" if delivered < due else "on time" if delivered == due else "late"
+
+
+@dataclass(frozen=True)
+class Delivered:
+    promise: Promise
+    followup: Draft
+    timing: str
+
+
+def deliver(ws: Workspace, promise_id: int, evidence: str | None = None) -> Delivered:
+    promise = ws.store.promises.get(promise_id)
+    if promise is None:
+        raise ValueError(f"no promise {promise_id}")
+    if promise.status != "open":
+        raise ValueError(f"promise {promise_id} is {promise.status}, not open")
+    delivered = ws.store.promises.deliver(promise_id, ws.user, evidence)
+    followup = draft_followup(ws, delivered)
+    delivered = ws.store.promises.update(promise_id, ws.user, followup_draft_id=followup.id)
+    return Delivered(delivered, followup, timing(delivered, ws.tz))
+
+
+def draft_followup(ws: Workspace, promise: Promise) -> Draft:
+    """P2/P4: tell the reviewer it is done and ask whether all works now. Offline template;
+    the model writes it instead when one is configured (through the same lint)."""
+    review = ws.store.reviews.get(promise.review_id)
+    assert review is not None
+    what = promise.what.removeprefix("Bonus: ")
+    composed = compose_followup(review, what, ws.config.style.default_language,
+                                ws.config.style.signature)
+    findings = lint(composed.text, _followup_context(ws, review, composed.language))
+    draft = ws.store.drafts.add(review.id, composed.text, author="offline", model="offline",
+                                kind="followup", language=composed.language,
+                                prompt_version=composed.version, promise_id=promise.id,
+                                lint=[f.to_dict() for f in findings])
+    ws.store.reviews.set_status(review.id, "drafted")
+    return draft
+
+
+def _followup_context(ws: Workspace, review, language: str):
+    from replydesk.services.drafting import lint_context
+
+    return lint_context(ws, review, language, "followup")
+
+
+def flag_returning_authors(ws: Workspace, review_ids: list[int]) -> list[Promise]:
+    """A review written or edited after we delivered a promise to its author: flag it."""
+    flagged: list[Promise] = []
+    if not review_ids or not ws.store.promises.list("delivered"):
+        return flagged
+    for review in ws.store.reviews.many(review_ids):
+        if review.author_id is None:
+            continue
+        stamp = review.updated_at or review.created_at
+        for p in ws.store.promises.delivered_for_author(review.author_id):
+            if p.review_id == review.id and not review.edited:
+                continue
+            if p.delivered_at and stamp and stamp > p.delivered_at and not p.flag:
+                flagged.append(ws.store.promises.update(
+                    p.id, ws.user, flag=f"the customer wrote again after delivery "
+                                        f"(review {review.id}): check the fix holds"))
+    return flagged
+
+
+def overdue(ws: Workspace) -> list[Promise]:
+    return ws.store.promises.overdue(ws.today().isoformat())
