@@ -244,6 +244,16 @@ def cmd_promises(args: argparse.Namespace) -> int:
 
     ws = _workspace(args)
     try:
+        if args.action == "watch":
+            from replydesk.services.promising import watch
+
+            results = watch(ws)
+            for r in results:
+                print(r.line())
+            print(f"{sum(r.status == 'delivered' for r in results)} delivered, "
+                  f"{sum(r.status == 'open' for r in results)} still open, "
+                  f"{sum(r.status == 'error' for r in results)} could not be checked")
+            return FINDINGS if any(r.status == "error" for r in results) else OK
         found = overdue(ws) if args.overdue else ws.store.promises.list()
         today = ws.today().isoformat()
         for p in found:
@@ -342,6 +352,18 @@ def cmd_sync(args: argparse.Namespace) -> int:
         ws.close()
     failed = [r for r in reports if r.status == "error"]
     new = sum(r.new for r in reports)
+    ws = _workspace(args)
+    try:
+        from replydesk.services.promising import overdue, watch
+
+        for r in watch(ws):
+            if r.status != "open":
+                print(r.line())
+        late = overdue(ws)
+        if late:
+            print(f"{len(late)} promise(s) overdue: run `replydesk promises --overdue`")
+    finally:
+        ws.close()
     print(f"{new} new, {sum(r.updated for r in reports)} updated, "
           f"{sum(r.malformed for r in reports)} malformed, {len(failed)} source(s) failed")
     return FINDINGS if failed else OK
@@ -506,7 +528,9 @@ def build_parser() -> argparse.ArgumentParser:
     lnt.add_argument("--json", action="store_true", help="one JSON finding per line")
     lnt.set_defaults(handler=cmd_lint)
 
-    prs = sub.add_parser("promises", help="the promise ledger")
+    prs = sub.add_parser("promises", help="the promise ledger; `promises watch` checks trackers")
+    prs.add_argument("action", nargs="?", choices=("watch",),
+                     help="watch: check linked tracker items and deliver what shipped")
     prs.add_argument("--overdue", action="store_true", help="only open promises past due")
     prs.add_argument("--json", action="store_true", help="one JSON object per promise")
     prs.set_defaults(handler=cmd_promises)

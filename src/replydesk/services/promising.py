@@ -112,3 +112,46 @@ def flag_returning_authors(ws: Workspace, review_ids: list[int]) -> list[Promise
 
 def overdue(ws: Workspace) -> list[Promise]:
     return ws.store.promises.overdue(ws.today().isoformat())
+
+
+@dataclass(frozen=True)
+class WatchResult:
+    promise_id: int
+    status: str  # delivered, open, error
+    detail: str = ""
+
+    def line(self) -> str:
+        return f"promise {self.promise_id}: {self.status}" + (
+            f" ({self.detail})" if self.detail else "")
+
+
+async def watch_async(ws: Workspace) -> list[WatchResult]:
+    """Check every open promise linked to a tracker; deliver what has shipped."""
+    from replydesk.promises.watchers import check, parse_link
+    from replydesk.secrets import SecretError
+    from replydesk.sources.http import Http, SourceError
+
+    linked = [p for p in ws.store.promises.list("open") if p.tracker_url]
+    out: list[WatchResult] = []
+    if not linked:
+        return out
+    async with Http(timeout=20.0, max_retries=2) as http:
+        for p in linked:
+            try:
+                tracker, ref = parse_link(p.tracker_url or "", ws.config.promises.trackers)
+                result = await check(http, tracker, ref)
+            except (ValueError, SourceError, SecretError) as exc:
+                out.append(WatchResult(p.id, "error", str(exc)))
+                continue
+            if result.delivered:
+                deliver(ws, p.id, result.evidence or p.tracker_url)
+                out.append(WatchResult(p.id, "delivered", result.detail))
+            else:
+                out.append(WatchResult(p.id, "open", result.detail))
+    return out
+
+
+def watch(ws: Workspace) -> list[WatchResult]:
+    import asyncio
+
+    return asyncio.run(watch_async(ws))
