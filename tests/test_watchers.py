@@ -121,3 +121,40 @@ def test_rate_limits_and_auth_errors_are_reported_not_fatal(server, tmp_path, ca
     code = cli.main(["--config", str(tmp_path / "config.toml"), "--db", str(tmp_path / "ws.db"),
                      "promises", "watch"])
     assert code == 1 and "could not be checked" in capsys.readouterr().out
+
+
+def test_approved_reply_to_tracker_to_follow_up(server, tmp_path, capsys):
+    """The whole loop: reply approved -> promise -> tracker closes -> delivered ->
+    follow-up draft queued for approval."""
+    state = {"value": "open"}
+    server.route("GET", r"/repos/acme/app/issues/812")(
+        lambda req: (200, {}, {"state": state["value"], "html_url": "https://gh/812"}))
+    secrets.set("gh-token", "ghp_y")
+    ws, rid = tracker_ws(server, tmp_path)
+    ws.store.drafts.add(rid, "Kim, I'm sorry about the crash, and thank you for telling us. "
+                             "We will fix it in the next update. Could you tell us your phone "
+                             "model?", author="model", language="en")
+    ws.close()
+    args = ["--config", str(tmp_path / "config.toml"), "--db", str(tmp_path / "ws.db")]
+    assert cli.main([*args, "approve", str(rid)]) == 0
+    assert cli.main([*args, "promise", "edit", "1", "--tracker", "gh:812"]) == 0
+    assert cli.main([*args, "promises", "watch"]) == 0
+    assert "0 delivered, 1 still open" in capsys.readouterr().out
+    state["value"] = "closed"
+    assert cli.main([*args, "promises", "watch"]) == 0
+    assert "1 delivered" in capsys.readouterr().out
+    ws = workspace_with(tmp_path, (tmp_path / "config.toml").read_text())
+    p = ws.store.promises.get(1)
+    follow = ws.store.drafts.get(p.followup_draft_id)
+    assert (p.status, p.evidence, follow.kind, follow.state) == (
+        "delivered", "https://gh/812", "followup", "draft")
+    assert ws.store.reviews.get(rid).status == "drafted"  # back in the queue
+
+
+async def test_the_inbox_warns_about_overdue_promises(demo_ws):
+    from replydesk.tui.app import make_app
+
+    app = make_app(demo_ws)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        assert any("3 promise(s) overdue" in str(n.message) for n in app._notifications)

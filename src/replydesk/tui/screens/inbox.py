@@ -14,6 +14,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from replydesk.models import LABELS
 from replydesk.services import inbox
+from replydesk.services.promising import overdue
 from replydesk.services.workspace import Workspace
 from replydesk.store import ReviewFilter
 from replydesk.timeutil import now
@@ -57,6 +58,11 @@ class InboxScreen(Screen):
         table.response_target_hours = self.ws.config.workspace.response_target_hours
         self.reload()
         table.focus()
+        late = overdue(self.ws)
+        if late:  # P1: nobody is more offended than a customer promised a fix and let down
+            self.notify(f"{len(late)} promise(s) overdue, the oldest due {late[0].due_date}: "
+                        "`replydesk promises --overdue`", title="Promises", severity="warning",
+                        timeout=10)
 
     def reload(self) -> None:
         t = now()
