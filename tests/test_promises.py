@@ -163,3 +163,59 @@ def test_stats_on_the_demo(demo_ws, capsys):
     assert cli.main(["--config", str(demo_ws.config.path), "--db", str(demo_ws.store.path),
                      "stats"]) == 0
     assert "50% kept" in capsys.readouterr().out
+
+
+def model_ws(server, tmp_path, respond):
+    from fakes.openai_server import OpenAIServer
+
+    api = OpenAIServer(server, respond)
+    ws = workspace_with(tmp_path, f"""
+[workspace]
+timezone = "Europe/Berlin"
+[llm]
+base_url = "{api.base_url}"
+model = "fake-model"
+max_retries = 0
+""")
+    (_, rid), = ws.store.reviews.upsert([NewReview("s", "r1", body="Crash on login",
+                                                   rating=1, author="Kim", language="en")])
+    return ws, rid, api
+
+
+def test_structured_extraction_by_the_model_is_checked(server, tmp_path, time_machine):
+    time_machine.move_to(datetime(2026, 11, 20, 10, 0, tzinfo=UTC), tick=False)
+
+    def respond(messages):
+        if "commitments" in messages[0]["content"]:
+            return json.dumps({"promises": [
+                {"what": "Fix the login crash", "kind": "fix", "due_date": "2026-11-27"},
+                {"what": "A pony", "kind": "pony", "due_date": None},
+                {"what": "Call back", "kind": "callback", "due_date": "2020-01-01"},
+                {"what": "Tell them", "kind": "info", "due_date": "soon"}]})
+        return "Kim, as promised: the login crash is fixed. Thank you! Does it work now?"
+
+    ws, rid, api = model_ws(server, tmp_path, respond)
+    d = ws.store.drafts.add(rid, "Sorry, and thanks. We will fix the crash by next Friday "
+                                 "and call you. Could you check?", author="model")
+    made = promising.record_for_approved(ws, ws.store.drafts.approve(d.id, "anna"))
+    assert [(p.kind, p.due_date) for p in made] == [
+        ("fix", "2026-11-27"), ("callback", "2026-11-20"), ("info", "2026-12-04")]
+    assert "<reply>" in api.seen[0][1]["content"] and "today: 2026-11-20" in api.seen[0][1][
+        "content"]
+    done = promising.deliver(ws, made[0].id, "https://gh/1")
+    assert done.followup.author == "model" and done.followup.lint == []
+    assert "followup v1" in done.followup.prompt_version
+
+
+def test_model_failure_falls_back_to_the_rules(server, tmp_path):
+    from fakes.server import Scripted
+
+    server.script(*[Scripted(500, {}, {"error": {"message": "down"}}, path="/chat/")] * 4)
+    ws, rid, _api = model_ws(server, tmp_path, lambda m: "{}")
+    d = ws.store.drafts.add(rid, "Sorry, and thanks. We will fix it. Could you check?",
+                            author="model")
+    made = promising.record_for_approved(ws, ws.store.drafts.approve(d.id, "anna"))
+    assert [p.kind for p in made] == ["fix"]
+    assert any(e.action == "promise.extract.fallback" for e in ws.store.events.recent())
+    done = promising.deliver(ws, made[0].id)
+    assert done.followup.author == "offline"  # the customer is still told

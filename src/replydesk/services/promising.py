@@ -10,10 +10,12 @@ a promise was delivered flags that promise for a look.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from replydesk.drafting.composer import compose_followup
-from replydesk.models import Draft, Promise
+from replydesk.llm.client import LLMClient, LLMError
+from replydesk.llm.prompts import load as load_prompt
+from replydesk.models import PROMISE_KINDS, Draft, Promise
 from replydesk.promises.extract import Extracted, extract
 from replydesk.services.workspace import Workspace
 from replydesk.style.linter import lint
@@ -30,14 +32,56 @@ def extract_from(ws: Workspace, draft: Draft, at: datetime | None = None) -> lis
 
 
 def record_for_approved(ws: Workspace, draft: Draft) -> list[Promise]:
-    """Promises of an approved reply, recorded once per draft (re-approval adds none)."""
+    """Promises of an approved reply, recorded once per draft (re-approval adds none).
+    With a model configured its structured reading is used, checked; the rules otherwise,
+    and whenever the model fails."""
     existing = ws.store.promises.for_draft(draft.id)
     if existing or draft.kind != "reply":
         return existing
     owner = draft.approved_by or ws.user
+    found = extract_from(ws, draft, draft.approved_at)
+    if LLMClient.configured(ws.config):
+        import asyncio
+
+        try:
+            found = asyncio.run(_extract_with_model(ws, draft, found))
+        except LLMError as exc:
+            ws.store.events.add(ws.user, "promise.extract.fallback", draft.review_id,
+                                {"draft": draft.id, "error": str(exc)})
     return [ws.store.promises.add(draft.review_id, e.what, kind=e.kind, owner=owner,
-                                  due_date=e.due_date, draft_id=draft.id)
-            for e in extract_from(ws, draft, draft.approved_at)]
+                                  due_date=e.due_date, draft_id=draft.id) for e in found]
+
+
+async def _extract_with_model(ws: Workspace, draft: Draft,
+                              rules: list[Extracted]) -> list[Extracted]:
+    posted = ws.today(draft.approved_at)
+    prompt = load_prompt("promises")
+    safe = draft.text.replace("</reply>", "</reply >")
+    client = LLMClient(ws.config)
+    try:
+        data, _done = await client.complete_json([
+            {"role": "system", "content": prompt.text},
+            {"role": "user", "content": f"today: {posted.isoformat()}\n<reply>\n{safe}\n"
+                                        "</reply>"}])
+    finally:
+        await client.close()
+    items = data.get("promises")
+    if not isinstance(items, list):
+        raise LLMError("the model's answer has no 'promises' list")
+    default = (posted + timedelta(days=ws.config.promises.default_due_days)).isoformat()
+    out = []
+    for item in items:
+        if not isinstance(item, dict) or item.get("kind") not in PROMISE_KINDS:
+            continue
+        what = str(item.get("what") or "").strip()[:200]
+        due = item.get("due_date")
+        try:
+            due = date.fromisoformat(due).isoformat() if isinstance(due, str) else default
+        except ValueError:
+            due = default
+        if what:
+            out.append(Extracted(what, item["kind"], max(due, posted.isoformat()), -1, -1))
+    return out
 
 
 def timing(p: Promise, tz) -> str:
@@ -76,13 +120,49 @@ def draft_followup(ws: Workspace, promise: Promise) -> Draft:
     what = promise.what.removeprefix("Bonus: ")
     composed = compose_followup(review, what, ws.config.style.default_language,
                                 ws.config.style.signature)
-    findings = lint(composed.text, _followup_context(ws, review, composed.language))
-    draft = ws.store.drafts.add(review.id, composed.text, author="offline", model="offline",
+    text, author, model, version = composed.text, "offline", "offline", composed.version
+    tokens = (0, 0, 0.0)
+    if LLMClient.configured(ws.config):
+        import asyncio
+
+        try:
+            done, version = asyncio.run(_followup_with_model(ws, review, promise,
+                                                             composed.language))
+            text, author, model = done.text.strip(), "model", done.model
+            tokens = (done.tokens_in, done.tokens_out, done.cost)
+        except LLMError as exc:  # the template still tells the customer
+            ws.store.events.add(ws.user, "followup.fallback", review.id, {"error": str(exc)})
+    findings = lint(text, _followup_context(ws, review, composed.language))
+    draft = ws.store.drafts.add(review.id, text, author=author, model=model,
                                 kind="followup", language=composed.language,
-                                prompt_version=composed.version, promise_id=promise.id,
-                                lint=[f.to_dict() for f in findings])
+                                prompt_version=version, promise_id=promise.id,
+                                lint=[f.to_dict() for f in findings], tokens_in=tokens[0],
+                                tokens_out=tokens[1], cost=tokens[2])
     ws.store.reviews.set_status(review.id, "drafted")
     return draft
+
+
+async def _followup_with_model(ws: Workspace, review, promise: Promise,
+                               language: str):
+    from replydesk.drafting.context import LANGUAGE_NAMES
+    from replydesk.triage.second_opinion import review_block
+
+    system, task = load_prompt("system"), load_prompt("followup")
+    facts = [f"Reply language: {LANGUAGE_NAMES.get(language, language)} ({language})",
+             f"What we promised, now delivered: {promise.what}",
+             f"Evidence: {promise.evidence or 'none'}",
+             f"Author: {review.author or 'anonymous'}"]
+    if ws.config.style.signature:
+        facts.append(f"Sign off with: {ws.config.style.signature}")
+    client = LLMClient(ws.config)
+    try:
+        done = await client.complete([
+            {"role": "system", "content": f"{system.text}\n\n{task.text}"},
+            {"role": "user", "content": "\n".join(facts) + "\n\nTheir review:\n"
+                                        + review_block(review.text)}])
+    finally:
+        await client.close()
+    return done, f"{system.version}; {task.version}"
 
 
 def _followup_context(ws: Workspace, review, language: str):
