@@ -20,6 +20,7 @@ class OpenAIServer:
     respond: Responder
     model: str = "fake-model"
     seen: list[list[dict[str, Any]]] = field(default_factory=list)
+    chunk_delay: float = 0.0  # > 0: SSE events trickle out, as from a real model
 
     @property
     def base_url(self) -> str:
@@ -36,12 +37,21 @@ class OpenAIServer:
                      "completion_tokens": max(1, len(text) // 4)}
             usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
             if body.get("stream"):
-                return 200, {"Content-Type": "text/event-stream"}, self.sse(text, usage)
+                events = self.sse(text, usage)
+                if self.chunk_delay:
+                    return 200, {"Content-Type": "text/event-stream"}, self.trickle(events)
+                return 200, {"Content-Type": "text/event-stream"}, events
             return 200, {}, {
                 "id": "chatcmpl-1", "object": "chat.completion", "created": int(time.time()),
                 "model": self.model, "usage": usage,
                 "choices": [{"index": 0, "finish_reason": "stop",
                              "message": {"role": "assistant", "content": text}}]}
+
+    def trickle(self, events: str):
+        for event in events.split("\n\n"):
+            if event:
+                time.sleep(self.chunk_delay)
+                yield event + "\n\n"
 
     def sse(self, text: str, usage: dict[str, int]) -> str:
         events = []

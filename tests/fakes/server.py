@@ -69,6 +69,20 @@ class FakeServer:
                           {k: v[0] for k, v in parse_qs(parts.query).items()},
                           {k.lower(): v for k, v in self.headers.items()}, body)
                 status, headers, payload = server.dispatch(req)
+                if hasattr(payload, "__next__"):  # a generator: stream it, piece by piece
+                    self.send_response(status)
+                    for k, v in headers.items():
+                        self.send_header(k, v)
+                    self.send_header("Connection", "close")
+                    self.end_headers()
+                    self.close_connection = True
+                    try:
+                        for piece in payload:
+                            self.wfile.write(piece.encode() if isinstance(piece, str) else piece)
+                            self.wfile.flush()
+                    except (BrokenPipeError, ConnectionResetError):
+                        pass
+                    return
                 if isinstance(payload, bytes):
                     data = payload
                 elif isinstance(payload, str):

@@ -35,7 +35,7 @@ def build_demo(folder: Path, at: datetime | None = None) -> Workspace:
     cfg_path = folder / "config.toml"
     cfg_path.write_text(cfg_text, encoding="utf-8")
     cfg = config_mod.load(cfg_path)
-    ws = Workspace.open(cfg, db=folder / "demo.db", user=cfg.workspace.user, demo=True)
+    ws = Workspace.open(cfg, db=folder / "demo.db", user=cfg.user, demo=True)
     if ws.store.reviews.count():
         return ws  # already built (demo --keep on an existing folder)
     data = sample()

@@ -11,4 +11,5 @@ SIZE = (120, 36)
 SHOTS: dict[str, tuple[str, ...]] = {
     "inbox": ("down", "down"),
     "inbox-search": ("slash", *"57002", "enter"),
+    "editor": ("slash", *"88310", "enter", "enter"),
 }

@@ -18,6 +18,7 @@ from replydesk.services.promising import overdue
 from replydesk.services.workspace import Workspace
 from replydesk.store import ReviewFilter
 from replydesk.timeutil import now
+from replydesk.tui.screens.editor import EditorScreen
 from replydesk.tui.widgets.inbox.review_table import ReviewTable
 from replydesk.tui.widgets.inbox.review_view import ReviewView
 from replydesk.tui.widgets.render import label
@@ -28,6 +29,7 @@ SORTS = ("newest", "oldest", "rating")
 
 class InboxScreen(Screen):
     BINDINGS = [
+        Binding("enter", "edit", "Edit draft"),
         Binding("slash", "search", "Search"),
         Binding("l", "cycle_label", "Label filter"),
         Binding("o", "cycle_sort", "Sort"),
@@ -94,6 +96,30 @@ class InboxScreen(Screen):
         if event.row_key is None or event.row_key.value is None:
             return
         self.query_one(ReviewView).show(inbox.detail(self.ws, int(event.row_key.value)), now())
+
+    @on(DataTable.RowSelected, "#reviews")
+    def _row_selected(self) -> None:
+        self.action_edit()  # Enter on a row (the table's own binding) opens the editor
+
+    def _current_id(self) -> int | None:
+        table = self.query_one(ReviewTable)
+        if not table.row_count:
+            return None
+        key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key
+        return int(key.value) if key.value is not None else None
+
+    def action_edit(self) -> None:
+        review_id = self._current_id()
+        if review_id is not None:
+            self.app.push_screen(EditorScreen(self.ws, review_id), self._after_edit)
+
+    def _after_edit(self, result: bool | None) -> None:
+        self.reload()
+        if result:  # approve and next: straight on to the next review in the list
+            table = self.query_one(ReviewTable)
+            if table.cursor_row < table.row_count - 1:
+                table.move_cursor(row=table.cursor_row + 1)
+                self.action_edit()
 
     def action_search(self) -> None:
         box = self.query_one("#search", Input)

@@ -49,5 +49,6 @@ class ReviewTable(DataTable):
             cell(summary, 48),
             cell(r.source, 16),
             cell(r.language or "?", 4),
-            cell(r.status + (" ✎" if r.edited else ""), 10),
+            cell(r.status + (" ✎" if r.edited else "")
+                 + (f" · {r.claimed_by}" if r.claimed_by else ""), 22),
         )

@@ -1,0 +1,152 @@
+"""The draft editor, driven by Textual's pilot: lint display, approve (and next), copy,
+claims between two app instances on one database, streaming and cancelling."""
+
+from __future__ import annotations
+
+import asyncio
+
+from textual.widgets import TextArea
+
+from conftest import workspace_with
+from fakes.openai_server import OpenAIServer
+from replydesk.models import NewReview
+from replydesk.services.triaging import triage_pending
+from replydesk.services.workspace import Workspace
+from replydesk.tui.app import make_app
+from replydesk.tui.screens.editor import EditorScreen
+from tui_helpers import screen_text
+
+SIZE = (130, 40)
+
+
+async def open_editor(pilot, search: str) -> EditorScreen:
+    await pilot.press("slash", *search, "enter")
+    await pilot.pause()
+    await pilot.press("enter")
+    await pilot.pause()
+    screen = pilot.app.screen
+    assert isinstance(screen, EditorScreen)
+    return screen
+
+
+async def test_lint_shows_inline_and_approval_needs_a_second_press(demo_ws):
+    app = make_app(demo_ws)
+    async with app.run_test(size=SIZE) as pilot:
+        editor = await open_editor(pilot, "88310")
+        assert "follows the house style" in screen_text(app)
+        area = editor.query_one(TextArea)
+        area.load_text("As per company policy we cannot help.")
+        await pilot.pause(0.4)
+        text = screen_text(app)
+        assert "W2" in text and "hides behind company policy" in text and "fix:" in text
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, EditorScreen)  # refused: still editing
+        review_id = editor.review_id
+        assert demo_ws.store.drafts.latest(review_id).state == "draft"
+        await pilot.press("ctrl+s")  # a second press approves it anyway, on purpose
+        await pilot.pause()
+        assert not isinstance(app.screen, EditorScreen)
+    approved = demo_ws.store.drafts.latest(review_id)
+    assert (approved.state, approved.author, approved.approved_by) == (
+        "approved", "tester", "tester")
+    assert approved.text == "As per company policy we cannot help."
+
+
+async def test_approve_and_next_then_copy(demo_ws):
+    app = make_app(demo_ws)
+    async with app.run_test(size=SIZE) as pilot:
+        editor = await open_editor(pilot, "courier")
+        first = editor.review_id
+        await pilot.press("ctrl+j")
+        await pilot.pause()
+        nxt = app.screen
+        assert isinstance(nxt, EditorScreen) and nxt.review_id != first
+        assert demo_ws.store.drafts.latest(first).state == "approved"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        await pilot.press("enter")  # reopen the approved one and copy it
+        await pilot.pause()
+        await pilot.press("ctrl+b")
+        await pilot.pause()
+        reopened = app.screen
+        assert app.clipboard == reopened.query_one(TextArea).text
+    replies = demo_ws.store.replies.for_review(reopened.review_id)
+    assert replies and replies[-1].state == "copied"
+    assert demo_ws.store.reviews.get(reopened.review_id).status == "replied"
+
+
+async def test_two_people_one_database_claims(demo_ws, tmp_path):
+    other = Workspace.open(demo_ws.config, db=demo_ws.store.path, user="ben")
+    anna, ben = make_app(demo_ws), make_app(other)
+    async with anna.run_test(size=SIZE) as a_pilot, ben.run_test(size=SIZE) as b_pilot:
+        a_editor = await open_editor(a_pilot, "88310")
+        b_editor = await open_editor(b_pilot, "88310")
+        assert not a_editor.read_only and b_editor.read_only
+        assert "tester is working on this review" in screen_text(ben)
+        await b_pilot.press("ctrl+s", "ctrl+s")
+        await b_pilot.pause()
+        assert demo_ws.store.drafts.latest(b_editor.review_id).state == "draft"
+        assert any("you cannot approve" in str(n.message) for n in ben._notifications)
+        await b_pilot.press("escape")
+        await b_pilot.pause()
+        await b_pilot.press("escape")  # clear the search: the claim shows in the list
+        await b_pilot.pause()
+        from replydesk.tui.widgets.inbox.review_table import ReviewTable
+
+        row = ben.screen.query_one(ReviewTable).get_row(str(b_editor.review_id))
+        assert "· tester" in str(row[-1])
+        await a_pilot.press("ctrl+s")
+        await a_pilot.pause()
+    assert demo_ws.store.drafts.latest(a_editor.review_id).approved_by == "tester"
+    assert demo_ws.store.claims.holder(a_editor.review_id) is None  # released on approve
+    other.close()
+
+
+def llm_workspace(server, tmp_path, delay: float) -> tuple[Workspace, OpenAIServer]:
+    reply = ("I'm sorry the app crashes, and thank you for telling us. We are looking into it. "
+             "Could you send us your app version?")
+    api = OpenAIServer(server, lambda m: reply, chunk_delay=delay)
+    ws = workspace_with(tmp_path, f'[llm]\nbase_url = "{api.base_url}"\nmodel = "m"\n'
+                                  "max_retries = 0\n")
+    ws.store.reviews.upsert([NewReview("s", "r1", body="The app crashes on login since 5.2.0",
+                                       rating=1, language="en", author="Kim")])
+    triage_pending(ws)
+    return ws, api
+
+
+async def test_tokens_stream_in_and_esc_keeps_the_partial_text(server, tmp_path):
+    ws, _api = llm_workspace(server, tmp_path, delay=0.05)
+    app = make_app(ws)
+    async with app.run_test(size=SIZE) as pilot:
+        editor = await open_editor(pilot, "crashes")
+        await pilot.press("ctrl+g")
+        area = editor.query_one(TextArea)
+        for _ in range(100):
+            await asyncio.sleep(0.05)
+            if len(area.text) > 20:
+                break
+        assert 20 < len(area.text) < 120  # arriving piece by piece
+        await pilot.press("escape")
+        await pilot.pause(0.3)
+        kept = area.text
+        assert kept and isinstance(app.screen, EditorScreen)
+        assert "stopped; the partial text is kept" in screen_text(app)
+        await pilot.pause(0.5)
+        assert area.text == kept  # nothing more arrives after Esc
+        assert ws.store.drafts.latest(editor.review_id) is None  # nothing stored
+
+
+async def test_regenerate_with_a_note(server, tmp_path):
+    ws, api = llm_workspace(server, tmp_path, delay=0)
+    app = make_app(ws)
+    async with app.run_test(size=SIZE) as pilot:
+        editor = await open_editor(pilot, "crashes")
+        await pilot.press("ctrl+n", *"shorter", "enter")
+        for _ in range(50):
+            await pilot.pause(0.1)
+            if ws.store.drafts.latest(editor.review_id):
+                break
+        assert "Note from the person reviewing drafts: shorter" in api.seen[-1][1]["content"]
+        assert editor.query_one(TextArea).text.startswith("I'm sorry")
+
