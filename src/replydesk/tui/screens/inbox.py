@@ -28,10 +28,11 @@ SORTS = ("newest", "oldest", "rating")
 
 
 class InboxScreen(Screen):
+    AUTO_FOCUS = "#reviews"  # never the hidden search box: it would swallow l, o and q
     BINDINGS = [
-        Binding("enter", "edit", "Edit draft"),
+        Binding("enter", "edit", "Edit"),
         Binding("slash", "search", "Search"),
-        Binding("l", "cycle_label", "Label filter"),
+        Binding("l", "cycle_label", "Label"),
         Binding("o", "cycle_sort", "Sort"),
         Binding("escape", "clear", "Clear filters", show=False),
         Binding("ctrl+r", "reload", "Reload"),
