@@ -212,7 +212,23 @@ class ReviewRepo:
         return self.db.one(sql, params)[0]
 
     def label_counts(self, f: ReviewFilter | None = None) -> dict[str, int]:
-        where, params = self._where(f or ReviewFilter(), skip_label=True)
+        f = f or ReviewFilter()
+        if not (f.source or f.language or f.status or f.search.strip() or f.author_id):
+            # the common case, from the triage index alone
+            counts = {r[0]: r[1] for r in self.db.query(
+                "SELECT effective, count(*) FROM triage WHERE effective IS NOT NULL "
+                "GROUP BY effective")}
+            total = self.db.one("SELECT count(*) FROM reviews")[0]
+            untriaged = total - sum(counts.values())
+            return {**counts, "untriaged": untriaged} if untriaged else counts
+        if f.search.strip() and not (f.source or f.language or f.status or f.author_id):
+            query = fts_query(f.search)
+            if query:  # straight from the search index, without touching reviews
+                return {r[0]: r[1] for r in self.db.query(
+                    "SELECT coalesce(t.effective, 'untriaged'), count(*) FROM reviews_fts f "
+                    "LEFT JOIN triage t ON t.review_id = f.rowid WHERE reviews_fts MATCH ? "
+                    "GROUP BY 1", (query,))}
+        where, params = self._where(f, skip_label=True)
         sql = ("SELECT coalesce(t.effective, 'untriaged') AS label, count(*) AS n FROM reviews r"
                " LEFT JOIN triage t ON t.review_id = r.id" + where + " GROUP BY 1")
         return {r["label"]: r["n"] for r in self.db.query(sql, params)}
@@ -233,7 +249,9 @@ class ReviewRepo:
             if f.label == "untriaged":
                 clauses.append("t.effective IS NULL")
             else:
-                clauses.append("t.effective = :label")
+                # "+" keeps SQLite walking reviews newest first and stopping at the limit,
+                # instead of collecting every review with the label and sorting them
+                clauses.append("+t.effective = :label")
                 params["label"] = f.label
         for col in ("source", "language", "status"):
             value = getattr(f, col)
@@ -246,7 +264,7 @@ class ReviewRepo:
         if f.search.strip():
             query = fts_query(f.search)
             if query:
-                clauses.append("r.id IN (SELECT rowid FROM reviews_fts WHERE reviews_fts "
+                clauses.append("+r.id IN (SELECT rowid FROM reviews_fts WHERE reviews_fts "
                                "MATCH :q)")
                 params["q"] = query
         return (" WHERE " + " AND ".join(clauses)) if clauses else "", params

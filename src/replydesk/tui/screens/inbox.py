@@ -38,10 +38,13 @@ class InboxScreen(Screen):
         Binding("ctrl+r", "reload", "Reload"),
     ]
 
+    PAGE = 120  # rows fetched at a time: the table grows as the cursor nears its end
+
     def __init__(self, ws: Workspace) -> None:
         super().__init__()
         self.ws = ws
-        self.filter = ReviewFilter()
+        self.filter = ReviewFilter(limit=self.PAGE)
+        self.total = 0
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -69,12 +72,23 @@ class InboxScreen(Screen):
 
     def reload(self) -> None:
         t = now()
+        self.filter = replace(self.filter, offset=0, limit=self.PAGE)
         reviews = inbox.list_reviews(self.ws, self.filter)
         table = self.query_one(ReviewTable)
         table.show(reviews, t)
-        self._show_counts(inbox.label_counts(self.ws, self.filter), len(reviews))
+        counts = inbox.label_counts(self.ws, self.filter)
+        self.total = (counts.get(self.filter.label, 0) if self.filter.label
+                      else sum(counts.values()))
+        self._show_counts(counts, self.total)
         if not reviews:
             self.query_one(ReviewView).show(None, t)
+
+    def _load_more(self) -> None:
+        table = self.query_one(ReviewTable)
+        if table.row_count >= self.total:
+            return
+        more = inbox.list_reviews(self.ws, replace(self.filter, offset=table.row_count))
+        table.append(more, now())
 
     def _show_counts(self, counts: dict[str, int], shown: int) -> None:
         out = Text()
@@ -96,6 +110,8 @@ class InboxScreen(Screen):
     def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if event.row_key is None or event.row_key.value is None:
             return
+        if event.cursor_row >= event.data_table.row_count - 20:
+            self._load_more()
         self.query_one(ReviewView).show(inbox.detail(self.ws, int(event.row_key.value)), now())
 
     @on(DataTable.RowSelected, "#reviews")
@@ -139,7 +155,7 @@ class InboxScreen(Screen):
         box = self.query_one("#search", Input)
         box.value = ""
         box.display = False
-        self.filter = ReviewFilter(sort=self.filter.sort)
+        self.filter = ReviewFilter(sort=self.filter.sort, limit=self.PAGE)
         self.reload()
         self.query_one(ReviewTable).focus()
 

@@ -38,6 +38,11 @@ class ReviewTable(DataTable):
         if reviews:
             self.move_cursor(row=min(keep, len(reviews) - 1))
 
+    def append(self, reviews: list[Review], now: datetime) -> None:
+        for r in reviews:
+            if str(r.id) not in self.rows:
+                self.add_row(*self.cells(r, now), key=str(r.id))
+
     def cells(self, r: Review, now: datetime) -> tuple[Text, ...]:
         hours = (now - r.created_at).total_seconds() / 3600 if r.created_at else 0
         late = r.status in ("new", "drafted") and hours > self.response_target_hours
