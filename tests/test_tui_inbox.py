@@ -82,3 +82,24 @@ async def test_triage_evidence_is_shown_with_the_review(demo_ws):
         assert "Triage: criticism" in text
         assert "hostile: insult" in text or "specific: order or reference id" in text
         assert "“88310-B”" in text
+
+
+async def test_the_list_grows_as_the_cursor_nears_its_end(ws):
+    from replydesk.models import NewReview
+
+    ws.store.reviews.upsert([NewReview("s", str(i), body=f"Sync fails {i}", rating=2)
+                             for i in range(300)])
+    app = make_app(ws)
+    async with app.run_test(size=(120, 36)) as pilot:
+        table = app.screen.query_one(ReviewTable)
+        assert table.row_count == 120
+        assert "300 shown" in screen_text(app)
+        for _ in range(4):
+            await pilot.press("pagedown")
+        await pilot.pause()
+        assert table.row_count == 240
+        for _ in range(8):
+            await pilot.press("pagedown")
+            await pilot.pause()
+        assert table.row_count == 300 and table.cursor_row == 299
+        assert len(set(table.rows)) == 300  # no review twice
