@@ -12,4 +12,8 @@ SHOTS: dict[str, tuple[str, ...]] = {
     "inbox": ("down", "down"),
     "inbox-search": ("slash", *"57002", "enter"),
     "editor": ("slash", *"88310", "enter", "enter"),
+    "promises": ("p",),
+    "sources": ("s",),
+    "stats": ("t",),
+    "help": ("question_mark",),
 }

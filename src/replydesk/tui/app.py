@@ -2,19 +2,31 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.screen import Screen
 
 from replydesk.services.workspace import Workspace
+from replydesk.tui.screens.help import HelpScreen
 from replydesk.tui.screens.inbox import InboxScreen
+from replydesk.tui.screens.promises import PromisesScreen
+from replydesk.tui.screens.sources import SourcesScreen
+from replydesk.tui.screens.stats import StatsScreen
 
 
 class ReplydeskApp(App):
     TITLE = "replydesk"
     CSS_PATH = Path(__file__).parent / "styles" / "app.tcss"
-    BINDINGS = [Binding("q", "quit", "Quit")]
+    BINDINGS = [
+        Binding("q", "quit", "Quit"),
+        Binding("question_mark", "help", "Help", show=False),
+        Binding("p", "promises", "Promises", show=False),
+        Binding("s", "sources", "Sources", show=False),
+        Binding("t", "stats", "Stats", show=False),
+    ]
 
     def __init__(self, ws: Workspace) -> None:
         super().__init__()
@@ -22,6 +34,40 @@ class ReplydeskApp(App):
 
     def on_mount(self) -> None:
         self.push_screen(InboxScreen(self.ws))
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
+
+    def _open(self, kind: type[Screen]) -> None:
+        if not isinstance(self.screen, kind):
+            self.push_screen(kind(self.ws))
+
+    def action_promises(self) -> None:
+        self._open(PromisesScreen)
+
+    def action_sources(self) -> None:
+        self._open(SourcesScreen)
+
+    def action_stats(self) -> None:
+        self._open(StatsScreen)
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Promises", "The promise ledger: overdue first",
+                            self.action_promises)
+        yield SystemCommand("Sources", "Health, last sync, sync now", self.action_sources)
+        yield SystemCommand("Stats", "Replies per day, response time, promises kept",
+                            self.action_stats)
+        yield SystemCommand("Help", "Every key on this screen", self.action_help)
+        for binding in getattr(screen, "BINDINGS", []):
+            if isinstance(binding, Binding) and binding.description:
+                action = binding.action
+
+                def run(action: str = action, screen: Screen = screen) -> None:
+                    self.call_later(screen.run_action, action)
+
+                yield SystemCommand(binding.description, f"key: {binding.key}", run)
 
 
 def make_app(ws: Workspace) -> ReplydeskApp:

@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import DataTable, Footer, Header, Input, ProgressBar, Static
 
 from replydesk.models import LABELS
 from replydesk.services import inbox
@@ -36,6 +36,8 @@ class InboxScreen(Screen):
         Binding("o", "cycle_sort", "Sort"),
         Binding("escape", "clear", "Clear filters", show=False),
         Binding("ctrl+r", "reload", "Reload"),
+        Binding("ctrl+d", "draft_all", "Draft all"),
+        Binding("question_mark", "app.help", "Help"),
     ]
 
     PAGE = 120  # rows fetched at a time: the table grows as the cursor nears its end
@@ -53,6 +55,7 @@ class InboxScreen(Screen):
                 yield Input(placeholder="search reviews (Enter to apply, Esc to clear)",
                             id="search")
                 yield Static(id="counts")
+                yield ProgressBar(id="batch", show_eta=False)
                 yield ReviewTable(id="reviews")
             yield ReviewView(id="detail")
         yield Footer()
@@ -60,6 +63,7 @@ class InboxScreen(Screen):
     def on_mount(self) -> None:
         self.sub_title = "demo workspace" if self.ws.demo else str(self.ws.store.path)
         self.query_one("#search").display = False
+        self.query_one("#batch").display = False
         table = self.query_one(ReviewTable)
         table.response_target_hours = self.ws.config.workspace.response_target_hours
         self.reload()
@@ -170,4 +174,35 @@ class InboxScreen(Screen):
         self.reload()
 
     def action_reload(self) -> None:
+        self.reload()
+
+    def action_draft_all(self) -> None:
+        """The morning batch, in a worker: the inbox stays usable while it runs."""
+        from replydesk.services.drafting import queue
+
+        todo = queue(self.ws)
+        if not todo:
+            self.notify("nothing to draft: every queued review has a draft")
+            return
+        bar = self.query_one("#batch", ProgressBar)
+        bar.update(total=len(todo), progress=0)
+        bar.display = True
+        self.run_worker(self._draft_all(todo), exclusive=True, group="batch")
+
+    async def _draft_all(self, todo: list) -> None:
+        from collections import Counter
+
+        from replydesk.services.drafting import draft_batch
+
+        bar = self.query_one("#batch", ProgressBar)
+        counts: Counter[str] = Counter()
+
+        def progress(outcome) -> None:
+            counts[outcome.status] += 1
+            bar.advance(1)
+
+        await draft_batch(self.ws, todo, self.ws.config.llm.concurrency, progress)
+        bar.display = False
+        self.notify(", ".join(f"{n} {k}" for k, n in counts.most_common()), title="Batch done",
+                    severity="error" if counts.get("failed") else "information")
         self.reload()

@@ -1,0 +1,39 @@
+"""Every binding of the screen underneath, with what it does (also in the palette)."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Static
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [Binding("escape,question_mark,q", "dismiss", "Close")]
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; }
+    HelpScreen > VerticalScroll { width: 72; max-height: 90%; border: round $accent;
+                                   background: $surface; padding: 1 2; }
+    """
+
+    def __init__(self, underneath: Screen) -> None:
+        super().__init__()
+        self.underneath = underneath
+
+    def compose(self) -> ComposeResult:
+        text = Text("Keys\n\n", style="bold")
+        seen = set()
+        for binding in [*self.underneath.BINDINGS, *self.app.BINDINGS]:
+            if not isinstance(binding, Binding) or not binding.description:
+                continue
+            if binding.key in seen:
+                continue
+            seen.add(binding.key)
+            text.append(f"{binding.key:<14}", "bold cyan")
+            text.append(f"{binding.description}\n")
+        text.append("\nReview text is shown as plain text: markup and escape sequences "
+                    "appear literally.\nCtrl+P opens the command palette.", style="dim")
+        with VerticalScroll():
+            yield Static(text)

@@ -1,0 +1,85 @@
+"""Sources: health, last sync and its report; sync now, in a worker, with progress."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, ProgressBar, Static
+
+from replydesk.services.sources_view import source_rows
+from replydesk.services.sync import SourceReport, sync_sources
+from replydesk.services.workspace import Workspace
+from replydesk.tui.widgets.render import cell
+
+STATUS_STYLE = {"ok": "green", "partial": "yellow", "error": "bold red"}
+
+
+class SourcesScreen(Screen):
+    BINDINGS = [
+        Binding("y", "sync", "Sync now"),
+        Binding("escape", "app.pop_screen", "Back"),
+    ]
+
+    def __init__(self, ws: Workspace) -> None:
+        super().__init__()
+        self.ws = ws
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield ProgressBar(id="sync-progress", show_eta=False)
+        yield DataTable(id="sources", cursor_type="row", zebra_stripes=True)
+        yield Static(id="source-detail")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "sources"
+        self.query_one(ProgressBar).display = False
+        table = self.query_one(DataTable)
+        for name in ("Source", "Kind", "On", "Reviews", "Last sync", "Status"):
+            table.add_column(name, key=name.lower())
+        self.reload()
+        table.focus()
+
+    def reload(self) -> None:
+        table = self.query_one(DataTable)
+        table.clear()
+        rows = source_rows(self.ws)
+        details = Text()
+        for row in rows:
+            table.add_row(cell(row.name, 18), row.kind, "yes" if row.enabled else "off",
+                          str(row.reviews), row.last_sync,
+                          Text(row.status, style=STATUS_STYLE.get(row.status, "dim")),
+                          key=row.name)
+            details.append(f"{row.name}: ", "bold")
+            details.append(row.report.get("error") or (
+                f"{row.report.get('new', 0)} new, {row.report.get('updated', 0)} updated, "
+                f"{row.report.get('malformed', 0)} malformed" if row.report else "never synced"))
+            if row.note:
+                details.append(f" — {row.note}", "dim")
+            details.append("\n")
+        if not rows:
+            details = Text("No sources configured: add [[sources]] to your config "
+                           "(`replydesk init` writes an example).", style="dim")
+        self.query_one("#source-detail", Static).update(details)
+
+    def action_sync(self) -> None:
+        self.run_worker(self._sync(), exclusive=True, group="sync")
+
+    async def _sync(self) -> None:
+        enabled = [s for s in self.ws.config.sources if s.enabled]
+        bar = self.query_one(ProgressBar)
+        bar.update(total=max(1, len(enabled)), progress=0)
+        bar.display = True
+
+        def progress(report: SourceReport) -> None:
+            bar.advance(1)
+
+        reports = await sync_sources(self.ws, progress=progress)
+        bar.display = False
+        failed = [r for r in reports if r.status == "error"]
+        self.notify(f"{sum(r.new for r in reports)} new, {sum(r.updated for r in reports)} "
+                    f"updated, {len(failed)} failed", title="Sync",
+                    severity="error" if failed else "information")
+        self.reload()

@@ -1,0 +1,67 @@
+"""Stats in the terminal: replies per day, response time, promise-kept rate, triage mix."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Sparkline, Static
+
+from replydesk.services.stats import compute
+from replydesk.services.workspace import Workspace
+from replydesk.tui.widgets.render import LABEL_COLOURS
+
+
+def bar(label: str, value: int, total: int, width: int = 40, colour: str = "cyan") -> Text:
+    filled = round(width * value / total) if total else 0
+    return Text.assemble((f"{label:<12}", "bold"), ("█" * filled, colour),
+                         ("░" * (width - filled), "grey30"), f" {value}")
+
+
+class StatsScreen(Screen):
+    BINDINGS = [Binding("escape", "app.pop_screen", "Back")]
+
+    def __init__(self, ws: Workspace) -> None:
+        super().__init__()
+        self.ws = ws
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll():
+            yield Static(id="stats-replies")
+            yield Sparkline([], id="stats-per-day")
+            yield Static(id="stats-promises")
+            yield Static(id="stats-triage")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "stats"
+        s = compute(self.ws)
+        per_day = list(s["replies_per_day"].values())
+        within = s["within_target"]
+        self.query_one("#stats-replies", Static).update(Text.assemble(
+            ("Replies per day", "bold"), f" (last {len(per_day)} days, {s['replies']} in all)"
+            f" · median response {s['median_response_hours'] or '—'} h · within "
+            f"{s['response_target_hours']} h: ", (f"{within:.0%}" if within is not None
+                                                  else "—", "bold")))
+        self.query_one(Sparkline).data = per_day or [0]
+        p = s["promises"]
+        total = max(1, p["delivered"] + p["overdue"] + p["broken"] + p["open"])
+        kept = f"{p['kept_rate']:.0%}" if p["kept_rate"] is not None else "—"
+        lines = Text.assemble(("\nPromises", "bold"), f"  kept {kept} · median "
+                              f"{p['median_days_to_delivery'] or '—'} days to deliver\n")
+        for name, colour in (("delivered", "green"), ("open", "yellow"),
+                             ("overdue", "red"), ("broken", "magenta")):
+            lines.append_text(bar(name, p[name], total, colour=colour))
+            lines.append("\n")
+        self.query_one("#stats-promises", Static).update(lines)
+        mix = s["triage"]
+        total = max(1, sum(mix.values()))
+        tri = Text("\nTriage mix\n", style="bold")
+        for name in ("criticism", "vague", "provocation", "praise", "untriaged"):
+            if name in mix:
+                tri.append_text(bar(name, mix[name], total, colour=LABEL_COLOURS[name]))
+                tri.append("\n")
+        self.query_one("#stats-triage", Static).update(tri)
