@@ -102,3 +102,29 @@ async def test_draft_all_runs_while_the_inbox_stays_usable(tmp_path):
         assert app.screen.query_one(DataTable).cursor_row >= 1
         assert any("30 drafted" in str(n.message) for n in app._notifications)
     assert all(ws.store.drafts.latest(r.id) for r in ws.store.reviews.list())
+
+
+async def test_filters_by_source_language_status_and_the_audit_log(demo_ws):
+    from replydesk.store import ReviewFilter
+    from replydesk.tui.widgets.inbox.review_table import ReviewTable
+
+    app = make_app(demo_ws)
+    async with app.run_test(size=SIZE) as pilot:
+        table = app.screen.query_one(ReviewTable)
+        await pilot.press("S")  # first source alphabetically
+        await pilot.pause()
+        first_source = demo_ws.store.reviews.facets()["source"][0]
+        assert table.row_count == demo_ws.store.reviews.count(ReviewFilter(source=first_source))
+        assert f"source: {first_source}" in screen_text(app)
+        await pilot.press("L")
+        await pilot.pause()
+        lang = demo_ws.store.reviews.facets()["language"][0]
+        assert table.row_count == demo_ws.store.reviews.count(
+            ReviewFilter(source=first_source, language=lang))
+        await pilot.press("escape", "u", "u")  # clear, then status: drafted
+        await pilot.pause()
+        assert table.row_count == demo_ws.store.reviews.count(ReviewFilter(status="drafted"))
+        await pilot.press("a")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "promise.deliver" in text and "reply.posted" in text

@@ -10,6 +10,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from replydesk.services.workspace import Workspace
+from replydesk.tui.screens.audit import AuditScreen
 from replydesk.tui.screens.help import HelpScreen
 from replydesk.tui.screens.inbox import InboxScreen
 from replydesk.tui.screens.promises import PromisesScreen
@@ -26,6 +27,7 @@ class ReplydeskApp(App):
         Binding("p", "promises", "Promises", show=False),
         Binding("s", "sources", "Sources", show=False),
         Binding("t", "stats", "Stats", show=False),
+        Binding("a", "audit", "Audit log", show=False),
     ]
 
     def __init__(self, ws: Workspace) -> None:
@@ -52,6 +54,9 @@ class ReplydeskApp(App):
     def action_stats(self) -> None:
         self._open(StatsScreen)
 
+    def action_audit(self) -> None:
+        self._open(AuditScreen)
+
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         yield SystemCommand("Promises", "The promise ledger: overdue first",
@@ -59,6 +64,7 @@ class ReplydeskApp(App):
         yield SystemCommand("Sources", "Health, last sync, sync now", self.action_sources)
         yield SystemCommand("Stats", "Replies per day, response time, promises kept",
                             self.action_stats)
+        yield SystemCommand("Audit log", "Who did what, newest first", self.action_audit)
         yield SystemCommand("Help", "Every key on this screen", self.action_help)
         for binding in getattr(screen, "BINDINGS", []):
             if isinstance(binding, Binding) and binding.description:

@@ -12,7 +12,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, ProgressBar, Static
 
-from replydesk.models import LABELS
+from replydesk.models import LABELS, REVIEW_STATUSES
 from replydesk.services import inbox
 from replydesk.services.promising import overdue
 from replydesk.services.workspace import Workspace
@@ -34,6 +34,9 @@ class InboxScreen(Screen):
         Binding("slash", "search", "Search"),
         Binding("l", "cycle_label", "Label"),
         Binding("o", "cycle_sort", "Sort"),
+        Binding("S", "cycle('source')", "Source filter", show=False),
+        Binding("L", "cycle('language')", "Language filter", show=False),
+        Binding("u", "cycle('status')", "Status filter", show=False),
         Binding("escape", "clear", "Clear filters", show=False),
         Binding("ctrl+r", "reload", "Reload"),
         Binding("ctrl+d", "draft_all", "Draft all"),
@@ -105,6 +108,9 @@ class InboxScreen(Screen):
             out.append(f" {n}", "bold reverse" if selected else "bold")
             out.append("  ")
         desc = [f"sort: {self.filter.sort}"]
+        for name in ("source", "language", "status"):
+            if getattr(self.filter, name):
+                desc.append(f"{name}: {getattr(self.filter, name)}")
         if self.filter.search:
             desc.append(f"search: {self.filter.search!r}")
         out.append(f"\n{shown} shown · {', '.join(desc)}", "dim")
@@ -166,6 +172,18 @@ class InboxScreen(Screen):
     def action_cycle_label(self) -> None:
         i = LABEL_CYCLE.index(self.filter.label)
         self.filter = replace(self.filter, label=LABEL_CYCLE[(i + 1) % len(LABEL_CYCLE)])
+        self.reload()
+
+    def action_cycle(self, field: str) -> None:
+        """Step a filter through its values (from the data), then back to 'any'."""
+        values: list[str | None] = [None]
+        if field == "status":
+            values += list(REVIEW_STATUSES)
+        else:
+            values += self.ws.store.reviews.facets()[field]
+        current = getattr(self.filter, field)
+        nxt = values[(values.index(current) + 1) % len(values)] if current in values else None
+        self.filter = replace(self.filter, **{field: nxt})
         self.reload()
 
     def action_cycle_sort(self) -> None:

@@ -77,8 +77,9 @@ class PromisesScreen(Screen):
             table.move_cursor(row=ids.index(current.id) if current and current.id in ids
                               else min(keep, len(rows) - 1))
         overdue = sum(p.is_overdue(today) for p in rows)
+        on_time = sum(p.status == "open" for p in rows) - overdue
         summary = Text.assemble((f"{overdue} overdue", "bold red" if overdue else "dim"),
-                                f" · {sum(p.status == 'open' for p in rows)} open · ",
+                                f" · {on_time} open on time · ",
                                 (f"{sum(p.status == 'delivered' for p in rows)} delivered",
                                  "green"))
         self.query_one("#promises-summary", Static).update(summary)

@@ -1,0 +1,39 @@
+"""The audit log: who did what, newest first (approvals, posts, overrides, claims)."""
+
+from __future__ import annotations
+
+import json
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header
+
+from replydesk.services.workspace import Workspace
+from replydesk.timeutil import age, now
+from replydesk.tui.widgets.render import cell
+
+
+class AuditScreen(Screen):
+    BINDINGS = [Binding("escape", "app.pop_screen", "Back")]
+
+    def __init__(self, ws: Workspace) -> None:
+        super().__init__()
+        self.ws = ws
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield DataTable(id="events", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "audit log"
+        table = self.query_one(DataTable)
+        for name in ("When", "Who", "What", "Review", "Detail"):
+            table.add_column(name)
+        t = now()
+        for e in self.ws.store.events.recent(500):
+            table.add_row(age(e.at, t), cell(e.user, 12), e.action,
+                          str(e.review_id or ""), cell(json.dumps(e.detail, ensure_ascii=False),
+                                                       70))
+        table.focus()
