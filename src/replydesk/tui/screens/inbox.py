@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -83,12 +83,21 @@ class InboxScreen(Screen):
         reviews = inbox.list_reviews(self.ws, self.filter)
         table = self.query_one(ReviewTable)
         table.show(reviews, t)
-        counts = inbox.label_counts(self.ws, self.filter)
-        self.total = (counts.get(self.filter.label, 0) if self.filter.label
-                      else sum(counts.values()))
-        self._show_counts(counts, self.total)
+        self.total = len(reviews) if len(reviews) < self.PAGE else self.PAGE + 1
+        self._count(self.filter)  # counting 100k rows must not hold up the list
         if not reviews:
             self.query_one(ReviewView).show(None, t)
+
+    @work(thread=True, exclusive=True, group="counts")
+    def _count(self, f: ReviewFilter) -> None:
+        counts = inbox.label_counts(self.ws, f)
+        total = counts.get(f.label, 0) if f.label else sum(counts.values())
+        self.app.call_from_thread(self._counted, f, counts, total)
+
+    def _counted(self, f: ReviewFilter, counts: dict[str, int], total: int) -> None:
+        if f == self.filter:  # a newer filter may have been chosen meanwhile
+            self.total = total
+            self._show_counts(counts, total)
 
     def _load_more(self) -> None:
         table = self.query_one(ReviewTable)
