@@ -5,21 +5,16 @@ from __future__ import annotations
 import json
 
 from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header
 
-from replydesk.services.workspace import Workspace
 from replydesk.timeutil import age, now
+from replydesk.tui.screens.base import BACK, WorkspaceScreen
 from replydesk.tui.widgets.render import cell
 
 
-class AuditScreen(Screen):
-    BINDINGS = [Binding("escape", "app.pop_screen", "Back")]
+class AuditScreen(WorkspaceScreen):
+    BINDINGS = [BACK]
 
-    def __init__(self, ws: Workspace) -> None:
-        super().__init__()
-        self.ws = ws
 
     def compose(self) -> ComposeResult:
         yield Header()

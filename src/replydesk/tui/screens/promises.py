@@ -7,27 +7,23 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from replydesk.models import Promise
 from replydesk.services import promising
-from replydesk.services.workspace import Workspace
+from replydesk.tui.screens.base import BACK, WorkspaceScreen
 from replydesk.tui.widgets.render import cell
 
 
-class PromisesScreen(Screen):
+class PromisesScreen(WorkspaceScreen):
     BINDINGS = [
         Binding("d", "deliver", "Deliver"),
         Binding("t", "link", "Link tracker"),
         Binding("f", "followup", "Open follow-up"),
         Binding("w", "watch", "Check trackers"),
-        Binding("escape", "app.pop_screen", "Back"),
+        BACK,
     ]
 
-    def __init__(self, ws: Workspace) -> None:
-        super().__init__()
-        self.ws = ws
 
     def compose(self) -> ComposeResult:
         yield Header()

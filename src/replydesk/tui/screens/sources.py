@@ -5,26 +5,22 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, ProgressBar, Static
 
 from replydesk.services.sources_view import source_rows
 from replydesk.services.sync import SourceReport, sync_sources
-from replydesk.services.workspace import Workspace
+from replydesk.tui.screens.base import BACK, WorkspaceScreen
 from replydesk.tui.widgets.render import cell
 
 STATUS_STYLE = {"ok": "green", "partial": "yellow", "error": "bold red"}
 
 
-class SourcesScreen(Screen):
+class SourcesScreen(WorkspaceScreen):
     BINDINGS = [
         Binding("y", "sync", "Sync now"),
-        Binding("escape", "app.pop_screen", "Back"),
+        BACK,
     ]
 
-    def __init__(self, ws: Workspace) -> None:
-        super().__init__()
-        self.ws = ws
 
     def compose(self) -> ComposeResult:
         yield Header()

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Footer, Header, Sparkline, Static
 
 from replydesk.services.stats import compute
-from replydesk.services.workspace import Workspace
+from replydesk.tui.screens.base import BACK, WorkspaceScreen
 from replydesk.tui.widgets.render import LABEL_COLOURS
 
 
@@ -20,12 +18,9 @@ def bar(label: str, value: int, total: int, width: int = 40, colour: str = "cyan
                          ("░" * (width - filled), "grey30"), f" {value}")
 
 
-class StatsScreen(Screen):
-    BINDINGS = [Binding("escape", "app.pop_screen", "Back")]
+class StatsScreen(WorkspaceScreen):
+    BINDINGS = [BACK]
 
-    def __init__(self, ws: Workspace) -> None:
-        super().__init__()
-        self.ws = ws
 
     def compose(self) -> ComposeResult:
         yield Header()
