@@ -20,6 +20,17 @@ BATCH = 2000
 _DONE = object()
 
 
+def store_reviews(ws: Workspace, reviews: list[NewReview], tally: object) -> None:
+    """Store a batch; count new/updated/unchanged on ``tally`` (an import or sync report);
+    flag delivered promises whose customer wrote again. Import and sync both come here."""
+    changed = []
+    for outcome, rid in ws.store.reviews.upsert(reviews, user=ws.user):
+        setattr(tally, outcome, getattr(tally, outcome) + 1)
+        if outcome != "unchanged":
+            changed.append(rid)
+    flag_returning_authors(ws, changed)
+
+
 def import_file(ws: Workspace, path: Path | str, source: str | None = None,
                 progress: Callable[[ImportReport], None] | None = None) -> ImportReport:
     report = ImportReport()
@@ -53,12 +64,7 @@ def import_file(ws: Workspace, path: Path | str, source: str | None = None,
         while (batch := batches.get()) is not _DONE:
             if isinstance(batch, BaseException):
                 raise batch
-            changed = []
-            for outcome, rid in ws.store.reviews.upsert(batch, user=ws.user):
-                setattr(report, outcome, getattr(report, outcome) + 1)
-                if outcome != "unchanged":
-                    changed.append(rid)
-            flag_returning_authors(ws, changed)
+            store_reviews(ws, batch, report)
             if progress:
                 progress(report)
     finally:

@@ -18,7 +18,7 @@ from replydesk import secrets
 from replydesk.config import SourceConfig
 from replydesk.language import detect
 from replydesk.secrets import SecretError, redact
-from replydesk.services.promising import flag_returning_authors
+from replydesk.services.importing import store_reviews
 from replydesk.services.workspace import Workspace
 from replydesk.sources.base import Source
 from replydesk.sources.http import Http, SourceError
@@ -103,12 +103,7 @@ async def _run(ws: Workspace, cfg: SourceConfig, cursor: dict[str, str],
         languages = tuple(ws.config.style.languages)
         reviews = [r if r.language else replace(r, language=detect(r.text, languages))
                    for r in result.reviews]
-        changed = []
-        for outcome, rid in ws.store.reviews.upsert(reviews, user=ws.user):
-            setattr(report, outcome, getattr(report, outcome) + 1)
-            if outcome != "unchanged":
-                changed.append(rid)
-        flag_returning_authors(ws, changed)
+        store_reviews(ws, reviews, report)
         report.malformed = len(result.malformed)
         report.malformed_reasons = [redact(m) for m in result.malformed[:20]]
         report.status = "partial" if result.malformed else "ok"
