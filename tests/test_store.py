@@ -104,3 +104,40 @@ def test_claims_expire_and_block_others(ws, time_machine):
     time_machine.move_to("2026-11-20T09:20:00Z", tick=False)
     assert ws.store.claims.holder(rid) is None
     assert ws.store.claims.claim(rid, "ben").user == "ben"
+
+
+def _counted_the_slow_way(ws) -> dict[tuple, int]:
+    return {(r[0], r[1], r[2], r[3]): r[4] for r in ws.store.db.query(
+        "SELECT coalesce(t.effective, 'untriaged'), r.source, r.language, r.status, count(*) "
+        "FROM reviews r LEFT JOIN triage t ON t.review_id = r.id GROUP BY 1, 2, 3, 4")}
+
+
+def _kept_counts(ws) -> dict[tuple, int]:
+    return {(r[0], r[1], r[2], r[3]): r[4] for r in ws.store.db.query(
+        "SELECT label, source, language, status, n FROM facet_counts WHERE n > 0")}
+
+
+def test_label_counts_kept_by_the_store_match_a_full_count(ws):
+    """Inbox counts come from a table the triggers keep: every write path must keep it."""
+    reviews = ws.store.reviews
+    reviews.upsert([NewReview("a", str(i), body=f"crash {i}", language="en") for i in range(6)]
+                   + [NewReview("b", "x", body="Ужасно", language="ru")])
+    assert _kept_counts(ws) == _counted_the_slow_way(ws)
+    ids = {r.external_id: r.id for r in reviews.list()}
+    ws.store.triage.save([(ids[str(i)], Triage(label="criticism", score=0.9)) for i in range(4)])
+    ws.store.triage.override(ids["0"], "provocation", "ann")  # a person's label wins
+    ws.store.triage.override(ids["5"], "praise", "ann")  # override without a machine label
+    reviews.set_status(ids["1"], "ignored")
+    reviews.upsert([NewReview("a", "2", body="crash 2, edited", language="de")])  # re-triage
+    assert _kept_counts(ws) == _counted_the_slow_way(ws)
+    assert reviews.label_counts() == {"criticism": 2, "provocation": 1, "praise": 1,
+                                      "untriaged": 3}
+    assert reviews.label_counts(ReviewFilter(language="de")) == {"untriaged": 1}
+    assert reviews.label_counts(ReviewFilter(status="ignored")) == {"criticism": 1}
+    assert reviews.label_counts(ReviewFilter(source="a", search="crash")) == {
+        "criticism": 2, "provocation": 1, "praise": 1, "untriaged": 2}
+    with ws.store.db.write() as c:  # reviews are never deleted by replydesk, but if they are
+        c.execute("DELETE FROM reviews WHERE id = ?", (ids["0"],))
+    assert _kept_counts(ws) == _counted_the_slow_way(ws)
+    assert reviews.count(ReviewFilter(label="criticism")) == len(
+        reviews.list(ReviewFilter(label="criticism"))) == 2

@@ -20,7 +20,7 @@ from replydesk.timeutil import from_iso
 
 REVIEW_SELECT = """
 SELECT r.*, coalesce(a.name, '') AS author_name, coalesce(a.author_key, '') AS author_key,
-       t.effective AS label, t.score AS score, c.user AS claimed_by
+       t.score AS score, c.user AS claimed_by
 FROM reviews r
 LEFT JOIN authors a ON a.id = r.author_id
 LEFT JOIN triage t ON t.review_id = r.id

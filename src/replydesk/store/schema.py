@@ -169,4 +169,55 @@ MIGRATIONS: list[str] = [
     CREATE INDEX promises_draft ON promises (draft_id);
     CREATE INDEX drafts_promise ON drafts (promise_id);
     """,
+    # 3: the inbox lists and counts by label without joining triage. reviews.label mirrors
+    # the effective label (kept by triggers); facet_counts keeps how many reviews there are
+    # per label, source, language and status, so counts cost nothing at 100,000 reviews
+    """
+    ALTER TABLE reviews ADD COLUMN label TEXT;
+    UPDATE reviews SET label = (SELECT effective FROM triage WHERE review_id = reviews.id);
+    CREATE INDEX reviews_label_created ON reviews (label, created_at);
+    CREATE INDEX reviews_label_rating ON reviews (label, coalesce(rating, 6), created_at DESC);
+    DROP INDEX triage_effective;
+
+    CREATE TRIGGER triage_label_insert AFTER INSERT ON triage BEGIN
+        UPDATE reviews SET label = new.effective WHERE id = new.review_id;
+    END;
+    CREATE TRIGGER triage_label_update AFTER UPDATE ON triage
+    WHEN new.effective IS NOT old.effective BEGIN
+        UPDATE reviews SET label = new.effective WHERE id = new.review_id;
+    END;
+    CREATE TRIGGER triage_label_delete AFTER DELETE ON triage BEGIN
+        UPDATE reviews SET label = NULL WHERE id = old.review_id;
+    END;
+
+    CREATE TABLE facet_counts (
+        label TEXT NOT NULL,  -- 'untriaged' when reviews.label is NULL
+        source TEXT NOT NULL,
+        language TEXT NOT NULL,
+        status TEXT NOT NULL,
+        n INTEGER NOT NULL,
+        PRIMARY KEY (label, source, language, status)
+    ) WITHOUT ROWID;
+    INSERT INTO facet_counts
+        SELECT coalesce(label, 'untriaged'), source, language, status, count(*)
+        FROM reviews GROUP BY 1, 2, 3, 4;
+    CREATE TRIGGER facet_counts_insert AFTER INSERT ON reviews BEGIN
+        INSERT INTO facet_counts VALUES
+            (coalesce(new.label, 'untriaged'), new.source, new.language, new.status, 1)
+        ON CONFLICT (label, source, language, status) DO UPDATE SET n = n + 1;
+    END;
+    CREATE TRIGGER facet_counts_delete AFTER DELETE ON reviews BEGIN
+        UPDATE facet_counts SET n = n - 1 WHERE label = coalesce(old.label, 'untriaged')
+            AND source = old.source AND language = old.language AND status = old.status;
+    END;
+    CREATE TRIGGER facet_counts_update AFTER UPDATE OF label, source, language, status
+    ON reviews WHEN old.label IS NOT new.label OR old.source != new.source
+        OR old.language != new.language OR old.status != new.status BEGIN
+        UPDATE facet_counts SET n = n - 1 WHERE label = coalesce(old.label, 'untriaged')
+            AND source = old.source AND language = old.language AND status = old.status;
+        INSERT INTO facet_counts VALUES
+            (coalesce(new.label, 'untriaged'), new.source, new.language, new.status, 1)
+        ON CONFLICT (label, source, language, status) DO UPDATE SET n = n + 1;
+    END;
+    """,
 ]
