@@ -1,18 +1,30 @@
-"""The TUI with 100,000 reviews in the store: time to first paint, filter and search
-times, resident memory.
+"""The TUI with 100,000 reviews in the store: first paint, filter and search, memory.
 
     python bench/tui_bench.py [N]
+    python bench/tui_bench.py --db STORE.db   # an existing store (copied, left untouched)
 
-Budgets: first paint 1 s, filter or search 100 ms, 250 MB resident.
+Budgets: first paint 1 s, filter or search 100 ms (key to screen), 250 MB resident.
+
+Key to screen is measured the way a person meets it: replydesk runs in a real terminal
+(tmux, 120x36, TERM=xterm-256color), a key is sent, and the pane is read until it shows
+the result. That includes tmux and the terminal round trip, so the cursor moving one row
+is printed too as the floor any key pays. "shown" is when the filtered rows are on screen;
+"counted" is when the counts per label have caught up as well (a broad search counts
+tens of thousands of matches after showing the first screenful).
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import resource
+import shutil
+import subprocess
 import sys
 import tempfile
 import time
+import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -24,72 +36,136 @@ from replydesk.services.triaging import triage_pending
 from replydesk.services.workspace import Workspace
 from replydesk.tui.app import make_app
 from replydesk.tui.screens.inbox import InboxScreen
-from replydesk.tui.widgets.inbox.review_table import ReviewTable
+from replydesk.tui.widgets.inbox.review_list import ReviewList
+
+FIRST_PAINT_S = 1.0
+KEY_S = 0.1
+RSS_MB = 250
 
 
-async def measure(ws: Workspace) -> dict[str, float]:
+async def first_paint(ws: Workspace) -> float:
     app = make_app(ws)
     t0 = time.perf_counter()
     async with app.run_test(size=(120, 36)) as pilot:
         while not (isinstance(app.screen, InboxScreen)
-                   and app.screen.query_one(ReviewTable).row_count):
+                   and app.screen.query_one(ReviewList).row_count):
             await asyncio.sleep(0.005)
         await pilot.pause()
-        first_paint = time.perf_counter() - t0
-        screen = app.screen
-        timings = {}
-        for name, keys in (("cursor down (floor), key to screen", ("down",)),
-                           ("filter (label), key to screen", ("l",)),
-                           ("sort, key to screen", ("o",))):
-            t = time.perf_counter()
-            await pilot.press(*keys)
-            await pilot.pause()
-            timings[name] = time.perf_counter() - t
-        await pilot.press("slash")
-        await pilot.pause()
-        screen.query_one("#search").value = "crash sync"  # typed; time only the search
+        return time.perf_counter() - t0
+
+
+class Terminal:
+    """replydesk in a tmux pane: send keys, read the screen."""
+
+    def __init__(self, db: Path) -> None:
+        self.session = f"bench-{uuid.uuid4().hex[:8]}"
+        env = {**os.environ, "TERM": "xterm-256color", "TMUX": ""}
+        self.started = time.perf_counter()
+        subprocess.run(["tmux", "new-session", "-d", "-s", self.session, "-x", "120", "-y",
+                        "36", f"{sys.executable} -m replydesk --db {db}"], env=env, check=True)
+
+    def screen(self) -> str:
+        return subprocess.run(["tmux", "capture-pane", "-t", self.session, "-p"],
+                              capture_output=True, text=True).stdout
+
+    def send(self, *keys: str) -> None:
+        subprocess.run(["tmux", "send-keys", "-t", self.session, *keys], check=True)
+
+    def wait(self, done: Callable[[str], bool], since: float, timeout: float = 20) -> float:
+        while time.perf_counter() - since < timeout:
+            if done(self.screen()):
+                return time.perf_counter() - since
+            time.sleep(0.001)
+        raise TimeoutError(self.screen())
+
+    def key(self, keys: list[str], shown: Callable[[str], bool],
+            counted: Callable[[str], bool]) -> tuple[float, float]:
+        time.sleep(0.8)  # a person's pause: the app is idle again
+        before = self.screen()
         t = time.perf_counter()
-        await pilot.press("enter")
-        await pilot.pause()
-        timings["search, Enter to screen"] = time.perf_counter() - t
-        t = time.perf_counter()
-        screen.reload()
-        timings["reload (query + counts + rows)"] = time.perf_counter() - t
-    return {"first paint": first_paint, **timings}
+        self.send(*keys)
+        first = self.wait(lambda s: s != before and shown(s), t)
+        return first, self.wait(counted, t)
+
+    def close(self) -> None:
+        subprocess.run(["tmux", "kill-session", "-t", self.session], capture_output=True)
+
+
+def counted(s: str) -> bool:
+    return "… shown" not in s and "counting" not in s
+
+
+def key_to_screen(db: Path) -> tuple[float, dict[str, tuple[float, float]]]:
+    term = Terminal(db)
+    out: dict[str, tuple[float, float]] = {}
+    try:
+        start = term.wait(lambda s: " shown" in s and "Age" in s, term.started)
+        for i in range(3):
+            out[f"cursor down #{i + 1} (floor)"] = term.key(["Down"], bool, bool)
+        out["filter: label"] = term.key(["l"], bool, counted)
+        out["filter: next label"] = term.key(["l"], bool, counted)
+        out["filter: status"] = term.key(["u"], lambda s: "status: new" in s, counted)
+        out["sort: oldest"] = term.key(["o"], lambda s: "sort: oldest" in s, counted)
+        out["sort: rating"] = term.key(["o"], lambda s: "sort: rating" in s, counted)
+        term.send("Escape")
+        for words, what in (("crash sync", "broad: 42% match"), ("locker", "broad: 71% match"),
+                            ("user4242", "an author"), ("zyzzyva", "no match")):
+            term.wait(lambda s: "search:" not in s and "status:" not in s, time.perf_counter())
+            term.send("/")
+            term.wait(lambda s: "search reviews" in s, time.perf_counter())
+            term.send("-l", words)
+            term.wait(lambda s, w=words: w in s, time.perf_counter())
+            out[f"search {what}"] = term.key(
+                ["Enter"], lambda s, w=words: f"search: '{w}'" in s, counted)
+            term.send("Escape")
+        return start, out
+    finally:
+        term.close()
+
+
+def build(db: Path, n: int) -> None:
+    src = db.with_suffix(".jsonl")
+    make_file(src, n)
+    ws = Workspace.open(Config(), db=db, user="bench")
+    import_file(ws, src, source="bench")
+    triage_pending(ws)
+    ws.close()
 
 
 def main() -> int:
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
+    args = sys.argv[1:]
     with tempfile.TemporaryDirectory() as tmp:
-        src = Path(tmp) / "r.jsonl"
-        make_file(src, n)
-        ws = Workspace.open(Config(), db=Path(tmp) / "tui.db", user="bench")
-        import_file(ws, src, source="bench")
-        triage_pending(ws)
-        ws.close()
-        ws = Workspace.open(Config(), db=Path(tmp) / "tui.db", user="bench")
+        db = Path(tmp) / "tui.db"
+        if args[:1] == ["--db"]:
+            shutil.copy(args[1], db)
+        else:
+            build(db, int(args[0]) if args else 100_000)
+        ws = Workspace.open(Config(), db=db, user="bench")
+        n = ws.store.reviews.count()
         before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        figures = asyncio.run(measure(ws))
+        paint = asyncio.run(first_paint(ws))
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         ws.close()
-    # pilot's press+pause costs a frame and an idle wait whatever the key does: the cursor
-    # moving one row is that floor; what a filter adds above it is the app's own time
-    floor = figures["cursor down (floor), key to screen"]
-    ok = figures["first paint"] <= 1.0 and rss <= 250
-    for name, seconds in figures.items():
-        budget = 1.0 if name == "first paint" else 0.1
-        extra = ""
-        if "key to screen" in name or "Enter to screen" in name:
-            if "floor" not in name:
-                above = seconds - floor
-                ok = ok and above <= 0.1
-                extra = f"; {above * 1000:.0f} ms above the floor"
-        elif name != "first paint":
-            ok = ok and seconds <= budget
-        print(f"{name:<36} {seconds * 1000:6.0f} ms  (budget {budget * 1000:.0f} ms{extra})")
-    print(f"{'peak resident memory':<32} {rss:8.0f} MB  (budget 250 MB; {before:.0f} MB "
-          f"after building the store)")
-    print(f"tui with {n:,} reviews: {'within' if ok else 'OVER'} budget")
+        ok = paint <= FIRST_PAINT_S and rss <= RSS_MB
+        print(f"tui with {n:,} reviews")
+        print(f"{'first paint, app start to rows on screen':<44} {paint * 1000:6.0f} ms  "
+              f"(budget {FIRST_PAINT_S * 1000:.0f} ms)")
+        print(f"{'peak resident memory':<44} {rss:6.0f} MB  (budget {RSS_MB} MB; {before:.0f} "
+              "MB after building the store)")
+        if shutil.which("tmux") is None:
+            print("key to screen: skipped, tmux is not installed")
+        else:
+            start, keys = key_to_screen(db)
+            ok = ok and start <= FIRST_PAINT_S
+            print(f"{'first paint in tmux, exec to rows on screen':<44} {start * 1000:6.0f} ms  "
+                  f"(budget {FIRST_PAINT_S * 1000:.0f} ms; Python start and imports included)")
+            print(f"{'key to screen in tmux':<44} {'shown':>9} {'counted':>9}  (budget "
+                  f"{KEY_S * 1000:.0f} ms to shown)")
+            for name, (shown, done) in keys.items():
+                if "floor" not in name:
+                    ok = ok and shown <= KEY_S
+                print(f"  {name:<42} {shown * 1000:6.0f} ms {done * 1000:6.0f} ms")
+    print(f"tui: {'within' if ok else 'OVER'} budget")
     return 0 if ok else 1
 
 

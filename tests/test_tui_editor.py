@@ -92,10 +92,14 @@ async def test_two_people_one_database_claims(demo_ws, tmp_path):
         await b_pilot.pause()
         await b_pilot.press("escape")  # clear the search: the claim shows in the list
         await b_pilot.pause()
-        from replydesk.tui.widgets.inbox.review_table import ReviewTable
+        from replydesk.tui.widgets.inbox.review_list import ReviewList
 
-        row = ben.screen.query_one(ReviewTable).get_row(str(b_editor.review_id))
-        assert "· tester" in str(row[-1])
+        listed = ben.screen.query_one(ReviewList)
+        held = {r.id: r.claimed_by for r in listed.reviews()}
+        assert held[b_editor.review_id] == "tester"
+        listed.move_to([r.id for r in listed.reviews()].index(b_editor.review_id))
+        await b_pilot.pause()
+        assert "● tester" in screen_text(ben)
         await a_pilot.press("ctrl+s")
         await a_pilot.pause()
     assert demo_ws.store.drafts.latest(a_editor.review_id).approved_by == "tester"

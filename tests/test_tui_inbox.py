@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from replydesk.tui.app import make_app
-from replydesk.tui.widgets.inbox.review_table import ReviewTable
+from replydesk.tui.widgets.inbox.review_list import ReviewList
 from tui_helpers import screen_text
 
 
@@ -11,14 +13,28 @@ async def test_inbox_lists_the_demo_and_shows_a_review(demo_ws):
     app = make_app(demo_ws)
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.pause()
-        table = app.screen.query_one(ReviewTable)
-        assert table.row_count == 86
+        reviews = app.screen.query_one(ReviewList)
+        assert reviews.row_count == 86
         text = screen_text(app)
-        for header in ("Age", "Rating", "Label", "Review"):
-            assert header in text  # the rest scroll into view sideways
-        assert [str(c.label) for c in table.columns.values()] == [
-            "Age", "Rating", "Label", "Review", "Source", "Lang", "Status"]
+        for header in ("Age", "Stars", "Review", "Source", "Lang", "Status", "Claim"):
+            assert header in text  # every column fits beside the review at 120 columns
+        assert "criticism 51 ───" in text  # a heading per label, with its count
         assert "Quit" in text and "Search" in text  # bindings in the footer
+        listed = reviews.reviews()
+        assert [r.label for r in listed] == sorted(  # grouped: criticism first, praise last
+            (r.label for r in listed), key=["criticism", "vague", "provocation", "praise"].index)
+        first_vague = next(i for i, r in enumerate(listed) if r.label == "vague")
+        await pilot.press("right_square_bracket")  # ]: the next group
+        assert reviews.cursor_index == first_vague
+
+
+async def test_narrow_list_gives_way_to_the_review_text(demo_ws):
+    app = make_app(demo_ws)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        text = screen_text(app)
+        assert "Status" in text and "Review" in text
+        assert "Source" not in text and "Claim" not in text  # made way for the review text
 
 
 async def test_markup_and_escapes_in_a_review_render_literally(demo_ws):
@@ -26,7 +42,7 @@ async def test_markup_and_escapes_in_a_review_render_literally(demo_ws):
     async with app.run_test(size=(140, 40)) as pilot:
         await pilot.press("slash", *"widget", "enter")
         await pilot.pause()
-        assert app.screen.query_one(ReviewTable).row_count == 1
+        assert app.screen.query_one(ReviewList).row_count == 1
         text = screen_text(app)
         assert "[bold red]ERROR 503[/]" in text  # markup shown, not applied
         assert "[bold red]ADMIN[/bold red]" in text  # in the author name too
@@ -53,22 +69,25 @@ async def test_label_filter_and_sort_cycle(demo_ws):
     app = make_app(demo_ws)
     counts = demo_ws.store.reviews.label_counts()
     async with app.run_test(size=(120, 36)) as pilot:
-        table = app.screen.query_one(ReviewTable)
-        for label in ("criticism", "vague", "provocation", "praise"):
+        table = app.screen.query_one(ReviewList)
+        for label in ("criticism", "vague", "provocation", "praise"):  # none is untriaged
             await pilot.press("l")
             await pilot.pause()
             assert table.row_count == counts[label]
             assert f"{label} {counts[label]}" in screen_text(app)
-        await pilot.press("l")  # untriaged: none left in the demo
-        await pilot.pause()
-        assert table.row_count == 0
-        assert "No review selected" in screen_text(app)
+            assert {r.label for r in table.reviews()} == {label}
         await pilot.press("l")  # back to everything
         await pilot.pause()
         assert table.row_count == 86
         await pilot.press("o")
         await pilot.pause()
         assert "sort: oldest" in screen_text(app)
+        oldest = [r.created_at for r in table.reviews() if r.label == "criticism"]
+        assert oldest == sorted(oldest)  # within its group
+        await pilot.press("o")
+        await pilot.pause()
+        stars = [r.rating or 6 for r in table.reviews() if r.label == "praise"]
+        assert stars == sorted(stars)
         await pilot.press("q")
     assert app.return_code == 0
 
@@ -84,22 +103,25 @@ async def test_triage_evidence_is_shown_with_the_review(demo_ws):
         assert "“88310-B”" in text
 
 
-async def test_the_list_grows_as_the_cursor_nears_its_end(ws):
+async def test_rows_are_fetched_as_they_scroll_into_view(ws):
     from replydesk.models import NewReview
 
-    ws.store.reviews.upsert([NewReview("s", str(i), body=f"Sync fails {i}", rating=2)
-                             for i in range(300)])
+    ws.store.reviews.upsert([NewReview("s", str(i), body=f"Sync fails {i}", rating=2,
+                                       created_at=datetime(2026, 1, 1, tzinfo=UTC)
+                                       + timedelta(minutes=i)) for i in range(300)])
     app = make_app(ws)
     async with app.run_test(size=(120, 36)) as pilot:
-        table = app.screen.query_one(ReviewTable)
-        assert table.row_count == 120
-        assert "300 shown" in screen_text(app)
-        for _ in range(4):
-            await pilot.press("pagedown")
         await pilot.pause()
-        assert table.row_count == 240
-        for _ in range(8):
-            await pilot.press("pagedown")
-            await pilot.pause()
-        assert table.row_count == 300 and table.cursor_row == 299
-        assert len(set(table.rows)) == 300  # no review twice
+        table = app.screen.query_one(ReviewList)
+        assert table.row_count == 300
+        assert table.loaded_rows == ReviewList.PAGE  # one page: the rest stays in SQLite
+        assert "300 shown" in screen_text(app)
+        await pilot.press("end")
+        await pilot.pause()
+        assert table.cursor_index == 299
+        assert table.cursor_review.external_id == "0"  # newest first: the oldest is last
+        assert "Sync fails 0" in screen_text(app)
+        assert table.loaded_rows == ReviewList.PAGE + 300 % ReviewList.PAGE  # first + last page
+        await pilot.press("home", "down", "down")
+        assert table.cursor_review.external_id == "297"
+        assert len({r.id for r in table.reviews()}) == 300  # no review twice, none lost

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import asyncio
 
-from textual.widgets import DataTable
-
 from conftest import workspace_with
 from replydesk.models import NewReview
 from replydesk.services.triaging import triage_pending
 from replydesk.tui.app import make_app
 from replydesk.tui.screens.promises import PromisesScreen
 from replydesk.tui.screens.sources import SourcesScreen
+from replydesk.tui.widgets.inbox.review_list import ReviewList
 from tui_helpers import screen_text
 
 SIZE = (130, 40)
@@ -99,18 +98,17 @@ async def test_draft_all_runs_while_the_inbox_stays_usable(tmp_path):
             if not app.screen.query_one("#batch").display:
                 break
         await pilot.pause()
-        assert app.screen.query_one(DataTable).cursor_row >= 1
+        assert app.screen.query_one(ReviewList).cursor_index >= 1
         assert any("30 drafted" in str(n.message) for n in app._notifications)
     assert all(ws.store.drafts.latest(r.id) for r in ws.store.reviews.list())
 
 
 async def test_filters_by_source_language_status_and_the_audit_log(demo_ws):
     from replydesk.store import ReviewFilter
-    from replydesk.tui.widgets.inbox.review_table import ReviewTable
 
     app = make_app(demo_ws)
     async with app.run_test(size=SIZE) as pilot:
-        table = app.screen.query_one(ReviewTable)
+        table = app.screen.query_one(ReviewList)
         await pilot.press("S")  # first source alphabetically
         await pilot.pause()
         first_source = demo_ws.store.reviews.facets()["source"][0]

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from replydesk.models import Claim, Draft, Promise, Reply, Review, ReviewVersion, Triage
 from replydesk.services.workspace import Workspace
 from replydesk.store import ReviewFilter
+from replydesk.store.reviews import NARROW_SEARCH, fts_query
 
 
 @dataclass(frozen=True)
@@ -34,12 +35,66 @@ class ReviewDetail:
     claim: Claim | None
 
 
+# the order of work: real problems first, then what needs a question, then what was not
+# triaged yet (it may hide a real problem), then trolls, then thanks
+GROUP_ORDER = ("criticism", "vague", "untriaged", "provocation", "praise")
+
+
+@dataclass(frozen=True)
+class Group:
+    """One heading of the inbox: a label and how many reviews it holds now."""
+
+    label: str
+    count: int
+    exact: bool = True  # False: at least ``count``, still being counted
+
+
 def list_reviews(ws: Workspace, f: ReviewFilter | None = None) -> list[Review]:
     return ws.store.reviews.list(f)
 
 
 def label_counts(ws: Workspace, f: ReviewFilter | None = None) -> dict[str, int]:
     return ws.store.reviews.label_counts(f)
+
+
+def groups(ws: Workspace, f: ReviewFilter) -> tuple[dict[str, int], list[Group]]:
+    """Counts per label for the filter (the label filter aside) and the groups to list."""
+    counts = label_counts(ws, f)
+    wanted = (f.label,) if f.label else GROUP_ORDER
+    return counts, [Group(name, counts[name]) for name in wanted if counts.get(name)]
+
+
+def counts_are_quick(ws: Workspace, f: ReviewFilter) -> bool:
+    """Without a search the store answers counts from its kept table; a narrow search
+    counts its few matches in a few milliseconds. Only a broad search is slow to count."""
+    if not fts_query(f.search):
+        return True
+    return ws.store.reviews.match_count(f.search) <= NARROW_SEARCH
+
+
+def first_groups(ws: Workspace, f: ReviewFilter, size: int
+                 ) -> tuple[list[Group], dict[tuple[str, int], list[Review]]]:
+    """Enough of the list to fill a screen, before anything is counted.
+
+    A broad search matches tens of thousands of reviews and counting them per label takes
+    longer than finding the first screenful, so the inbox shows this at once and the exact
+    ``groups`` when they are known. Groups here are the first of the real ones, in order.
+    """
+    out: list[Group] = []
+    pages: dict[tuple[str, int], list[Review]] = {}
+    for name in (f.label,) if f.label else GROUP_ORDER:
+        rows = page(ws, f, name, 0, size)
+        if rows:
+            out.append(Group(name, len(rows), exact=len(rows) < size))
+            pages[(name, 0)] = rows
+        if len(rows) == size:
+            break
+    return out, pages
+
+
+def page(ws: Workspace, f: ReviewFilter, label: str, offset: int, limit: int) -> list[Review]:
+    """One page of one group, in the filter's sort order."""
+    return ws.store.reviews.list(replace(f, label=label, offset=offset, limit=limit))
 
 
 def detail(ws: Workspace, review_id: int) -> ReviewDetail | None:

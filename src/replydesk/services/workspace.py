@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -38,6 +40,19 @@ class Workspace:
     def today(self, at: datetime | None = None) -> date:
         """Today in the workspace's zone: due dates are calendar days there."""
         return (at or now()).astimezone(self.tz).date()
+
+    @contextmanager
+    def own_connection(self) -> Iterator[Workspace]:
+        """This workspace on a connection of its own, for a worker's long read that must not
+        hold up the UI's queries on the shared one (WAL lets readers run side by side)."""
+        if str(self.store.path) == ":memory:":
+            yield self
+            return
+        store = Store(self.store.path)
+        try:
+            yield replace(self, store=store)
+        finally:
+            store.close()
 
     def close(self) -> None:
         self.store.close()

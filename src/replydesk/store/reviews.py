@@ -60,9 +60,15 @@ def _search_text(r: NewReview) -> str:
     return fold(f"{r.author}\n{r.title}\n{r.body}")
 
 
+# a search matching fewer reviews is answered from the search index (then sorted); a
+# broader one by walking the label index in order and keeping the matches
+NARROW_SEARCH = 2000
+
+
 class ReviewRepo:
     def __init__(self, db: Database) -> None:
         self.db = db
+        self._match_counts: dict[str, int] = {}  # a plan hint: staleness is harmless
         # authors are never deleted, so their ids can be remembered across batches
         self._author_ids: dict[tuple[str, str], int] = {}
 
@@ -227,6 +233,18 @@ class ReviewRepo:
         sql = "SELECT r.label, count(*) FROM reviews r" + where + " GROUP BY r.label"
         return {r[0] or "untriaged": r[1] for r in self.db.query(sql, params)}
 
+    def match_count(self, search: str) -> int:
+        """How many reviews a search matches, whatever the other filters (a few ms)."""
+        query = fts_query(search)
+        if not query:
+            return self.db.one("SELECT count(*) FROM reviews")[0]
+        if query not in self._match_counts:
+            if len(self._match_counts) > 64:
+                self._match_counts.clear()
+            self._match_counts[query] = self.db.one(
+                "SELECT count(*) FROM reviews_fts WHERE reviews_fts MATCH ?", (query,))[0]
+        return self._match_counts[query]
+
     def facets(self) -> dict[str, list[str]]:
         """Distinct sources and languages, for the filter menus."""
         return {
@@ -258,7 +276,8 @@ class ReviewRepo:
             params["author_id"] = f.author_id
         query = fts_query(f.search)
         if query:
-            clauses.append("+r.id IN (SELECT rowid FROM reviews_fts WHERE reviews_fts "
+            drive = "" if self.match_count(f.search) <= NARROW_SEARCH else "+"
+            clauses.append(f"{drive}r.id IN (SELECT rowid FROM reviews_fts WHERE reviews_fts "
                            "MATCH :q)")
             params["q"] = query
         return (" WHERE " + " AND ".join(clauses)) if clauses else "", params

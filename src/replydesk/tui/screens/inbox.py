@@ -10,20 +10,20 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, ProgressBar, Static
+from textual.widgets import Footer, Header, Input, ProgressBar, Static
 
-from replydesk.models import LABELS, REVIEW_STATUSES
+from replydesk.models import REVIEW_STATUSES
 from replydesk.services import inbox
+from replydesk.services.inbox import GROUP_ORDER
 from replydesk.services.promising import overdue
 from replydesk.services.workspace import Workspace
 from replydesk.store import ReviewFilter
 from replydesk.timeutil import now
 from replydesk.tui.screens.editor import EditorScreen
-from replydesk.tui.widgets.inbox.review_table import ReviewTable
+from replydesk.tui.widgets.inbox.review_list import ReviewList
 from replydesk.tui.widgets.inbox.review_view import ReviewView
 from replydesk.tui.widgets.render import label
 
-LABEL_CYCLE: tuple[str | None, ...] = (None, *LABELS, "untriaged")
 SORTS = ("newest", "oldest", "rating")
 
 
@@ -38,18 +38,16 @@ class InboxScreen(Screen):
         Binding("L", "cycle('language')", "Language filter", show=False),
         Binding("u", "cycle('status')", "Status filter", show=False),
         Binding("escape", "clear", "Clear filters", show=False),
-        Binding("ctrl+r", "reload", "Reload"),
+        Binding("ctrl+r", "reload", "Reload", show=False),
         Binding("ctrl+d", "draft_all", "Draft all"),
         Binding("question_mark", "app.help", "Help"),
     ]
 
-    PAGE = 120  # rows fetched at a time: the table grows as the cursor nears its end
-
     def __init__(self, ws: Workspace) -> None:
         super().__init__()
         self.ws = ws
-        self.filter = ReviewFilter(limit=self.PAGE)
-        self.total = 0
+        self.filter = ReviewFilter()
+        self.counts: dict[str, int] = {}
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -59,7 +57,7 @@ class InboxScreen(Screen):
                             id="search")
                 yield Static(id="counts")
                 yield ProgressBar(id="batch", show_eta=False)
-                yield ReviewTable(id="reviews")
+                yield ReviewList(id="reviews")
             yield ReviewView(id="detail")
         yield Footer()
 
@@ -67,94 +65,116 @@ class InboxScreen(Screen):
         self.sub_title = "demo workspace" if self.ws.demo else str(self.ws.store.path)
         self.query_one("#search").display = False
         self.query_one("#batch").display = False
-        table = self.query_one(ReviewTable)
-        table.response_target_hours = self.ws.config.workspace.response_target_hours
+        self.query_one(ReviewList).response_target_hours = (
+            self.ws.config.workspace.response_target_hours)
         self.reload()
-        table.focus()
         late = overdue(self.ws)
         if late:  # P1: nobody is more offended than a customer promised a fix and let down
             self.notify(f"{len(late)} promise(s) overdue, the oldest due {late[0].due_date}: "
                         "`replydesk promises --overdue`", title="Promises", severity="warning",
                         timeout=10)
 
-    def reload(self) -> None:
-        t = now()
-        self.filter = replace(self.filter, offset=0, limit=self.PAGE)
-        reviews = inbox.list_reviews(self.ws, self.filter)
-        table = self.query_one(ReviewTable)
-        table.show(reviews, t)
-        self.total = len(reviews) if len(reviews) < self.PAGE else self.PAGE + 1
-        self._count(self.filter)  # counting 100k rows must not hold up the list
-        if not reviews:
-            self.query_one(ReviewView).show(None, t)
+    def reload(self, keep_cursor: bool = True) -> None:
+        """Counts and groups for the current filter; rows are fetched as they scroll in.
+
+        A broad search shows its first screenful at once; its counts follow from a worker.
+        """
+        f = self.filter
+        reviews = self.query_one(ReviewList)
+
+        def fetch(label: str, offset: int, limit: int) -> list:
+            return inbox.page(self.ws, f, label, offset, limit)
+
+        if inbox.counts_are_quick(self.ws, f):
+            counts, groups = inbox.groups(self.ws, f)
+            self.counts = counts
+            reviews.show(groups, fetch, keep_cursor=keep_cursor)
+            self._show_counts(counts, sum(g.count for g in groups))
+            return
+        groups, pages = inbox.first_groups(self.ws, f, ReviewList.PAGE)
+        reviews.show(groups, fetch, keep_cursor=keep_cursor, pages=pages)
+        self._show_counts(None, None)
+        self.call_after_refresh(self._count, f, fetch)  # after these rows reach the screen
 
     @work(thread=True, exclusive=True, group="counts")
-    def _count(self, f: ReviewFilter) -> None:
-        counts = inbox.label_counts(self.ws, f)
-        total = counts.get(f.label, 0) if f.label else sum(counts.values())
-        self.app.call_from_thread(self._counted, f, counts, total)
+    def _count(self, f: ReviewFilter, fetch) -> None:
+        with self.ws.own_connection() as ws:
+            counts, groups = inbox.groups(ws, f)
+        self.app.call_from_thread(self._counted, f, fetch, counts, groups)
 
-    def _counted(self, f: ReviewFilter, counts: dict[str, int], total: int) -> None:
-        if f == self.filter:  # a newer filter may have been chosen meanwhile
-            self.total = total
-            self._show_counts(counts, total)
-
-    def _load_more(self) -> None:
-        table = self.query_one(ReviewTable)
-        if table.row_count >= self.total:
+    def _counted(self, f: ReviewFilter, fetch, counts: dict[str, int], groups: list) -> None:
+        if f != self.filter:  # a newer filter was chosen meanwhile
             return
-        more = inbox.list_reviews(self.ws, replace(self.filter, offset=table.row_count))
-        table.append(more, now())
+        self.counts = counts
+        self.query_one(ReviewList).show(groups, fetch, keep_cursor=True)
+        self._show_counts(counts, sum(g.count for g in groups))
 
-    def _show_counts(self, counts: dict[str, int], shown: int) -> None:
-        out = Text()
-        for name in (*LABELS, "untriaged"):
+    def refilter(self, **changes) -> None:
+        """A new filter starts at the top of the list."""
+        self.filter = replace(self.filter, **changes)
+        self.reload(keep_cursor=False)
+
+    def _show_counts(self, counts: dict[str, int] | None, shown: int | None) -> None:
+        """Counts per label and what the filter is; ``None`` while they are being counted."""
+        out = Text(no_wrap=True, overflow="ellipsis")  # always two lines: no layout pass
+        if counts is None:
+            out.append("counting…", "dim italic")
+        for name in GROUP_ORDER if counts is not None else ():
             n = counts.get(name, 0)
             if not n and name == "untriaged":
                 continue
             selected = self.filter.label == name
             out.append_text(label(name))
-            out.append(f" {n}", "bold reverse" if selected else "bold")
-            out.append("  ")
+            out.append(f" {n:,}", "bold reverse" if selected else "bold")
+            out.append(" ")
         desc = [f"sort: {self.filter.sort}"]
         for name in ("source", "language", "status"):
             if getattr(self.filter, name):
                 desc.append(f"{name}: {getattr(self.filter, name)}")
         if self.filter.search:
             desc.append(f"search: {self.filter.search!r}")
-        out.append(f"\n{shown} shown · {', '.join(desc)}", "dim")
-        self.query_one("#counts", Static).update(out)
+        total = "…" if shown is None else f"{shown:,}"
+        out.append(f"\n{total} shown · {', '.join(desc)}", "dim")
+        self.query_one("#counts", Static).update(out, layout=False)
 
-    @on(DataTable.RowHighlighted, "#reviews")
-    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        if event.row_key is None or event.row_key.value is None:
+    @on(ReviewList.Highlighted, "#reviews")
+    def _highlighted(self, event: ReviewList.Highlighted) -> None:
+        # the list moves first; the review beside it follows in the next frame, and only
+        # for the review the cursor is still on (holding a key down skips the ones between)
+        self.call_after_refresh(self._show_detail, event.review.id if event.review else None)
+
+    def _show_detail(self, review_id: int | None) -> None:
+        current = self.query_one(ReviewList).cursor_review
+        if (current.id if current else None) != review_id:
             return
-        if event.cursor_row >= event.data_table.row_count - 20:
-            self._load_more()
-        self.query_one(ReviewView).show(inbox.detail(self.ws, int(event.row_key.value)), now())
+        self.query_one(ReviewView).show(
+            inbox.detail(self.ws, review_id) if review_id is not None else None, now())
 
-    @on(DataTable.RowSelected, "#reviews")
-    def _row_selected(self) -> None:
-        self.action_edit()  # Enter on a row (the table's own binding) opens the editor
+    @on(ReviewList.Selected, "#reviews")
+    def _selected(self) -> None:
+        self.action_edit()
 
     def _current_id(self) -> int | None:
-        table = self.query_one(ReviewTable)
-        if not table.row_count:
-            return None
-        key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key
-        return int(key.value) if key.value is not None else None
+        review = self.query_one(ReviewList).cursor_review
+        return review.id if review else None
 
     def action_edit(self) -> None:
         review_id = self._current_id()
         if review_id is not None:
-            self.app.push_screen(EditorScreen(self.ws, review_id), self._after_edit)
+            self.app.push_screen(EditorScreen(self.ws, review_id),
+                                 lambda result: self._after_edit(review_id, result))
 
-    def _after_edit(self, result: bool | None) -> None:
+    def _after_edit(self, review_id: int, result: bool | None) -> None:
         self.reload()
-        if result:  # approve and next: straight on to the next review in the list
-            table = self.query_one(ReviewTable)
-            if table.cursor_row < table.row_count - 1:
-                table.move_cursor(row=table.cursor_row + 1)
+        if result:  # approve and next: on to the review after the one just approved
+            reviews = self.query_one(ReviewList)
+            current = reviews.cursor_review
+            if current is not None and current.id == review_id:  # it is still listed here
+                if reviews.cursor_index >= reviews.row_count - 1:
+                    self.notify("that was the last review in this list")
+                    return
+                reviews.move_to(reviews.cursor_index + 1)
+            if reviews.cursor_review is not None:
                 self.action_edit()
 
     def action_search(self) -> None:
@@ -164,24 +184,25 @@ class InboxScreen(Screen):
 
     @on(Input.Submitted, "#search")
     def _search(self, event: Input.Submitted) -> None:
-        self.filter = replace(self.filter, search=event.value.strip())
         if not event.value.strip():
             event.input.display = False
-        self.reload()
-        self.query_one(ReviewTable).focus()
+        self.refilter(search=event.value.strip())
+        # the results first; moving the focus restyles the footer, which can wait a frame
+        self.call_after_refresh(self.query_one(ReviewList).focus)
 
     def action_clear(self) -> None:
         box = self.query_one("#search", Input)
         box.value = ""
         box.display = False
-        self.filter = ReviewFilter(sort=self.filter.sort, limit=self.PAGE)
-        self.reload()
-        self.query_one(ReviewTable).focus()
+        self.filter = ReviewFilter(sort=self.filter.sort)
+        self.reload(keep_cursor=False)
+        self.query_one(ReviewList).focus()
 
     def action_cycle_label(self) -> None:
-        i = LABEL_CYCLE.index(self.filter.label)
-        self.filter = replace(self.filter, label=LABEL_CYCLE[(i + 1) % len(LABEL_CYCLE)])
-        self.reload()
+        """Step through the labels that have reviews under the other filters, then all."""
+        cycle = [None, *(name for name in GROUP_ORDER if self.counts.get(name))]
+        i = cycle.index(self.filter.label) if self.filter.label in cycle else 0
+        self.refilter(label=cycle[(i + 1) % len(cycle)])
 
     def action_cycle(self, field: str) -> None:
         """Step a filter through its values (from the data), then back to 'any'."""
@@ -192,13 +213,11 @@ class InboxScreen(Screen):
             values += self.ws.store.reviews.facets()[field]
         current = getattr(self.filter, field)
         nxt = values[(values.index(current) + 1) % len(values)] if current in values else None
-        self.filter = replace(self.filter, **{field: nxt})
-        self.reload()
+        self.refilter(**{field: nxt})
 
     def action_cycle_sort(self) -> None:
         i = SORTS.index(self.filter.sort)
-        self.filter = replace(self.filter, sort=SORTS[(i + 1) % len(SORTS)])
-        self.reload()
+        self.refilter(sort=SORTS[(i + 1) % len(SORTS)])
 
     def action_reload(self) -> None:
         self.reload()

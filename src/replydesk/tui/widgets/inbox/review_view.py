@@ -19,24 +19,15 @@ class ReviewView(VerticalScroll):
 
     DEFAULT_CSS = """
     ReviewView { padding: 0 1; }
-    ReviewView > Static { margin-bottom: 1; }
     """
 
     def compose(self):
-        yield Static(id="review-head")
-        yield Static(id="review-body")
-        yield Static(id="review-triage")
-        yield Static(id="review-history")
+        yield Static(id="review")  # one widget: one layout pass per review, not four
 
     def show(self, d: ReviewDetail | None, now: datetime) -> None:
-        head = self.query_one("#review-head", Static)
-        body = self.query_one("#review-body", Static)
-        tri = self.query_one("#review-triage", Static)
-        hist = self.query_one("#review-history", Static)
+        view = self.query_one("#review", Static)
         if d is None:
-            head.update(Text("No review selected.", style="dim"))
-            for w in (body, tri, hist):
-                w.update("")
+            view.update(Text("No review selected.", style="dim"))
             return
         r = d.review
         line = Text.assemble(
@@ -51,10 +42,10 @@ class ReviewView(VerticalScroll):
         parts: list = [line]
         if r.title:
             parts.append(plain(r.title, "bold"))
-        head.update(Group(*parts))
-        body.update(plain(r.body) if r.body else Text("(rating only, no text)", style="dim"))
-        tri.update(self._triage(d))
-        hist.update(self._history(d, now))
+        parts += [
+            plain(r.body) if r.body else Text("(rating only, no text)", style="dim"), "",
+            self._triage(d), "", self._history(d, now)]
+        view.update(Group(*parts))
         self.scroll_home(animate=False)
 
     def _triage(self, d: ReviewDetail) -> Text:
