@@ -13,6 +13,7 @@ from replydesk.models import NewReview
 from replydesk.services.triaging import triage_pending
 from replydesk.services.workspace import Workspace
 from replydesk.tui.app import make_app
+from replydesk.tui.screens.dialogs import ConfirmPost, ConfirmPromises
 from replydesk.tui.screens.editor import EditorScreen
 from tui_helpers import screen_text
 
@@ -64,6 +65,10 @@ async def test_approve_and_next_then_copy(demo_ws):
         assert isinstance(nxt, EditorScreen) and nxt.review_id != first
         assert demo_ws.store.drafts.latest(first).state == "approved"
         await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmPromises)  # its draft offers a bonus
+        assert "bonus" in screen_text(app) and "This reply makes promises" in screen_text(app)
+        await pilot.press("enter")  # confirmed as read
         await pilot.pause()
         await pilot.press("enter")  # reopen the approved one and copy it
         await pilot.pause()
@@ -154,3 +159,106 @@ async def test_regenerate_with_a_note(server, tmp_path):
         assert "Note from the person reviewing drafts: shorter" in api.seen[-1][1]["content"]
         assert editor.query_one(TextArea).text.startswith("I'm sorry")
 
+
+
+async def test_promises_in_an_approved_reply_are_confirmed_corrected_or_withdrawn(demo_ws):
+    app = make_app(demo_ws)
+    async with app.run_test(size=SIZE) as pilot:
+        editor = await open_editor(pilot, "88310")
+        editor.query_one(TextArea).load_text(
+            "Kevin, I'm sorry the courier left your parcel at the wrong door. We will call "
+            "you tomorrow. We will fix the photo check for deliveries in the next update.\n"
+            "— the Parcelly team")
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        if not isinstance(app.screen, ConfirmPromises):  # a house-style finding: on purpose
+            await pilot.press("ctrl+s")
+            await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, ConfirmPromises) and len(dialog.promises) == 2
+        assert "callback" in screen_text(app)
+        first, second = dialog.promises
+        await pilot.press("w")  # the first one is not a promise after all
+        await pilot.pause()
+        assert [p.id for p in dialog.promises] == [second.id]
+        await pilot.press("e")
+        await pilot.pause()
+        await pilot.press("tab", "ctrl+u", *"next week", "enter")
+        await pilot.pause()
+        assert "write YYYY-MM-DD" in " ".join(str(n.message) for n in app._notifications)
+        await pilot.press("ctrl+u", *"2026-12-24", "enter")  # a person's date wins
+        await pilot.pause()
+        assert "2026-12-24" in screen_text(app)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert not isinstance(app.screen, (ConfirmPromises, EditorScreen))
+    store = demo_ws.store.promises
+    assert store.get(first.id).status == "withdrawn"
+    assert (store.get(second.id).status, store.get(second.id).due_date) == ("open", "2026-12-24")
+    actions = [(e.user, e.action) for e in demo_ws.store.events.recent(limit=5)]
+    assert ("tester", "promise.update") in actions
+
+
+async def test_approve_and_post_only_after_a_yes(server, tmp_path):
+    from fakes.apis import TrustpilotApi, items
+    from replydesk import secrets
+    from replydesk.services.drafting import draft
+    from replydesk.services.sync import sync
+
+    api = TrustpilotApi(server, items(1))
+    secrets.set("k", "key-4c1d")
+    secrets.set("s", "secret-77aa")
+    (tmp_path / "in.jsonl").write_text('{"id": "f1", "body": "Late parcel", "rating": 2}\n')
+    ws = workspace_with(tmp_path, f"""
+[[sources]]
+name = "tp"
+kind = "trustpilot"
+business_unit_id = "bu1"
+api_key_secret = "k"
+api_secret_secret = "s"
+base_url = "{server.url}"
+
+[[sources]]
+name = "file"
+kind = "file"
+path = "{tmp_path / 'in.jsonl'}"
+""")
+    await asyncio.to_thread(sync, ws)  # they run their own event loops
+    triage_pending(ws)
+    await asyncio.to_thread(draft, ws)  # the offline composer: drafts in the house style
+    review = ws.store.reviews.by_external("tp", "r0")
+    app = make_app(ws)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_editor(pilot, "number 0")
+        await pilot.press("ctrl+t")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmPost)
+        text = screen_text(app)
+        assert "Post this reply publicly on tp (trustpilot)" in text
+        assert "cannot be taken back" in text
+        await pilot.press("n")  # approved, but not posted
+        await pilot.pause()
+        assert api.replies == {}
+        assert ws.store.drafts.latest(review.id).state == "approved"
+        await open_editor(pilot, "number 0")
+        await pilot.press("ctrl+t")
+        await pilot.pause()
+        await pilot.press("y")
+        for _ in range(100):
+            if not isinstance(app.screen, (ConfirmPost, EditorScreen)):
+                break
+            await asyncio.sleep(0.05)
+        await pilot.pause()
+        assert "posted on tp" in " ".join(str(n.message) for n in app._notifications)
+        await open_editor(pilot, "Late parcel")  # a file: nowhere to post it
+        await pilot.press("ctrl+t")
+        await pilot.pause()
+        assert not isinstance(app.screen, ConfirmPost)
+        assert "copy it and post it by hand" in " ".join(
+            str(n.message) for n in app._notifications)
+    assert api.replies == {"r0": ws.store.drafts.latest(review.id).text}
+    (reply,) = ws.store.replies.for_review(review.id)
+    assert (reply.state, reply.by_user) == ("posted", ws.user)
+    assert ws.store.reviews.get(review.id).status == "replied"
+    ws.close()

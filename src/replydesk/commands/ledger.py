@@ -64,22 +64,18 @@ def cmd_promise(args: argparse.Namespace) -> int:
                   f"draft {done.followup.id} queued for review {done.promise.review_id}:\n"
                   f"{done.followup.text}")
         elif args.action == "withdraw":
-            ws.store.promises.update(args.id, ws.user, status="withdrawn")
+            promising.withdraw(ws, args.id)
             print(f"promise {args.id} withdrawn")
         elif args.action == "broken":
             ws.store.promises.update(args.id, ws.user, status="broken")
             print(f"promise {args.id} marked broken")
         else:
-            changes = {k: v for k, v in (("what", args.what), ("due_date", args.due),
-                                          ("tracker_url", args.tracker)) if v}
-            if not changes:
-                raise CommandError("nothing to change: give --what, --due or --tracker")
-            if args.due:
-                import re
-
-                if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", args.due):
-                    raise CommandError(f"--due {args.due!r}: write YYYY-MM-DD")
-            ws.store.promises.update(args.id, ws.user, **changes)
+            try:
+                promising.edit(ws, args.id, what=args.what, due_date=args.due,
+                               tracker_url=args.tracker)
+            except ValueError as exc:
+                raise CommandError(str(exc).replace("give what, a due date or a tracker",
+                                                    "give --what, --due or --tracker")) from None
             print(f"promise {args.id} updated")
     finally:
         ws.close()

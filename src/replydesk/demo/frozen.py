@@ -12,6 +12,8 @@ SHOTS: dict[str, tuple[str, ...]] = {
     "inbox": ("down", "down"),
     "inbox-search": ("slash", *"57002", "enter"),
     "editor": ("slash", *"88310", "enter", "enter"),
+    # approve and next on the first courier review; the next one's draft offers a bonus
+    "confirm-promises": ("slash", *"courier", "enter", "enter", "ctrl+j", "ctrl+s"),
     "promises": ("p",),
     "sources": ("s",),
     "stats": ("t",),

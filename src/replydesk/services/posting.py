@@ -44,6 +44,36 @@ def reply_limit(ws: Workspace, cfg: SourceConfig) -> ReplyLimit | None:
     return base
 
 
+@dataclass(frozen=True)
+class Target:
+    """Where a review's reply would go, and whether replydesk can put it there."""
+
+    source: str
+    kind: str
+    can_post: bool
+    limit: ReplyLimit | None
+    why_not: str = ""
+
+    def describe_length(self, text: str) -> str:
+        if self.limit is None:
+            return f"{len(text)} characters"
+        return f"{self.limit.measure(text)} of {self.limit.size} {self.limit.unit}"
+
+
+def target(ws: Workspace, review_id: int) -> Target:
+    review = ws.store.reviews.get(review_id)
+    if review is None:
+        raise ValueError(f"no review {review_id}")
+    cfg = ws.config.source(review.source)
+    if cfg is None:
+        return Target(review.source, "?", False, None,
+                      f"{review.source} is not a configured source: copy the reply instead")
+    if not source_class(cfg.kind).can_post:
+        return Target(cfg.name, cfg.kind, False, reply_limit(ws, cfg),
+                      f"{cfg.kind} has no API for replies: copy it and post it by hand")
+    return Target(cfg.name, cfg.kind, True, reply_limit(ws, cfg))
+
+
 def _same(a: str | None, b: str) -> bool:
     return a is not None and " ".join(fold(a).split()) == " ".join(fold(b).split())
 

@@ -112,6 +112,32 @@ def deliver(ws: Workspace, promise_id: int, evidence: str | None = None) -> Deli
     return Delivered(delivered, followup, timing(delivered, ws.tz))
 
 
+def edit(ws: Workspace, promise_id: int, *, what: str | None = None, due_date: str | None = None,
+         tracker_url: str | None = None) -> Promise:
+    """A person corrects what was read from a reply: the wording, the date, the tracker."""
+    changes = {k: v for k, v in (("what", what), ("due_date", due_date),
+                                  ("tracker_url", tracker_url)) if v}
+    if not changes:
+        raise ValueError("nothing to change: give what, a due date or a tracker")
+    if what is not None and not what.strip():
+        raise ValueError("a promise needs words: say what was promised")
+    if due_date is not None:
+        try:
+            date.fromisoformat(due_date)
+        except ValueError:
+            raise ValueError(f"due date {due_date!r}: write YYYY-MM-DD") from None
+    if ws.store.promises.get(promise_id) is None:
+        raise ValueError(f"no promise {promise_id}")
+    return ws.store.promises.update(promise_id, ws.user, **changes)
+
+
+def withdraw(ws: Workspace, promise_id: int) -> Promise:
+    """Not a promise after all (or no longer one): it leaves the ledger's open list."""
+    if ws.store.promises.get(promise_id) is None:
+        raise ValueError(f"no promise {promise_id}")
+    return ws.store.promises.update(promise_id, ws.user, status="withdrawn")
+
+
 def draft_followup(ws: Workspace, promise: Promise) -> Draft:
     """P2/P4: tell the reviewer it is done and ask whether all works now. Offline template;
     the model writes it instead when one is configured (through the same lint)."""

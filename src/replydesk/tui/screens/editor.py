@@ -21,10 +21,11 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static, TextArea
 
 from replydesk.models import Draft
-from replydesk.services import editing, inbox
+from replydesk.services import editing, inbox, posting
 from replydesk.services.drafting import draft_one, make_client
 from replydesk.services.workspace import Workspace
 from replydesk.style.linter import Finding
+from replydesk.tui.screens.dialogs import ConfirmPost, ConfirmPromises
 from replydesk.tui.widgets.render import label, plain, stars
 
 
@@ -37,6 +38,7 @@ class EditorScreen(Screen[bool | None]):
         # ctrl+a/ctrl+y/ctrl+e belong to the text area (line start, redo, line end)
         Binding("ctrl+s", "approve", "Approve", priority=True),
         Binding("ctrl+j", "approve_next", "Approve & next", priority=True),
+        Binding("ctrl+t", "approve_post", "Approve & post", priority=True),
         Binding("ctrl+b", "copy", "Copy (OSC 52)", priority=True),
         Binding("ctrl+o", "external_editor", "$EDITOR"),
         Binding("escape", "stop_or_close", "Stop / close"),
@@ -195,7 +197,8 @@ class EditorScreen(Screen[bool | None]):
 
     # ------------------------------------------------------------ approving
 
-    def _approve(self, next_review: bool) -> None:
+    def _approve(self, next_review: bool, post: bool = False) -> None:
+        """Approve; a person confirms the promises it makes; post it if asked and confirmed."""
         if self.read_only:
             self.notify("someone else holds this review: you cannot approve it",
                         severity="error")
@@ -209,10 +212,52 @@ class EditorScreen(Screen[bool | None]):
             self.notify(str(exc), title="Not approved", severity="error", timeout=8)
             return
         self.base = done.draft
-        promised = "; ".join(f"{p.kind} due {p.due_date}" for p in done.promises)
-        self.notify(f"approved v{done.draft.version}" + (f" · promises: {promised}"
-                                                         if promised else ""),
-                    title="Approved")
+
+        def confirmed(promised: list | None) -> None:
+            summary = "; ".join(f"{p.kind} due {p.due_date}" for p in promised or [])
+            self.notify(f"approved v{done.draft.version}"
+                        + (f" · promises: {summary}" if summary else ""), title="Approved")
+            if post:
+                self._ask_to_post(done.draft, next_review)
+            else:
+                self._close(next_review)
+
+        if done.promises:  # what the ledger will chase: a person confirms or corrects it
+            self.app.push_screen(ConfirmPromises(self.ws, done.promises), confirmed)
+        else:
+            confirmed([])
+
+    def _ask_to_post(self, draft: Draft, next_review: bool) -> None:
+        where = posting.target(self.ws, self.review_id)
+        if not where.can_post:
+            self.notify(where.why_not + " (Ctrl+B copies)", title="Not posted",
+                        severity="warning", timeout=8)
+            self._close(next_review)
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._status(f"posting to {where.source}…", "yellow")
+                self._send(draft, where.source, next_review)
+            else:
+                self.notify("approved, not posted: Ctrl+T again or `replydesk post` later",
+                            title="Not posted")
+                self._close(next_review)
+
+        self.app.push_screen(ConfirmPost(where, draft.text), answered)
+
+    @work(exclusive=True, group="post")
+    async def _send(self, draft: Draft, where: str, next_review: bool) -> None:
+        (outcome,) = await posting.post_approved(self.ws, [draft.id])
+        if outcome.status in ("posted", "confirmed"):
+            self.notify(f"posted on {where}", title="Posted")
+            self._close(next_review)
+        else:  # stay here: the person can fix the text, or copy it instead
+            self._status(f"not posted: {outcome.message or outcome.status}", "red")
+            self.notify(outcome.message or outcome.status, severity="error", timeout=12,
+                        title=f"Not posted ({outcome.status})")
+
+    def _close(self, next_review: bool) -> None:
         editing.release(self.ws, self.review_id)
         self.dismiss(next_review)
 
@@ -221,6 +266,9 @@ class EditorScreen(Screen[bool | None]):
 
     def action_approve_next(self) -> None:
         self._approve(True)
+
+    def action_approve_post(self) -> None:
+        self._approve(False, post=True)
 
     def action_copy(self) -> None:
         """OSC 52 reaches the clipboard of the terminal you sit at, even over SSH."""

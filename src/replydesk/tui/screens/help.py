@@ -25,7 +25,10 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         text = Text("Keys\n\n", style="bold")
         seen = set()
-        for binding in [*self.underneath.BINDINGS, *self.app.BINDINGS]:
+        focused = self.underneath.focused
+        ours = focused is not None and type(focused).__module__.startswith("replydesk.")
+        widget = list(type(focused).BINDINGS) if ours else []  # e.g. the list's ] and [
+        for binding in [*self.underneath.BINDINGS, *widget, *self.app.BINDINGS]:
             if not isinstance(binding, Binding) or not binding.description:
                 continue
             if binding.key in seen:

@@ -1,0 +1,184 @@
+"""Two questions asked after approving: are these the promises we made, and post it now?
+
+Both are modal and keyboard-first. Nothing reaches a customer until a person has approved
+the reply and, for posting, said yes here.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, DataTable, Footer, Input, Label, Static
+
+from replydesk.models import Promise
+from replydesk.services import promising
+from replydesk.services.posting import Target
+from replydesk.services.workspace import Workspace
+from replydesk.text import one_line
+from replydesk.tui.widgets.render import plain
+
+
+class ConfirmPromises(ModalScreen[list[Promise]]):
+    """The promises read from an approved reply, to confirm, correct or withdraw.
+
+    Dismissed with the promises still open, after the person's changes.
+    """
+
+    DEFAULT_CSS = """
+    ConfirmPromises { align: center middle; }
+    ConfirmPromises > Vertical {
+        width: 90%; max-width: 110; height: auto; max-height: 90%;
+        border: thick $warning; background: $surface; padding: 0 1;
+    }
+    ConfirmPromises DataTable { height: auto; max-height: 12; }
+    ConfirmPromises Input { display: none; }
+    ConfirmPromises .hint { color: $text-muted; }
+    """
+
+    BINDINGS = [
+        Binding("enter", "confirm", "Confirm all", priority=True),
+        Binding("e", "edit", "Edit"),
+        Binding("w", "withdraw", "Not a promise"),
+        Binding("escape", "cancel_edit", "Back", show=False),
+    ]
+
+    def __init__(self, ws: Workspace, promises: list[Promise]) -> None:
+        super().__init__()
+        self.ws = ws
+        self.promises = list(promises)
+        self.editing: Promise | None = None
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(Text("This reply makes promises. Each one is tracked until it is "
+                             "delivered.", style="bold"))
+            yield DataTable(cursor_type="row", id="promised")
+            yield Input(placeholder="what we promised", id="what")
+            yield Input(placeholder="due date YYYY-MM-DD", id="due")
+            yield Static("Enter confirms · e edits the wording or date · w: not a promise",
+                         classes="hint", id="promise-hint")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        for name, width in (("Kind", 9), ("Due", 11), ("What we promised", 60)):
+            table.add_column(name, width=width)
+        self._fill()
+        table.focus()
+
+    def _fill(self) -> None:
+        table = self.query_one(DataTable)
+        table.clear()
+        for p in self.promises:
+            table.add_row(p.kind, p.due_date or "—", plain(one_line(p.what, 200)), key=str(p.id))
+
+    def _current(self) -> Promise | None:
+        table = self.query_one(DataTable)
+        if not self.promises or table.cursor_row >= len(self.promises):
+            return None
+        return self.promises[table.cursor_row]
+
+    def action_confirm(self) -> None:
+        if self.editing is not None:  # Enter in a field saves the edit
+            self._save_edit()
+            return
+        self.dismiss(self.promises)
+
+    def action_edit(self) -> None:
+        p = self._current()
+        if p is None:
+            return
+        self.editing = p
+        what, due = self.query_one("#what", Input), self.query_one("#due", Input)
+        what.value, due.value = p.what, p.due_date or ""
+        what.display = due.display = True
+        self.query_one("#promise-hint", Static).update(
+            "Enter saves · Esc leaves it as it was")
+        what.focus()
+
+    def _save_edit(self) -> None:
+        assert self.editing is not None
+        what = self.query_one("#what", Input).value.strip()
+        due = self.query_one("#due", Input).value.strip()
+        try:
+            updated = promising.edit(self.ws, self.editing.id, what=what,
+                                     due_date=due or None)
+        except ValueError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        self.promises = [updated if p.id == updated.id else p for p in self.promises]
+        self.action_cancel_edit()
+        self._fill()
+
+    def action_cancel_edit(self) -> None:
+        self.editing = None
+        for box in self.query(Input):
+            box.display = False
+        self.query_one("#promise-hint", Static).update(
+            "Enter confirms · e edits the wording or date · w: not a promise")
+        self.query_one(DataTable).focus()
+
+    def action_withdraw(self) -> None:
+        p = self._current()
+        if p is None or self.editing is not None:
+            return
+        promising.withdraw(self.ws, p.id)
+        self.promises = [x for x in self.promises if x.id != p.id]
+        self.notify(f"withdrawn: {one_line(p.what, 60)}")
+        if not self.promises:
+            self.dismiss([])
+            return
+        self._fill()
+
+
+class ConfirmPost(ModalScreen[bool]):
+    """The last look before a reply goes public. Dismissed with True to post."""
+
+    DEFAULT_CSS = """
+    ConfirmPost { align: center middle; }
+    ConfirmPost > Vertical {
+        width: 90%; max-width: 100; height: auto; max-height: 90%;
+        border: thick $error; background: $surface; padding: 0 1;
+    }
+    ConfirmPost #post-text { max-height: 14; overflow-y: auto; margin: 1 0; }
+    ConfirmPost Horizontal { height: auto; align-horizontal: right; }
+    ConfirmPost Button { margin-left: 2; }
+    """
+
+    BINDINGS = [
+        Binding("y", "answer(True)", "Post it"),
+        Binding("n,escape", "answer(False)", "Not now"),
+    ]
+
+    def __init__(self, target: Target, text: str) -> None:
+        super().__init__()
+        self.target = target
+        self.text = text
+
+    def compose(self) -> ComposeResult:
+        t = self.target
+        with Vertical():
+            yield Label(Text.assemble(("Post this reply publicly on ", "bold"),
+                                      (f"{t.source} ({t.kind})", "bold yellow"),
+                                      ("?", "bold")))
+            yield Static(plain(self.text), id="post-text")
+            yield Static(Text(t.describe_length(self.text) + " · posted replies cannot be "
+                              "taken back from here", style="dim"))
+            with Horizontal():
+                yield Button("Not now (n)", id="no")
+                yield Button("Post it (y)", id="yes", variant="error")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#no", Button).focus()  # the safe answer is the default
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)
