@@ -141,3 +141,27 @@ def test_label_counts_kept_by_the_store_match_a_full_count(ws):
     assert _kept_counts(ws) == _counted_the_slow_way(ws)
     assert reviews.count(ReviewFilter(label="criticism")) == len(
         reviews.list(ReviewFilter(label="criticism"))) == 2
+
+
+def test_schema_3_fills_labels_and_counts_for_an_existing_store(tmp_path):
+    from replydesk.store.db import _statements
+
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path)
+    for script in MIGRATIONS[:2]:  # a store as the previous release left it
+        for statement in _statements(script):
+            conn.execute(statement)
+    conn.execute("PRAGMA user_version = 2")
+    for i, label in enumerate(["criticism", "criticism", "praise", None]):
+        conn.execute("INSERT INTO reviews (id, source, external_id, body, fetched_at, "
+                     "content_hash, language) VALUES (?, 's', ?, 'x', ?, 'h', 'en')",
+                     (i + 1, str(i), "2026-11-01T00:00:00+00:00"))
+        if label:
+            conn.execute("INSERT INTO triage (review_id, label) VALUES (?, ?)", (i + 1, label))
+    conn.commit()
+    conn.close()
+    with Store(path) as store:
+        assert store.reviews.label_counts() == {"criticism": 2, "praise": 1, "untriaged": 1}
+        assert [r.label for r in store.reviews.list(ReviewFilter(label="praise"))] == ["praise"]
+        store.triage.override(4, "vague", "ann")  # and the triggers keep it from here on
+        assert store.reviews.label_counts(ReviewFilter(language="en"))["vague"] == 1
