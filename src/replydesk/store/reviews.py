@@ -92,6 +92,7 @@ class ReviewRepo:
             existing_rows = self._existing(c, batch)
             author_ids = self._author_ids
             fts_new: list[tuple[int, str]] = []  # written together: far fewer page writes
+            new_facets: dict[tuple[str, str], int] = {}
             for r in batch:
                 author_id = None
                 key = r.author_key or r.author
@@ -120,6 +121,8 @@ class ReviewRepo:
                          digest),
                     ).lastrowid
                     fts_new.append((rid, _search_text(r)))
+                    facet = (r.source, r.language or "")
+                    new_facets[facet] = new_facets.get(facet, 0) + 1
                     out.append(("new", rid))
                     existing_rows[(r.source, r.external_id)] = {
                         "id": rid, "content_hash": digest, "version": 1, "title": r.title,
@@ -158,6 +161,10 @@ class ReviewRepo:
                     "title": r.title, "body": r.body, "rating": r.rating,
                     "updated_at": to_iso(r.updated_at) or fetched}
             c.executemany("INSERT INTO reviews_fts (rowid, text) VALUES (?, ?)", fts_new)
+            c.executemany(  # new reviews are untriaged and 'new' (schema 4)
+                "INSERT INTO facet_counts VALUES ('untriaged', ?, ?, 'new', ?) "
+                "ON CONFLICT (label, source, language, status) DO UPDATE SET n = n + excluded.n",
+                [(*key, n) for key, n in new_facets.items()])
         return out
 
     @staticmethod
