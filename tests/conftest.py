@@ -87,3 +87,21 @@ def workspace_with(tmp_path: Path, toml: str) -> Workspace:
     cfg_path = tmp_path / "config.toml"
     cfg_path.write_text(toml, encoding="utf-8")
     return Workspace.open(parse(toml, cfg_path), db=tmp_path / "ws.db")
+
+
+def trustpilot_workspace(tmp_path: Path, server, name: str = "tp", extra: str = "") -> Workspace:
+    """A workspace with one Trustpilot source on the loopback fake (its default keys)."""
+    from replydesk import secrets
+
+    secrets.set("tp-key", "key-4c1d")
+    secrets.set("tp-secret", "secret-77aa")
+    return workspace_with(tmp_path, f"""
+[[sources]]
+name = "{name}"
+kind = "trustpilot"
+business_unit_id = "bu1"
+api_key_secret = "tp-key"
+api_secret_secret = "tp-secret"
+base_url = "{server.url}"
+retries = 1
+{extra}""")

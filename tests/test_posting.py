@@ -14,7 +14,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from conftest import workspace_with
+from conftest import trustpilot_workspace, workspace_with
 from fakes.apis import BusinessApi, GoogleTokens, Item, PlayApi, TrustpilotApi, items
 from replydesk import cli, secrets
 from replydesk.services.posting import mark_copied, post
@@ -149,17 +149,7 @@ def test_a_kill_between_send_and_confirm_never_posts_twice(server, tmp_path, ser
 
 def test_without_a_way_to_ask_the_platform_a_person_checks(server, tmp_path):
     api = TrustpilotApi(server, items(1))
-    secrets.set("k", "key-4c1d")
-    secrets.set("s", "secret-77aa")
-    ws = workspace_with(tmp_path, f"""
-[[sources]]
-name = "tp"
-kind = "trustpilot"
-business_unit_id = "bu1"
-api_key_secret = "k"
-api_secret_secret = "s"
-base_url = "{server.url}"
-""")
+    ws = trustpilot_workspace(tmp_path, server)
     sync(ws)
     draft = approved(ws, "tp", "r0", "Sorry, and thank you for telling us.")
     review = ws.store.reviews.by_external("tp", "r0")

@@ -9,7 +9,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from conftest import workspace_with
+from conftest import trustpilot_workspace, workspace_with
 from fakes.apis import (
     AppStoreConnectApi,
     AppStoreFeed,
@@ -239,18 +239,7 @@ def test_google_business_revoked_refresh_token(server, tmp_path):
 
 
 def tp_ws(tmp_path, server, name="tp"):
-    secrets.set("tp-key", "key-4c1d")
-    secrets.set("tp-secret", "secret-77aa")
-    return workspace_with(tmp_path, f"""
-[[sources]]
-name = "{name}"
-kind = "trustpilot"
-business_unit_id = "bu1"
-api_key_secret = "tp-key"
-api_secret_secret = "tp-secret"
-base_url = "{server.url}"
-retries = 1
-""")
+    return trustpilot_workspace(tmp_path, server, name)
 
 
 def test_trustpilot_token_cached_refreshed_and_next_page_links(server, tmp_path):

@@ -7,7 +7,7 @@ import asyncio
 
 from textual.widgets import TextArea
 
-from conftest import workspace_with
+from conftest import trustpilot_workspace, workspace_with
 from fakes.openai_server import OpenAIServer
 from replydesk.models import NewReview
 from replydesk.services.triaging import triage_pending
@@ -202,23 +202,12 @@ async def test_promises_in_an_approved_reply_are_confirmed_corrected_or_withdraw
 
 async def test_approve_and_post_only_after_a_yes(server, tmp_path):
     from fakes.apis import TrustpilotApi, items
-    from replydesk import secrets
     from replydesk.services.drafting import draft
     from replydesk.services.sync import sync
 
     api = TrustpilotApi(server, items(1))
-    secrets.set("k", "key-4c1d")
-    secrets.set("s", "secret-77aa")
     (tmp_path / "in.jsonl").write_text('{"id": "f1", "body": "Late parcel", "rating": 2}\n')
-    ws = workspace_with(tmp_path, f"""
-[[sources]]
-name = "tp"
-kind = "trustpilot"
-business_unit_id = "bu1"
-api_key_secret = "k"
-api_secret_secret = "s"
-base_url = "{server.url}"
-
+    ws = trustpilot_workspace(tmp_path, server, extra=f"""
 [[sources]]
 name = "file"
 kind = "file"

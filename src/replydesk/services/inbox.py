@@ -49,10 +49,6 @@ class Group:
     exact: bool = True  # False: at least ``count``, still being counted
 
 
-def list_reviews(ws: Workspace, f: ReviewFilter | None = None) -> list[Review]:
-    return ws.store.reviews.list(f)
-
-
 def label_counts(ws: Workspace, f: ReviewFilter | None = None) -> dict[str, int]:
     return ws.store.reviews.label_counts(f)
 
@@ -60,8 +56,11 @@ def label_counts(ws: Workspace, f: ReviewFilter | None = None) -> dict[str, int]
 def groups(ws: Workspace, f: ReviewFilter) -> tuple[dict[str, int], list[Group]]:
     """Counts per label for the filter (the label filter aside) and the groups to list."""
     counts = label_counts(ws, f)
-    wanted = (f.label,) if f.label else GROUP_ORDER
-    return counts, [Group(name, counts[name]) for name in wanted if counts.get(name)]
+    return counts, [Group(name, counts[name]) for name in _wanted(f) if counts.get(name)]
+
+
+def _wanted(f: ReviewFilter) -> tuple[str, ...]:
+    return (f.label,) if f.label else GROUP_ORDER
 
 
 def counts_are_quick(ws: Workspace, f: ReviewFilter) -> bool:
@@ -82,7 +81,7 @@ def first_groups(ws: Workspace, f: ReviewFilter, size: int
     """
     out: list[Group] = []
     pages: dict[tuple[str, int], list[Review]] = {}
-    for name in (f.label,) if f.label else GROUP_ORDER:
+    for name in _wanted(f):
         rows = page(ws, f, name, 0, size)
         if rows:
             out.append(Group(name, len(rows), exact=len(rows) < size))

@@ -21,6 +21,8 @@ from replydesk.services.workspace import Workspace
 from replydesk.text import one_line
 from replydesk.tui.widgets.render import plain
 
+PROMISES_HINT = "Enter confirms · e edits the wording or date · w: not a promise"
+
 
 class ConfirmPromises(ModalScreen[list[Promise]]):
     """The promises read from an approved reply, to confirm, correct or withdraw.
@@ -59,8 +61,7 @@ class ConfirmPromises(ModalScreen[list[Promise]]):
             yield DataTable(cursor_type="row", id="promised")
             yield Input(placeholder="what we promised", id="what")
             yield Input(placeholder="due date YYYY-MM-DD", id="due")
-            yield Static("Enter confirms · e edits the wording or date · w: not a promise",
-                         classes="hint", id="promise-hint")
+            yield Static(PROMISES_HINT, classes="hint", id="promise-hint")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -118,8 +119,7 @@ class ConfirmPromises(ModalScreen[list[Promise]]):
         self.editing = None
         for box in self.query(Input):
             box.display = False
-        self.query_one("#promise-hint", Static).update(
-            "Enter confirms · e edits the wording or date · w: not a promise")
+        self.query_one("#promise-hint", Static).update(PROMISES_HINT)
         self.query_one(DataTable).focus()
 
     def action_withdraw(self) -> None:

@@ -86,10 +86,7 @@ class InboxScreen(Screen):
             return inbox.page(self.ws, f, label, offset, limit)
 
         if inbox.counts_are_quick(self.ws, f):
-            counts, groups = inbox.groups(self.ws, f)
-            self.counts = counts
-            reviews.show(groups, fetch, keep_cursor=keep_cursor)
-            self._show_counts(counts, sum(g.count for g in groups))
+            self._apply(*inbox.groups(self.ws, f), fetch, keep_cursor)
             return
         groups, pages = inbox.first_groups(self.ws, f, ReviewList.PAGE)
         reviews.show(groups, fetch, keep_cursor=keep_cursor, pages=pages)
@@ -103,10 +100,12 @@ class InboxScreen(Screen):
         self.app.call_from_thread(self._counted, f, fetch, counts, groups)
 
     def _counted(self, f: ReviewFilter, fetch, counts: dict[str, int], groups: list) -> None:
-        if f != self.filter:  # a newer filter was chosen meanwhile
-            return
+        if f == self.filter:  # else a newer filter was chosen meanwhile
+            self._apply(counts, groups, fetch, keep_cursor=True)
+
+    def _apply(self, counts: dict[str, int], groups: list, fetch, keep_cursor: bool) -> None:
         self.counts = counts
-        self.query_one(ReviewList).show(groups, fetch, keep_cursor=True)
+        self.query_one(ReviewList).show(groups, fetch, keep_cursor=keep_cursor)
         self._show_counts(counts, sum(g.count for g in groups))
 
     def refilter(self, **changes) -> None:

@@ -12,6 +12,7 @@ from bisect import bisect_right
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
@@ -48,8 +49,10 @@ COLUMNS = (
 MIN_REVIEW_WIDTH = 24
 
 
-def plan_columns(width: int) -> list[tuple[Column, int]]:
-    """Column widths for a list this wide: the review text takes the rest."""
+@lru_cache(maxsize=16)
+def plan_columns(width: int) -> tuple[tuple[Column, int], ...]:
+    """Column widths for a list this wide: the review text takes the rest (cached: every
+    row drawn asks)."""
     columns = list(COLUMNS)
     while True:
         fixed = sum(c.width + 1 for c in columns if c.width)
@@ -57,7 +60,7 @@ def plan_columns(width: int) -> list[tuple[Column, int]]:
             break
         columns.remove(max(columns, key=lambda c: c.drop))
     rest = max(MIN_REVIEW_WIDTH, width - sum(c.width + 1 for c in columns if c.width))
-    return [(c, c.width or rest) for c in columns]
+    return tuple((c, c.width or rest) for c in columns)
 
 
 class ReviewList(ScrollView, can_focus=True):
