@@ -20,10 +20,37 @@ from replydesk.services.workspace import Workspace
 
 BUDGET_S = 10.0
 WORDS = [
-    'app', 'crash', 'sync', 'login', 'parcel', 'courier', 'refund', 'late', 'tracking',
-    'update', 'version', 'screen', 'payment', 'error', 'locker', 'notification', 'broken',
-    'slow', 'support', 'order', 'delivered', 'missing', 'приложение', 'вылетает', 'доставка',
-    'εφαρμογή', 'παράδοση', 'pedido', 'envío', 'Paket', 'Absturz',
+    "app",
+    "crash",
+    "sync",
+    "login",
+    "parcel",
+    "courier",
+    "refund",
+    "late",
+    "tracking",
+    "update",
+    "version",
+    "screen",
+    "payment",
+    "error",
+    "locker",
+    "notification",
+    "broken",
+    "slow",
+    "support",
+    "order",
+    "delivered",
+    "missing",
+    "приложение",
+    "вылетает",
+    "доставка",
+    "εφαρμογή",
+    "παράδοση",
+    "pedido",
+    "envío",
+    "Paket",
+    "Absturz",
 ]
 
 
@@ -32,13 +59,22 @@ def make_file(path: Path, n: int, seed: int = 7) -> None:
     with path.open("w", encoding="utf-8") as fh:
         for i in range(n):
             body = " ".join(rnd.choice(WORDS) for _ in range(rnd.randint(8, 60)))
-            fh.write(json.dumps({
-                "id": f"r{i}", "author": f"user{rnd.randint(0, n // 3)}",
-                "rating": rnd.randint(1, 5), "title": body[:30], "body": body,
-                "lang": rnd.choice(("en", "ru", "es", "el", "de", "fr")),
-                "created_at": f"2026-{rnd.randint(1, 11):02d}-{rnd.randint(1, 28):02d}T10:00:00Z",
-                "url": f"https://example.com/r/{i}",
-            }, ensure_ascii=False) + "\n")
+            fh.write(
+                json.dumps(
+                    {
+                        "id": f"r{i}",
+                        "author": f"user{rnd.randint(0, n // 3)}",
+                        "rating": rnd.randint(1, 5),
+                        "title": body[:30],
+                        "body": body,
+                        "lang": rnd.choice(("en", "ru", "es", "el", "de", "fr")),
+                        "created_at": f"2026-{rnd.randint(1, 11):02d}-{rnd.randint(1, 28):02d}T10:00:00Z",
+                        "url": f"https://example.com/r/{i}",
+                    },
+                    ensure_ascii=False,
+                )
+                + "\n"
+            )
 
 
 def main() -> int:
@@ -53,9 +89,11 @@ def main() -> int:
         ws.close()
         size = sum(p.stat().st_size for p in Path(tmp).glob("bench.db*"))
     verdict = "within" if elapsed <= BUDGET_S * n / 100_000 else "OVER"
-    print(f"import: {n} reviews ({report.summary()}) in {elapsed:.2f} s = "
-          f"{n / elapsed:,.0f}/s; database {size / 1e6:.1f} MB; budget "
-          f"{BUDGET_S * n / 100_000:.1f} s: {verdict}")
+    print(
+        f"import: {n} reviews ({report.summary()}) in {elapsed:.2f} s = "
+        f"{n / elapsed:,.0f}/s; database {size / 1e6:.1f} MB; budget "
+        f"{BUDGET_S * n / 100_000:.1f} s: {verdict}"
+    )
     return 0 if verdict == "within" else 1
 
 

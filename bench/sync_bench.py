@@ -22,23 +22,31 @@ from replydesk.services.workspace import Workspace
 
 BUDGET = 2000.0
 N, PAGE = 10_000, 100
-TEXTS = ["The app crashes when I open the map, version 5.2.0",
-         "Приложение вылетает при оплате картой",
-         "La aplicación se cierra al escanear el código",
-         "Η εφαρμογή κλείνει στον χάρτη",
-         "Die App stürzt beim Scannen ab"]
+TEXTS = [
+    "The app crashes when I open the map, version 5.2.0",
+    "Приложение вылетает при оплате картой",
+    "La aplicación se cierra al escanear el código",
+    "Η εφαρμογή κλείνει στον χάρτη",
+    "Die App stürzt beim Scannen ab",
+]
 
 
 def main() -> int:
     server = FakeServer().start()
-    data = [{"id": f"b{i}", "text": TEXTS[i % 5] + f" (order {i})", "stars": 1 + i % 5,
-             "at": f"2026-11-{1 + (N - i) * 20 // N:02d}T{i % 24:02d}:00:00Z"}
-            for i in range(N)]
+    data = [
+        {
+            "id": f"b{i}",
+            "text": TEXTS[i % 5] + f" (order {i})",
+            "stars": 1 + i % 5,
+            "at": f"2026-11-{1 + (N - i) * 20 // N:02d}T{i % 24:02d}:00:00Z",
+        }
+        for i in range(N)
+    ]
 
     @server.route("GET", "/reviews")
     def page(req):
         p = int(req.query.get("page", 1))
-        return 200, {}, {"items": data[(p - 1) * PAGE: p * PAGE]}
+        return 200, {}, {"items": data[(p - 1) * PAGE : p * PAGE]}
 
     with tempfile.TemporaryDirectory() as tmp:
         toml = f"""
@@ -58,8 +66,10 @@ fields = {{ id = "id", body = "text", rating = "stars", created_at = "at" }}
     server.stop()
     rate = report.new / elapsed
     verdict = "within" if rate >= BUDGET else "OVER"
-    print(f"sync: {report.new} reviews in {report.requests} requests, {elapsed:.2f} s = "
-          f"{rate:,.0f} reviews/s; budget {BUDGET:,.0f}/s: {verdict}")
+    print(
+        f"sync: {report.new} reviews in {report.requests} requests, {elapsed:.2f} s = "
+        f"{rate:,.0f} reviews/s; budget {BUDGET:,.0f}/s: {verdict}"
+    )
     return 0 if verdict == "within" and report.new == N else 1
 
 

@@ -48,8 +48,10 @@ def report(rows: list[dict], rules: Rules) -> dict[str, float]:
     bin_pred = ["criticism" if p == "criticism" else "rest" for p in pred]
     binary = (prf(bin_gold, bin_pred, "criticism")[2] + prf(bin_gold, bin_pred, "rest")[2]) / 2
     accuracy = sum(g == p for g, p in zip(gold, pred, strict=True)) / len(gold)
-    print(f"macro-F1 {macro:.3f} · criticism-vs-rest macro-F1 {binary:.3f} · "
-          f"accuracy {accuracy:.3f} · predicted {dict(Counter(pred))}")
+    print(
+        f"macro-F1 {macro:.3f} · criticism-vs-rest macro-F1 {binary:.3f} · "
+        f"accuracy {accuracy:.3f} · predicted {dict(Counter(pred))}"
+    )
     return {"macro_f1": macro, "binary_macro_f1": binary}
 
 
@@ -72,8 +74,10 @@ def main(argv: list[str]) -> int:
         print(f"== {path} ({len(rows)} labelled)")
         report(rows, rules)
     rate = throughput(all_rows, rules)
-    print(f"throughput: {rate:,.0f} reviews/s on one core; budget {BUDGET:,.0f}/s: "
-          f"{'within' if rate >= BUDGET else 'OVER'}")
+    print(
+        f"throughput: {rate:,.0f} reviews/s on one core; budget {BUDGET:,.0f}/s: "
+        f"{'within' if rate >= BUDGET else 'OVER'}"
+    )
     return 0 if rate >= BUDGET else 1
 
 

@@ -47,8 +47,9 @@ async def first_paint(ws: Workspace) -> float:
     app = make_app(ws)
     t0 = time.perf_counter()
     async with app.run_test(size=(120, 36)) as pilot:
-        while not (isinstance(app.screen, InboxScreen)
-                   and app.screen.query_one(ReviewList).row_count):
+        while not (
+            isinstance(app.screen, InboxScreen) and app.screen.query_one(ReviewList).row_count
+        ):
             await asyncio.sleep(0.005)
         await pilot.pause()
         return time.perf_counter() - t0
@@ -61,12 +62,27 @@ class Terminal:
         self.session = f"bench-{uuid.uuid4().hex[:8]}"
         env = {**os.environ, "TERM": "xterm-256color", "TMUX": ""}
         self.started = time.perf_counter()
-        subprocess.run(["tmux", "new-session", "-d", "-s", self.session, "-x", "120", "-y",
-                        "36", f"{sys.executable} -m replydesk --db {db}"], env=env, check=True)
+        subprocess.run(
+            [
+                "tmux",
+                "new-session",
+                "-d",
+                "-s",
+                self.session,
+                "-x",
+                "120",
+                "-y",
+                "36",
+                f"{sys.executable} -m replydesk --db {db}",
+            ],
+            env=env,
+            check=True,
+        )
 
     def screen(self) -> str:
-        return subprocess.run(["tmux", "capture-pane", "-t", self.session, "-p"],
-                              capture_output=True, text=True).stdout
+        return subprocess.run(
+            ["tmux", "capture-pane", "-t", self.session, "-p"], capture_output=True, text=True
+        ).stdout
 
     def send(self, *keys: str) -> None:
         subprocess.run(["tmux", "send-keys", "-t", self.session, *keys], check=True)
@@ -78,8 +94,9 @@ class Terminal:
             time.sleep(0.001)
         raise TimeoutError(self.screen())
 
-    def key(self, keys: list[str], shown: Callable[[str], bool],
-            counted: Callable[[str], bool]) -> tuple[float, float]:
+    def key(
+        self, keys: list[str], shown: Callable[[str], bool], counted: Callable[[str], bool]
+    ) -> tuple[float, float]:
         time.sleep(0.8)  # a person's pause: the app is idle again
         before = self.screen()
         t = time.perf_counter()
@@ -89,8 +106,11 @@ class Terminal:
 
     def peak_memory_mb(self) -> float:
         """The app's own peak resident memory (VmHWM), read from /proc."""
-        pane = subprocess.run(["tmux", "display", "-p", "-t", self.session, "#{pane_pid}"],
-                              capture_output=True, text=True).stdout.strip()
+        pane = subprocess.run(
+            ["tmux", "display", "-p", "-t", self.session, "#{pane_pid}"],
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
         for line in Path(f"/proc/{pane}/status").read_text().splitlines():
             if line.startswith("VmHWM:"):
                 return int(line.split()[1]) / 1024
@@ -117,15 +137,20 @@ def key_to_screen(db: Path) -> tuple[float, float, dict[str, tuple[float, float]
         out["sort: oldest"] = term.key(["o"], lambda s: "sort: oldest" in s, counted)
         out["sort: rating"] = term.key(["o"], lambda s: "sort: rating" in s, counted)
         term.send("Escape")
-        for words, what in (("crash sync", "broad: 42% match"), ("locker", "broad: 71% match"),
-                            ("user4242", "an author"), ("zyzzyva", "no match")):
+        for words, what in (
+            ("crash sync", "broad: 42% match"),
+            ("locker", "broad: 71% match"),
+            ("user4242", "an author"),
+            ("zyzzyva", "no match"),
+        ):
             term.wait(lambda s: "search:" not in s and "status:" not in s, time.perf_counter())
             term.send("/")
             term.wait(lambda s: "search reviews" in s, time.perf_counter())
             term.send("-l", words)
             term.wait(lambda s, w=words: w in s, time.perf_counter())
             out[f"search {what}"] = term.key(
-                ["Enter"], lambda s, w=words: f"search: '{w}'" in s, counted)
+                ["Enter"], lambda s, w=words: f"search: '{w}'" in s, counted
+            )
             term.send("Escape")
         for _ in range(20):  # scroll a long way down, fetching pages as they come
             term.send("PageDown")
@@ -161,21 +186,31 @@ def main() -> int:
         ws.close()
         ok = paint <= FIRST_PAINT_S and rss <= RSS_MB
         print(f"tui with {n:,} reviews")
-        print(f"{'first paint, app start to rows on screen':<44} {paint * 1000:6.0f} ms  "
-              f"(budget {FIRST_PAINT_S * 1000:.0f} ms)")
-        print(f"{'peak resident memory':<44} {rss:6.0f} MB  (budget {RSS_MB} MB; {before:.0f} "
-              "MB after building the store)")
+        print(
+            f"{'first paint, app start to rows on screen':<44} {paint * 1000:6.0f} ms  "
+            f"(budget {FIRST_PAINT_S * 1000:.0f} ms)"
+        )
+        print(
+            f"{'peak resident memory':<44} {rss:6.0f} MB  (budget {RSS_MB} MB; {before:.0f} "
+            "MB after building the store)"
+        )
         if shutil.which("tmux") is None:
             print("key to screen: skipped, tmux is not installed")
         else:
             start, peak, keys = key_to_screen(db)
             ok = ok and start <= FIRST_PAINT_S and peak <= RSS_MB
-            print(f"{'first paint in tmux, exec to rows on screen':<44} {start * 1000:6.0f} ms  "
-                  f"(budget {FIRST_PAINT_S * 1000:.0f} ms; Python start and imports included)")
-            print(f"{'peak memory of the app in tmux, after all':<44} {peak:6.0f} MB  (budget "
-                  f"{RSS_MB} MB; every key below, 20 pages down and End)")
-            print(f"{'key to screen in tmux':<44} {'shown':>9} {'counted':>9}  (budget "
-                  f"{KEY_S * 1000:.0f} ms to shown)")
+            print(
+                f"{'first paint in tmux, exec to rows on screen':<44} {start * 1000:6.0f} ms  "
+                f"(budget {FIRST_PAINT_S * 1000:.0f} ms; Python start and imports included)"
+            )
+            print(
+                f"{'peak memory of the app in tmux, after all':<44} {peak:6.0f} MB  (budget "
+                f"{RSS_MB} MB; every key below, 20 pages down and End)"
+            )
+            print(
+                f"{'key to screen in tmux':<44} {'shown':>9} {'counted':>9}  (budget "
+                f"{KEY_S * 1000:.0f} ms to shown)"
+            )
             for name, (shown, done) in keys.items():
                 if "floor" not in name:
                     ok = ok and shown <= KEY_S

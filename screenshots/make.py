@@ -21,7 +21,6 @@ from replydesk.tui.app import make_app
 HERE = Path(__file__).parent
 
 
-
 async def shoot(name: str, keys: tuple[str, ...], ws) -> Path:
     app = make_app(ws)
     async with app.run_test(size=SIZE) as pilot:

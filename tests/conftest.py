@@ -53,8 +53,7 @@ def demo_ws(tmp_path: Path) -> Iterator[Workspace]:
 def write_jsonl(path: Path, rows: list[dict | str]) -> Path:
     with path.open("w", encoding="utf-8") as fh:
         for row in rows:
-            fh.write((row if isinstance(row, str) else json.dumps(row, ensure_ascii=False))
-                     + "\n")
+            fh.write((row if isinstance(row, str) else json.dumps(row, ensure_ascii=False)) + "\n")
     return path
 
 
@@ -95,7 +94,9 @@ def trustpilot_workspace(tmp_path: Path, server, name: str = "tp", extra: str = 
 
     secrets.set("tp-key", "key-4c1d")
     secrets.set("tp-secret", "secret-77aa")
-    return workspace_with(tmp_path, f"""
+    return workspace_with(
+        tmp_path,
+        f"""
 [[sources]]
 name = "{name}"
 kind = "trustpilot"
@@ -104,4 +105,5 @@ api_key_secret = "tp-key"
 api_secret_secret = "tp-secret"
 base_url = "{server.url}"
 retries = 1
-{extra}""")
+{extra}""",
+    )

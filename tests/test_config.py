@@ -22,8 +22,17 @@ def test_init_writes_a_starter_config_that_checks_clean(tmp_path, capsys):
     target = tmp_path / "c.toml"
     assert cli.main(["--config", str(target), "init"]) == 0
     text = target.read_text()
-    for section in ("[workspace]", "[llm]", "[triage]", "[style]", "[promises]",
-                    "[[sources]]", "bonus_catalogue", "timezone", "trackers"):
+    for section in (
+        "[workspace]",
+        "[llm]",
+        "[triage]",
+        "[style]",
+        "[promises]",
+        "[[sources]]",
+        "bonus_catalogue",
+        "timezone",
+        "trackers",
+    ):
         assert section in text
     assert cli.main(["--config", str(target), "config", "check"]) == 0
     assert "ok" in capsys.readouterr().out
@@ -48,13 +57,13 @@ def test_unknown_key_names_line_key_and_valid_keys(tmp_path):
 
 
 def test_wrong_type_says_what_is_valid(tmp_path):
-    err = check("[llm]\nconcurrency = \"eight\"\n", tmp_path)
+    err = check('[llm]\nconcurrency = "eight"\n', tmp_path)
     assert err.key == "llm.concurrency" and err.line == 2
     assert "must be an integer" in str(err)
 
 
 def test_list_of_wrong_items(tmp_path):
-    err = check("[style]\nbonus_catalogue = [\"one month\", 3]\n", tmp_path)
+    err = check('[style]\nbonus_catalogue = ["one month", 3]\n', tmp_path)
     assert err.key == "style.bonus_catalogue"
     assert "array of a string" in str(err) or "array of" in str(err)
 
@@ -66,8 +75,10 @@ def test_unknown_section(tmp_path):
 
 
 def test_source_missing_required_option_points_at_the_entry(tmp_path):
-    text = ('[[sources]]\nname = "a"\nkind = "feed"\nurl = "https://x/f"\n\n'
-            '[[sources]]\nname = "b"\nkind = "appstore_rss"\n')
+    text = (
+        '[[sources]]\nname = "a"\nkind = "feed"\nurl = "https://x/f"\n\n'
+        '[[sources]]\nname = "b"\nkind = "appstore_rss"\n'
+    )
     err = check(text, tmp_path)
     assert err.key == "sources.app_id"
     assert err.line == 6  # the second [[sources]] header
@@ -119,8 +130,10 @@ def test_env_overrides(tmp_path, monkeypatch):
 
 
 def test_valid_sources_are_typed(tmp_path):
-    cfg = parse('[[sources]]\nname = "ios"\nkind = "appstore_rss"\napp_id = "1"\n'
-                'countries = ["us", "de"]\nenabled = false\n')
+    cfg = parse(
+        '[[sources]]\nname = "ios"\nkind = "appstore_rss"\napp_id = "1"\n'
+        'countries = ["us", "de"]\nenabled = false\n'
+    )
     (src,) = cfg.sources
     assert (src.name, src.kind, src.enabled) == ("ios", "appstore_rss", False)
     assert src.options == {"app_id": "1", "countries": ["us", "de"]}

@@ -22,10 +22,23 @@ def test_jsonl_round_trip(demo_ws, tmp_path):
         assert again.reviews.count() == 86
         for original in demo_ws.store.reviews.list():
             copy = again.reviews.by_external(original.source, original.external_id)
-            assert (copy.author, copy.rating, copy.title, copy.body, copy.language,
-                    copy.created_at, copy.product_version) == (
-                original.author, original.rating, original.title, original.body,
-                original.language, original.created_at, original.product_version)
+            assert (
+                copy.author,
+                copy.rating,
+                copy.title,
+                copy.body,
+                copy.language,
+                copy.created_at,
+                copy.product_version,
+            ) == (
+                original.author,
+                original.rating,
+                original.title,
+                original.body,
+                original.language,
+                original.created_at,
+                original.product_version,
+            )
     # importing the same export into the original store changes nothing
     report = import_file(demo_ws, out)
     assert (report.new, report.updated, report.unchanged) == (0, 0, 86)
@@ -44,13 +57,19 @@ def test_jsonl_records_carry_replies_promises_and_overdue(demo_ws):
     assert marta["promises"][0]["status"] == "delivered"
     assert not marta["promises"][0]["overdue"]
     assert set(records[("app-store", "as-1001")]) >= {
-        "review_id", "triage", "drafts", "replies", "promises", "edited", "revision"}
+        "review_id",
+        "triage",
+        "drafts",
+        "replies",
+        "promises",
+        "edited",
+        "revision",
+    }
 
 
 def test_csv_export_has_documented_columns(demo_ws, tmp_path, capsys):
     out = tmp_path / "e.csv"
-    code = cli.main(["--db", str(demo_ws.store.path), "export", "--format", "csv", "-o",
-                     str(out)])
+    code = cli.main(["--db", str(demo_ws.store.path), "export", "--format", "csv", "-o", str(out)])
     assert code == 0
     rows = list(csv.DictReader(out.open(encoding="utf-8")))
     assert len(rows) == 86 and list(rows[0]) == CSV_COLUMNS

@@ -25,7 +25,18 @@ def test_core_does_not_import_textual(tmp_path):
     src = tmp_path / "in.jsonl"
     src.write_text('{"id": "1", "body": "x"}\n')
     proc = subprocess.run(
-        [sys.executable, "-c", CODE, str(tmp_path / "x.db"), str(src), str(tmp_path / "o.jsonl"),
-         str(tmp_path / "c.toml")], capture_output=True, text=True, timeout=120)
+        [
+            sys.executable,
+            "-c",
+            CODE,
+            str(tmp_path / "x.db"),
+            str(src),
+            str(tmp_path / "o.jsonl"),
+            str(tmp_path / "c.toml"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     assert "TEXTUAL: []" in proc.stdout, proc.stdout

@@ -14,8 +14,16 @@ from replydesk.store import ReviewFilter, Store
 
 
 def row(i: int | str, **kw) -> dict:
-    base = {"id": str(i), "author": f"user{i}", "rating": 2, "title": "", "body": f"body {i}",
-            "lang": "en", "created_at": "2026-11-01T10:00:00Z", "url": ""}
+    base = {
+        "id": str(i),
+        "author": f"user{i}",
+        "rating": 2,
+        "title": "",
+        "body": f"body {i}",
+        "lang": "en",
+        "created_at": "2026-11-01T10:00:00Z",
+        "url": "",
+    }
     base.update(kw)
     return base
 
@@ -23,8 +31,10 @@ def row(i: int | str, **kw) -> dict:
 def test_jsonl_counts_new_updated_unchanged_failed(ws, tmp_path):
     f = write_jsonl(tmp_path / "a.jsonl", [row(1), row(2), row(3)])
     assert import_file(ws, f).summary() == "3 new, 0 updated, 0 unchanged, 0 failed"
-    f = write_jsonl(tmp_path / "a.jsonl", [row(1), row(2, body="changed"), row(4),
-                                            '{"id": "5", "rating": 9, "body": "x"}'])
+    f = write_jsonl(
+        tmp_path / "a.jsonl",
+        [row(1), row(2, body="changed"), row(4), '{"id": "5", "rating": 9, "body": "x"}'],
+    )
     report = import_file(ws, f)
     assert (report.new, report.updated, report.unchanged, report.failed) == (1, 1, 1, 1)
     assert str(report.errors[0]) == "line 4: rating 9 is outside 1-5 (whole stars)"
@@ -33,25 +43,33 @@ def test_jsonl_counts_new_updated_unchanged_failed(ws, tmp_path):
 
 
 def test_bad_lines_are_reported_by_number_and_the_rest_is_kept(tmp_path, capsys):
-    f = write_jsonl(tmp_path / "reviews.jsonl", [
-        row(1),
-        "{not json",
-        json.dumps([1, 2]),
-        json.dumps({"author": "no id"}),
-        json.dumps(row(5, created_at="yesterday")),
-        json.dumps({"id": "6"}),
-        row(7, rating="four"),
-        row(8, body={"nested": True}),
-        row(9),
-    ])
+    f = write_jsonl(
+        tmp_path / "reviews.jsonl",
+        [
+            row(1),
+            "{not json",
+            json.dumps([1, 2]),
+            json.dumps({"author": "no id"}),
+            json.dumps(row(5, created_at="yesterday")),
+            json.dumps({"id": "6"}),
+            row(7, rating="four"),
+            row(8, body={"nested": True}),
+            row(9),
+        ],
+    )
     db = tmp_path / "x.db"
     assert cli.main(["--db", str(db), "import", str(f), "--source", "shop"]) == 1
     out, err = capsys.readouterr()
     assert "2 new, 0 updated, 0 unchanged, 7 failed" in out
-    for expected in ("line 2: not valid JSON", "line 3: expected a JSON object",
-                     "line 4: missing 'id'", "line 5: 'created_at': not an ISO 8601",
-                     "line 6: no body, title or rating", "line 7: rating 'four' is not a number",
-                     "line 8: 'body' must be text"):
+    for expected in (
+        "line 2: not valid JSON",
+        "line 3: expected a JSON object",
+        "line 4: missing 'id'",
+        "line 5: 'created_at': not an ISO 8601",
+        "line 6: no body, title or rating",
+        "line 7: rating 'four' is not a number",
+        "line 8: 'body' must be text",
+    ):
         assert expected in err
     with Store(db) as store:
         assert {r.external_id for r in store.reviews.list()} == {"1", "9"}
@@ -59,17 +77,18 @@ def test_bad_lines_are_reported_by_number_and_the_rest_is_kept(tmp_path, capsys)
 
 
 def test_csv_with_bom_crlf_quotes_and_multiline(ws, tmp_path):
-    text = ("\ufeffid,author,rating,title,body,lang,created_at,url\r\n"
-            "1,Ana,1,Crash,\"line one\r\nline \"\"two\"\"\",es,2026-11-01T10:00:00+01:00,\r\n"
-            "2,Bo,3,,short,en,,https://x/2\r\n"
-            "3,Cy,2,,too,many,fields,here,extra\r\n"
-            "4,Di,2,,Привет,ru,1762000000,\r\n")
+    text = (
+        "\ufeffid,author,rating,title,body,lang,created_at,url\r\n"
+        '1,Ana,1,Crash,"line one\r\nline ""two""",es,2026-11-01T10:00:00+01:00,\r\n'
+        "2,Bo,3,,short,en,,https://x/2\r\n"
+        "3,Cy,2,,too,many,fields,here,extra\r\n"
+        "4,Di,2,,Привет,ru,1762000000,\r\n"
+    )
     f = tmp_path / "r.csv"
     f.write_bytes(text.encode("utf-8"))
     report = import_file(ws, f, source="csv")
     assert (report.new, report.failed) == (3, 1)
-    assert report.errors[0].line == 5 and "9 fields where the header has 8" in str(
-        report.errors[0])
+    assert report.errors[0].line == 5 and "9 fields where the header has 8" in str(report.errors[0])
     one = ws.store.reviews.by_external("csv", "1")
     assert one.body == 'line one\nline "two"' and one.author == "Ana"
     assert one.created_at.isoformat() == "2026-11-01T09:00:00+00:00"
@@ -121,11 +140,19 @@ def test_two_processes_importing_at_once_lose_nothing(tmp_path):
     for p in range(2):
         rows = [row(f"{p}-{i}") for i in range(3000)] + [row("shared", body="same")]
         files.append(write_jsonl(tmp_path / f"p{p}.jsonl", rows))
-    code = ("import sys; from replydesk.cli import main; "
-            "sys.exit(main(['--db', sys.argv[1], 'import', sys.argv[2], '--source', 'x']))")
-    procs = [subprocess.Popen([sys.executable, "-c", code, str(db), str(f)],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for f in files]
+    code = (
+        "import sys; from replydesk.cli import main; "
+        "sys.exit(main(['--db', sys.argv[1], 'import', sys.argv[2], '--source', 'x']))"
+    )
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", code, str(db), str(f)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for f in files
+    ]
     outs = [p.communicate(timeout=120) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], outs
     with Store(db) as store:

@@ -24,8 +24,9 @@ from replydesk.services.sync import sync
 @pytest.fixture(scope="module")
 def service_account():
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                            serialization.NoEncryption()).decode()
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
     return pem, key.public_key()
 
 
@@ -33,11 +34,20 @@ def play_ws(server, tmp_path, service_account, reviews, **api_kw):
     pem, public = service_account
     tokens = GoogleTokens(server, public_key=public)
     api = PlayApi(server, tokens, reviews, **api_kw)
-    sa = json.dumps({"type": "service_account", "client_email": "b@x.iam.gserviceaccount.com",
-                     "private_key": pem, "private_key_id": "k", "project_id": "p",
-                     "token_uri": f"{server.url}/token"})
+    sa = json.dumps(
+        {
+            "type": "service_account",
+            "client_email": "b@x.iam.gserviceaccount.com",
+            "private_key": pem,
+            "private_key_id": "k",
+            "project_id": "p",
+            "token_uri": f"{server.url}/token",
+        }
+    )
     secrets.set("play-sa", sa)
-    ws = workspace_with(tmp_path, f"""
+    ws = workspace_with(
+        tmp_path,
+        f"""
 [[sources]]
 name = "play"
 kind = "google_play"
@@ -50,8 +60,9 @@ timeout = 10.0
 [[sources]]
 name = "file"
 kind = "file"
-path = "{tmp_path / 'in.jsonl'}"
-""")
+path = "{tmp_path / "in.jsonl"}"
+""",
+    )
     (tmp_path / "in.jsonl").write_text('{"id": "f1", "body": "Late parcel", "rating": 2}\n')
     sync(ws)
     return ws, api, sa
@@ -63,8 +74,7 @@ def approved(ws, source, external_id, text, user="anna"):
     return ws.store.drafts.approve(draft.id, user)
 
 
-def test_only_approved_drafts_are_posted_and_limits_come_first(server, tmp_path,
-                                                               service_account):
+def test_only_approved_drafts_are_posted_and_limits_come_first(server, tmp_path, service_account):
     ws, api, _ = play_ws(server, tmp_path, service_account, items(3))
     review = ws.store.reviews.by_external("play", "r0")
     ws.store.drafts.add(review.id, "Sorry! Fixed in 5.2.1.", author="model")  # not approved
@@ -73,8 +83,9 @@ def test_only_approved_drafts_are_posted_and_limits_come_first(server, tmp_path,
     ok = approved(ws, "play", "r2", "Thank you, and sorry: it is fixed in 5.2.1.")
     outcomes = {o.draft_id: o for o in post(ws)}
     assert outcomes[long.id].status == "failed"
-    assert "the reply is 420 characters; google_play accepts at most 350" in outcomes[
-        long.id].message
+    assert (
+        "the reply is 420 characters; google_play accepts at most 350" in outcomes[long.id].message
+    )
     assert outcomes[ok.id].status == "posted"
     assert api.replies == {"r2": "Thank you, and sorry: it is fixed in 5.2.1."}
     assert ws.store.reviews.by_external("play", "r2").status == "replied"
@@ -98,9 +109,12 @@ def test_sources_that_cannot_post_are_copied_by_hand(server, tmp_path, service_a
 def test_google_business_limit_is_in_utf8_bytes(server, tmp_path):
     tokens = GoogleTokens(server)
     api = BusinessApi(server, tokens, [Item("g1", 1)])
-    secrets.set("gbp", json.dumps({"client_id": "c", "client_secret": "s",
-                                   "refresh_token": "refresh-1"}))
-    ws = workspace_with(tmp_path, f"""
+    secrets.set(
+        "gbp", json.dumps({"client_id": "c", "client_secret": "s", "refresh_token": "refresh-1"})
+    )
+    ws = workspace_with(
+        tmp_path,
+        f"""
 [[sources]]
 name = "maps"
 kind = "google_business"
@@ -109,14 +123,16 @@ location = "2"
 credentials_secret = "gbp"
 token_url = "{server.url}/token"
 base_url = "{server.url}"
-""")
+""",
+    )
     sync(ws)
     greek = approved(ws, "maps", "g1", "Συγγνώμη " * 250)  # 2,250 characters, 4,250 bytes
     (outcome,) = post(ws)
     assert outcome.status == "failed" and "4250 bytes" in outcome.message
     assert api.replies == {}
-    ws.store.drafts.approve(ws.store.drafts.add(greek.review_id, "Συγγνώμη, ευχαριστούμε.",
-                                                author="anna").id, "anna")
+    ws.store.drafts.approve(
+        ws.store.drafts.add(greek.review_id, "Συγγνώμη, ευχαριστούμε.", author="anna").id, "anna"
+    )
     assert [o.status for o in post(ws)] == ["failed", "posted"]
 
 
@@ -126,9 +142,20 @@ def test_a_kill_between_send_and_confirm_never_posts_twice(server, tmp_path, ser
     ws.close()
     env = {**os.environ, "REPLYDESK_SECRET_PLAY_SA": sa}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "replydesk", "--config", str(tmp_path / "config.toml"),
-         "--db", str(tmp_path / "ws.db"), "post"], env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [
+            sys.executable,
+            "-m",
+            "replydesk",
+            "--config",
+            str(tmp_path / "config.toml"),
+            "--db",
+            str(tmp_path / "ws.db"),
+            "post",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 60
     while "r0" not in api.replies and time.monotonic() < deadline:
         time.sleep(0.05)

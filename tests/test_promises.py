@@ -24,37 +24,45 @@ RELEASES = [Release("5.3", "2027-01-12"), Release("5.2.1", "2026-11-26")]
 
 
 def kinds(text: str, lang: str, at: datetime = NYE_EVE, tz: ZoneInfo = BERLIN):
-    return [(e.kind, e.due_date) for e in extract(text, lang, at, tz, RELEASES, 14,
-                                                   ["one month of Premium"])]
+    return [
+        (e.kind, e.due_date)
+        for e in extract(text, lang, at, tz, RELEASES, 14, ["one month of Premium"])
+    ]
 
 
-@pytest.mark.parametrize(("lang", "text", "expected"), [
-    ("en", "Sorry! We will fix it in the next update.", [("fix", "2027-01-12")]),
-    ("en", "We will refund the fee within 5 days. Thanks!", [("refund", "2027-01-04")]),
-    ("ru", "Простите. Менеджер позвонит вам завтра.", [("callback", "2026-12-31")]),
-    ("ru", "Мы исправим это в следующем обновлении.", [("fix", "2027-01-12")]),
-    ("es", "Lo corregiremos la próxima semana, gracias.", [("fix", "2027-01-10")]),
-    ("es", "Te avisaremos en cuanto esté listo.", [("info", "2027-01-13")]),
-    ("el", "Θα σας καλέσουμε αύριο.", [("callback", "2026-12-31")]),
-    ("el", "Θα το διορθώσουμε στην επόμενη έκδοση.", [("fix", "2027-01-12")]),
-    ("de", "Wir beheben das bis Freitag. Danke!", [("fix", "2027-01-01")]),
-    ("de", "Wir erstatten Ihnen den Betrag innerhalb von 3 Tagen.", [("refund", "2027-01-02")]),
-    ("fr", "Nous allons corriger cela d'ici le 05.01. Merci.", [("fix", "2027-01-05")]),
-    ("fr", "Nous vous rappellerons, merci.", [("callback", "2027-01-13")]),
-])
+@pytest.mark.parametrize(
+    ("lang", "text", "expected"),
+    [
+        ("en", "Sorry! We will fix it in the next update.", [("fix", "2027-01-12")]),
+        ("en", "We will refund the fee within 5 days. Thanks!", [("refund", "2027-01-04")]),
+        ("ru", "Простите. Менеджер позвонит вам завтра.", [("callback", "2026-12-31")]),
+        ("ru", "Мы исправим это в следующем обновлении.", [("fix", "2027-01-12")]),
+        ("es", "Lo corregiremos la próxima semana, gracias.", [("fix", "2027-01-10")]),
+        ("es", "Te avisaremos en cuanto esté listo.", [("info", "2027-01-13")]),
+        ("el", "Θα σας καλέσουμε αύριο.", [("callback", "2026-12-31")]),
+        ("el", "Θα το διορθώσουμε στην επόμενη έκδοση.", [("fix", "2027-01-12")]),
+        ("de", "Wir beheben das bis Freitag. Danke!", [("fix", "2027-01-01")]),
+        ("de", "Wir erstatten Ihnen den Betrag innerhalb von 3 Tagen.", [("refund", "2027-01-02")]),
+        ("fr", "Nous allons corriger cela d'ici le 05.01. Merci.", [("fix", "2027-01-05")]),
+        ("fr", "Nous vous rappellerons, merci.", [("callback", "2027-01-13")]),
+    ],
+)
 def test_promises_in_six_languages_with_due_dates(lang, text, expected):
     assert kinds(text, lang) == expected
 
 
-@pytest.mark.parametrize(("lang", "text"), [
-    ("en", "Thank you so much for the kind words!"),
-    ("en", "I'm sorry about this. Could you send us the order number?"),
-    ("ru", "Спасибо за отзыв! Расскажите, пожалуйста, что случилось?"),
-    ("es", "Gracias por tus palabras."),
-    ("el", "Ευχαριστούμε πολύ!"),
-    ("de", "Danke für Ihr Lob!"),
-    ("fr", "Merci beaucoup pour ce message !"),
-])
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("en", "Thank you so much for the kind words!"),
+        ("en", "I'm sorry about this. Could you send us the order number?"),
+        ("ru", "Спасибо за отзыв! Расскажите, пожалуйста, что случилось?"),
+        ("es", "Gracias por tus palabras."),
+        ("el", "Ευχαριστούμε πολύ!"),
+        ("de", "Danke für Ihr Lob!"),
+        ("fr", "Merci beaucoup pour ce message !"),
+    ],
+)
 def test_replies_that_promise_nothing_create_nothing(lang, text):
     assert kinds(text, lang) == []
 
@@ -71,13 +79,22 @@ def test_month_end_and_default_due():
     feb = datetime(2027, 2, 27, 12, 0, tzinfo=UTC)
     assert kinds("We will refund it within 3 days.", "en", feb) == [("refund", "2027-03-02")]
     assert kinds("We will fix it.", "en", feb) == [("fix", "2027-03-13")]  # + 14 days
-    bonus = extract("As a thank-you: one month of Premium. Could you check?", "en", feb,
-                    BERLIN, [], 14, ["one month of Premium"])
+    bonus = extract(
+        "As a thank-you: one month of Premium. Could you check?",
+        "en",
+        feb,
+        BERLIN,
+        [],
+        14,
+        ["one month of Premium"],
+    )
     assert [(e.kind, e.what) for e in bonus] == [("bonus", "Bonus: one month of Premium")]
 
 
 def ledger_ws(tmp_path):
-    ws = workspace_with(tmp_path, """
+    ws = workspace_with(
+        tmp_path,
+        """
 [workspace]
 timezone = "Europe/Berlin"
 [style]
@@ -85,19 +102,35 @@ bonus_catalogue = ["one month of Premium"]
 [[promises.releases]]
 version = "5.3"
 date = "2026-12-01"
-""")
-    (_, rid), = ws.store.reviews.upsert([NewReview(
-        "s", "r1", body="Crash on login since 5.2", rating=1, author="Kim", language="en",
-        created_at=datetime(2026, 11, 20, 9, tzinfo=UTC))])
+""",
+    )
+    ((_, rid),) = ws.store.reviews.upsert(
+        [
+            NewReview(
+                "s",
+                "r1",
+                body="Crash on login since 5.2",
+                rating=1,
+                author="Kim",
+                language="en",
+                created_at=datetime(2026, 11, 20, 9, tzinfo=UTC),
+            )
+        ]
+    )
     return ws, rid
 
 
 def test_the_whole_loop_approve_promise_deliver_followup(tmp_path, time_machine, capsys):
     time_machine.move_to(datetime(2026, 11, 20, 10, 0, tzinfo=UTC), tick=False)
     ws, rid = ledger_ws(tmp_path)
-    ws.store.drafts.add(rid, "Kim, I'm sorry about the crash, and thank you. We will fix it "
-                             "in the next update. As a thank-you: one month of Premium. Could "
-                             "you tell us your phone model?", author="model", language="en")
+    ws.store.drafts.add(
+        rid,
+        "Kim, I'm sorry about the crash, and thank you. We will fix it "
+        "in the next update. As a thank-you: one month of Premium. Could "
+        "you tell us your phone model?",
+        author="model",
+        language="en",
+    )
     ws.close()
     args = ["--config", str(tmp_path / "config.toml"), "--db", str(tmp_path / "ws.db")]
     assert cli.main([*args, "approve", str(rid)]) == 0
@@ -140,16 +173,40 @@ def test_the_whole_loop_approve_promise_deliver_followup(tmp_path, time_machine,
 def test_a_returning_author_after_delivery_flags_the_promise(tmp_path, time_machine):
     time_machine.move_to(datetime(2026, 11, 20, 10, 0, tzinfo=UTC), tick=False)
     ws, rid = ledger_ws(tmp_path)
-    p = ws.store.promises.add(rid, "Fix the login crash", kind="fix", owner="anna",
-                              due_date="2026-12-01")
+    p = ws.store.promises.add(
+        rid, "Fix the login crash", kind="fix", owner="anna", due_date="2026-12-01"
+    )
     ws.store.promises.deliver(p.id, "anna")
     time_machine.move_to(datetime(2026, 11, 25, 10, 0, tzinfo=UTC), tick=False)
     f = tmp_path / "again.jsonl"
-    f.write_text(json.dumps({"id": "r2", "author": "Kim", "rating": 1, "body": "Still crashes",
-                             "created_at": "2026-11-25T09:00:00Z"}) + "\n")
+    f.write_text(
+        json.dumps(
+            {
+                "id": "r2",
+                "author": "Kim",
+                "rating": 1,
+                "body": "Still crashes",
+                "created_at": "2026-11-25T09:00:00Z",
+            }
+        )
+        + "\n"
+    )
     ws.close()
-    assert cli.main(["--config", str(tmp_path / "config.toml"), "--db", str(tmp_path / "ws.db"),
-                     "import", str(f), "--source", "s"]) == 0
+    assert (
+        cli.main(
+            [
+                "--config",
+                str(tmp_path / "config.toml"),
+                "--db",
+                str(tmp_path / "ws.db"),
+                "import",
+                str(f),
+                "--source",
+                "s",
+            ]
+        )
+        == 0
+    )
     ws = workspace_with(tmp_path, (tmp_path / "config.toml").read_text())
     assert "wrote again after delivery" in ws.store.promises.get(p.id).flag
     assert compute(ws)["promises"]["flagged"] == 1
@@ -160,8 +217,10 @@ def test_stats_on_the_demo(demo_ws, capsys):
     assert figures["promises"]["overdue"] == 3 and figures["promises"]["delivered"] == 3
     assert figures["promises"]["kept_rate"] == 0.5
     assert figures["triage"]["criticism"] > 40
-    assert cli.main(["--config", str(demo_ws.config.path), "--db", str(demo_ws.store.path),
-                     "stats"]) == 0
+    assert (
+        cli.main(["--config", str(demo_ws.config.path), "--db", str(demo_ws.store.path), "stats"])
+        == 0
+    )
     assert "50% kept" in capsys.readouterr().out
 
 
@@ -169,16 +228,20 @@ def model_ws(server, tmp_path, respond):
     from fakes.openai_server import OpenAIServer
 
     api = OpenAIServer(server, respond)
-    ws = workspace_with(tmp_path, f"""
+    ws = workspace_with(
+        tmp_path,
+        f"""
 [workspace]
 timezone = "Europe/Berlin"
 [llm]
 base_url = "{api.base_url}"
 model = "fake-model"
 max_retries = 0
-""")
-    (_, rid), = ws.store.reviews.upsert([NewReview("s", "r1", body="Crash on login",
-                                                   rating=1, author="Kim", language="en")])
+""",
+    )
+    ((_, rid),) = ws.store.reviews.upsert(
+        [NewReview("s", "r1", body="Crash on login", rating=1, author="Kim", language="en")]
+    )
     return ws, rid, api
 
 
@@ -187,21 +250,33 @@ def test_structured_extraction_by_the_model_is_checked(server, tmp_path, time_ma
 
     def respond(messages):
         if "commitments" in messages[0]["content"]:
-            return json.dumps({"promises": [
-                {"what": "Fix the login crash", "kind": "fix", "due_date": "2026-11-27"},
-                {"what": "A pony", "kind": "pony", "due_date": None},
-                {"what": "Call back", "kind": "callback", "due_date": "2020-01-01"},
-                {"what": "Tell them", "kind": "info", "due_date": "soon"}]})
+            return json.dumps(
+                {
+                    "promises": [
+                        {"what": "Fix the login crash", "kind": "fix", "due_date": "2026-11-27"},
+                        {"what": "A pony", "kind": "pony", "due_date": None},
+                        {"what": "Call back", "kind": "callback", "due_date": "2020-01-01"},
+                        {"what": "Tell them", "kind": "info", "due_date": "soon"},
+                    ]
+                }
+            )
         return "Kim, as promised: the login crash is fixed. Thank you! Does it work now?"
 
     ws, rid, api = model_ws(server, tmp_path, respond)
-    d = ws.store.drafts.add(rid, "Sorry, and thanks. We will fix the crash by next Friday "
-                                 "and call you. Could you check?", author="model")
+    d = ws.store.drafts.add(
+        rid,
+        "Sorry, and thanks. We will fix the crash by next Friday and call you. Could you check?",
+        author="model",
+    )
     made = promising.record_for_approved(ws, ws.store.drafts.approve(d.id, "anna"))
     assert [(p.kind, p.due_date) for p in made] == [
-        ("fix", "2026-11-27"), ("callback", "2026-11-20"), ("info", "2026-12-04")]
-    assert "<reply>" in api.seen[0][1]["content"] and "today: 2026-11-20" in api.seen[0][1][
-        "content"]
+        ("fix", "2026-11-27"),
+        ("callback", "2026-11-20"),
+        ("info", "2026-12-04"),
+    ]
+    assert (
+        "<reply>" in api.seen[0][1]["content"] and "today: 2026-11-20" in api.seen[0][1]["content"]
+    )
     done = promising.deliver(ws, made[0].id, "https://gh/1")
     assert done.followup.author == "model" and done.followup.lint == []
     assert "followup v1" in done.followup.prompt_version
@@ -212,8 +287,9 @@ def test_model_failure_falls_back_to_the_rules(server, tmp_path):
 
     server.script(*[Scripted(500, {}, {"error": {"message": "down"}}, path="/chat/")] * 4)
     ws, rid, _api = model_ws(server, tmp_path, lambda m: "{}")
-    d = ws.store.drafts.add(rid, "Sorry, and thanks. We will fix it. Could you check?",
-                            author="model")
+    d = ws.store.drafts.add(
+        rid, "Sorry, and thanks. We will fix it. Could you check?", author="model"
+    )
     made = promising.record_for_approved(ws, ws.store.drafts.approve(d.id, "anna"))
     assert [p.kind for p in made] == ["fix"]
     assert any(e.action == "promise.extract.fallback" for e in ws.store.events.recent())

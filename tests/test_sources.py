@@ -35,17 +35,22 @@ def only(reports):
 
 
 def test_appstore_rss_pages_countries_and_quirks(server, tmp_path):
-    feed = AppStoreFeed(server, {"us": items(120, "us"), "de": [Item("de0", 5, lang="de",
-                                                                     body="Stürzt ab")]},
-                        page_size=50)
-    ws = workspace_with(tmp_path, f"""
+    feed = AppStoreFeed(
+        server,
+        {"us": items(120, "us"), "de": [Item("de0", 5, lang="de", body="Stürzt ab")]},
+        page_size=50,
+    )
+    ws = workspace_with(
+        tmp_path,
+        f"""
 [[sources]]
 name = "ios"
 kind = "appstore_rss"
 app_id = "1"
 countries = ["us", "de", "fr"]
 base_url = "{server.url}"
-""")
+""",
+    )
     report = only(sync(ws))
     assert (report.status, report.new, report.malformed) == ("ok", 121, 0), report
     # us: 3 pages (the 'last' link stops it), de: 1 page with a single-object entry,
@@ -56,7 +61,8 @@ base_url = "{server.url}"
     assert not ws.store.reviews.by_external("ios", "app")  # the app's own entry skipped
     us0 = ws.store.reviews.by_external("ios", "us0")
     assert us0.product_version == "5.2.0" and us0.created_at.isoformat().startswith(
-        "2026-11-20T15:00")  # -07:00 read as such
+        "2026-11-20T15:00"
+    )  # -07:00 read as such
 
     server.log.clear()
     again = only(sync(ws))
@@ -70,18 +76,28 @@ base_url = "{server.url}"
 
 def test_appstore_rss_malformed_entry_is_counted_not_fatal(server, tmp_path):
     AppStoreFeed(server, {"us": items(3)})
-    bad = {"feed": {"entry": [AppStoreFeed.entry(Item("ok1", 1)), "junk",
-                              {"im:rating": {"label": "9"}, "id": {"label": "x"}},
-                              AppStoreFeed.entry(Item("ok2", 2))]}}
+    bad = {
+        "feed": {
+            "entry": [
+                AppStoreFeed.entry(Item("ok1", 1)),
+                "junk",
+                {"im:rating": {"label": "9"}, "id": {"label": "x"}},
+                AppStoreFeed.entry(Item("ok2", 2)),
+            ]
+        }
+    }
     server.script(Scripted(200, {}, bad, path="/us/"))
-    ws = workspace_with(tmp_path, f"""
+    ws = workspace_with(
+        tmp_path,
+        f"""
 [[sources]]
 name = "ios"
 kind = "appstore_rss"
 app_id = "1"
 pages = 1
 base_url = "{server.url}"
-""")
+""",
+    )
     report = only(sync(ws))
     assert report.status == "partial" and report.new == 2 and report.malformed == 2
     assert any("not an object" in m for m in report.malformed_reasons)
@@ -94,13 +110,16 @@ base_url = "{server.url}"
 @pytest.fixture(scope="module")
 def ec_key():
     key = ec.generate_private_key(ec.SECP256R1())
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                            serialization.NoEncryption()).decode()
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
     return pem, key.public_key()
 
 
 def asc_ws(tmp_path, server):
-    return workspace_with(tmp_path, f"""
+    return workspace_with(
+        tmp_path,
+        f"""
 [[sources]]
 name = "asc"
 kind = "app_store_connect"
@@ -109,7 +128,8 @@ issuer_id = "issuer-1"
 key_id = "KEY123"
 private_key_secret = "asc-key"
 base_url = "{server.url}"
-""")
+""",
+    )
 
 
 def test_app_store_connect_signs_a_valid_jwt_and_pages(server, tmp_path, ec_key):
@@ -126,9 +146,15 @@ def test_app_store_connect_signs_a_valid_jwt_and_pages(server, tmp_path, ec_key)
 
 def test_app_store_connect_wrong_key_is_a_precise_auth_error(server, tmp_path, ec_key):
     _pem, public = ec_key
-    other = ec.generate_private_key(ec.SECP256R1()).private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption()).decode()
+    other = (
+        ec.generate_private_key(ec.SECP256R1())
+        .private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        .decode()
+    )
     secrets.set("asc-key", other)
     api = AppStoreConnectApi(server, items(3), public)
     report = only(sync(asc_ws(tmp_path, server)))
@@ -146,8 +172,9 @@ def test_app_store_connect_wrong_key_is_a_precise_auth_error(server, tmp_path, e
 @pytest.fixture(scope="module")
 def rsa_key():
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                            serialization.NoEncryption()).decode()
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
     return pem, key.public_key()
 
 
@@ -155,18 +182,30 @@ def play_setup(server, tmp_path, rsa_key, reviews):
     pem, public = rsa_key
     tokens = GoogleTokens(server, public_key=public)
     api = PlayApi(server, tokens, reviews, page_size=100)
-    secrets.set("play-sa", json.dumps({
-        "type": "service_account", "client_email": "bot@example.iam.gserviceaccount.com",
-        "private_key": pem, "private_key_id": "k1", "token_uri": f"{server.url}/token",
-        "project_id": "p"}))
-    ws = workspace_with(tmp_path, f"""
+    secrets.set(
+        "play-sa",
+        json.dumps(
+            {
+                "type": "service_account",
+                "client_email": "bot@example.iam.gserviceaccount.com",
+                "private_key": pem,
+                "private_key_id": "k1",
+                "token_uri": f"{server.url}/token",
+                "project_id": "p",
+            }
+        ),
+    )
+    ws = workspace_with(
+        tmp_path,
+        f"""
 [[sources]]
 name = "play"
 kind = "google_play"
 package_name = "com.parcelly.app"
 service_account_secret = "play-sa"
 base_url = "{server.url}"
-""")
+""",
+    )
     return ws, api, tokens
 
 
@@ -180,8 +219,10 @@ def test_google_play_service_account_paging_and_missing_token_quirk(server, tmp_
     assert len(tokens.issued) == 1
     ru = ws.store.reviews.by_external("play", "ru0")
     assert ru.language == "ru" and ru.body == "Приложение вылетает"  # tab stripped
-    assert "last 7 days" in __import__("replydesk.sources.google_play",
-                                       fromlist=["x"]).GooglePlay.health
+    assert (
+        "last 7 days"
+        in __import__("replydesk.sources.google_play", fromlist=["x"]).GooglePlay.health
+    )
     again = only(sync(ws))
     assert (again.new, again.requests) == (0, 1)
 
@@ -199,10 +240,20 @@ def test_google_play_refused_service_account(server, tmp_path, rsa_key):
 def gbp_setup(server, tmp_path, reviews, refresh="refresh-1"):
     tokens = GoogleTokens(server)
     api = BusinessApi(server, tokens, reviews, page_size=50)
-    secrets.set("gbp", json.dumps({"client_id": "cid", "client_secret": "csecret",
-                                   "refresh_token": refresh,
-                                   "token_uri": f"{server.url}/token"}))
-    ws = workspace_with(tmp_path, f"""
+    secrets.set(
+        "gbp",
+        json.dumps(
+            {
+                "client_id": "cid",
+                "client_secret": "csecret",
+                "refresh_token": refresh,
+                "token_uri": f"{server.url}/token",
+            }
+        ),
+    )
+    ws = workspace_with(
+        tmp_path,
+        f"""
 [[sources]]
 name = "maps"
 kind = "google_business"
@@ -212,7 +263,8 @@ credentials_secret = "gbp"
 token_url = "{server.url}/token"
 language = "el"
 base_url = "{server.url}"
-""")
+""",
+    )
     return ws, api, tokens
 
 
@@ -258,8 +310,9 @@ def test_trustpilot_token_cached_refreshed_and_next_page_links(server, tmp_path)
 
 def test_trustpilot_429_on_token_refresh_is_respected(server, tmp_path):
     TrustpilotApi(server, items(2))
-    server.script(Scripted(429, {"Retry-After": "1"}, {"message": "Too Many Requests"},
-                           path="accesstoken"))
+    server.script(
+        Scripted(429, {"Retry-After": "1"}, {"message": "Too Many Requests"}, path="accesstoken")
+    )
     ws = tp_ws(tmp_path, server, name="tp-429")
     report = only(sync(ws))
     assert report.status == "ok" and report.new == 2
@@ -301,18 +354,22 @@ RSS = """<?xml version="1.0"?><rss version="2.0"><channel><title>Forum</title>
 
 
 def feed_ws(tmp_path, server, path="/alerts"):
-    return workspace_with(tmp_path, f"""
+    return workspace_with(
+        tmp_path,
+        f"""
 [[sources]]
 name = "alerts"
 kind = "feed"
 url = "{server.url}{path}"
 retries = 0
-""")
+""",
+    )
 
 
 def test_atom_alerts_strip_html_and_resync_incrementally(server, tmp_path):
-    server.route("GET", "/alerts")(lambda req: (200, {"Content-Type": "application/atom+xml"},
-                                                ATOM))
+    server.route("GET", "/alerts")(
+        lambda req: (200, {"Content-Type": "application/atom+xml"}, ATOM)
+    )
     ws = feed_ws(tmp_path, server)
     report = only(sync(ws))
     assert (report.status, report.new) == ("ok", 2)
@@ -325,16 +382,16 @@ def test_atom_alerts_strip_html_and_resync_incrementally(server, tmp_path):
 
 
 def test_rss_feed_language_from_channel(server, tmp_path):
-    server.route("GET", "/rss")(lambda req: (200, {"Content-Type": "application/rss+xml"},
-                                             RSS))
+    server.route("GET", "/rss")(lambda req: (200, {"Content-Type": "application/rss+xml"}, RSS))
     ws = feed_ws(tmp_path, server, "/rss")
     assert only(sync(ws)).new == 1
     assert ws.store.reviews.by_external("alerts", "foro-1").language == "es"
 
 
 def test_a_feed_that_is_an_html_page_fails_with_that_reason(server, tmp_path):
-    server.route("GET", "/alerts")(lambda req: (200, {"Content-Type": "text/html"},
-                                                "<!DOCTYPE html><html><body>Sign in"))
+    server.route("GET", "/alerts")(
+        lambda req: (200, {"Content-Type": "text/html"}, "<!DOCTYPE html><html><body>Sign in")
+    )
     report = only(sync(feed_ws(tmp_path, server)))
     assert report.status == "error"
     assert "not an RSS or Atom feed (text/html" in report.error
@@ -344,22 +401,33 @@ def test_a_feed_that_is_an_html_page_fails_with_that_reason(server, tmp_path):
 
 
 def test_json_endpoint_with_field_mapping_next_links_and_secret_header(server, tmp_path):
-    data = [{"uuid": f"j{i}", "who": {"name": f"N{i}"}, "score": 2 * (i % 5) + 1,
-             "text": f"Sync fails with error {i}", "ts": f"2026-11-{20 - i // 10:02d}T10:00:00Z"}
-            for i in range(45)]
+    data = [
+        {
+            "uuid": f"j{i}",
+            "who": {"name": f"N{i}"},
+            "score": 2 * (i % 5) + 1,
+            "text": f"Sync fails with error {i}",
+            "ts": f"2026-11-{20 - i // 10:02d}T10:00:00Z",
+        }
+        for i in range(45)
+    ]
 
     @server.route("GET", "/api/reviews")
     def listing(req):
         if req.headers.get("x-token") != "Bearer s3cret":
             return 401, {}, {"message": "bad token"}
         page = int(req.query.get("p", 1))
-        chunk = data[(page - 1) * 20: page * 20]
-        body = {"data": {"items": chunk}, "next": f"/api/reviews?p={page + 1}"
-                if page * 20 < len(data) else None}
+        chunk = data[(page - 1) * 20 : page * 20]
+        body = {
+            "data": {"items": chunk},
+            "next": f"/api/reviews?p={page + 1}" if page * 20 < len(data) else None,
+        }
         return 200, {}, body
 
     secrets.set("api", "s3cret")
-    ws = workspace_with(tmp_path, f"""
+    ws = workspace_with(
+        tmp_path,
+        f"""
 [[sources]]
 name = "shop"
 kind = "json"
@@ -369,7 +437,8 @@ next = "next"
 rating_scale = 10.0
 headers = {{ X-Token = "Bearer {{secret:api}}" }}
 fields = {{ id = "uuid", author = "who.name", rating = "score", body = "text", created_at = "ts" }}
-""")
+""",
+    )
     report = only(sync(ws))
     assert (report.status, report.new, report.requests) == ("ok", 45, 3), report
     j1 = ws.store.reviews.by_external("shop", "j1")

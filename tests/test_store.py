@@ -19,8 +19,19 @@ def test_migrates_an_empty_file_and_reopens(tmp_path):
     assert conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-    assert {"reviews", "review_versions", "authors", "triage", "drafts", "replies",
-            "promises", "claims", "events", "sources", "reviews_fts"} <= tables
+    assert {
+        "reviews",
+        "review_versions",
+        "authors",
+        "triage",
+        "drafts",
+        "replies",
+        "promises",
+        "claims",
+        "events",
+        "sources",
+        "reviews_fts",
+    } <= tables
     conn.close()
     with Store(path) as again:  # second open is a no-op
         assert again.reviews.count() == 0
@@ -41,18 +52,24 @@ def test_refuses_a_newer_schema_and_a_non_database(tmp_path):
 
 def test_foreign_keys_are_enforced(ws):
     with pytest.raises(sqlite3.IntegrityError), ws.store.db.write() as c:
-        c.execute("INSERT INTO drafts (review_id, version, author, created_at) "
-                  "VALUES (999, 1, 'x', 'now')")
+        c.execute(
+            "INSERT INTO drafts (review_id, version, author, created_at) "
+            "VALUES (999, 1, 'x', 'now')"
+        )
 
 
 def test_full_text_search_in_several_scripts(ws):
-    ws.store.reviews.upsert([
-        NewReview("s", "1", body="Приложение вылетает при открытии карты"),
-        NewReview("s", "2", body="Η εφαρμογή κλείνει στον χάρτη"),
-        NewReview("s", "3", body="Tracking is frozen", title="Lost parcel"),
-    ])
+    ws.store.reviews.upsert(
+        [
+            NewReview("s", "1", body="Приложение вылетает при открытии карты"),
+            NewReview("s", "2", body="Η εφαρμογή κλείνει στον χάρτη"),
+            NewReview("s", "3", body="Tracking is frozen", title="Lost parcel"),
+        ]
+    )
+
     def ids(q: str) -> set[str]:
         return {r.external_id for r in ws.store.reviews.list(ReviewFilter(search=q))}
+
     assert ids("вылетает") == {"1"}
     assert ids("εφαρμογη") == {"2"}  # accents folded
     assert ids("track") == {"3"}  # prefix
@@ -69,13 +86,16 @@ def test_edit_keeps_history_and_drops_machine_verdict_but_not_override(ws):
     verdict = Triage("vague", 0.5, [Evidence("no specifics")])
     store.triage.save([(rid, verdict), (rid2, verdict)])
     store.triage.override(rid2, "criticism", "anna")
-    out = store.reviews.upsert([NewReview("s", "1", body="bad: crash on 5.2", rating=1),
-                                NewReview("s", "2", body="meh, sync fails", rating=2)])
+    out = store.reviews.upsert(
+        [
+            NewReview("s", "1", body="bad: crash on 5.2", rating=1),
+            NewReview("s", "2", body="meh, sync fails", rating=2),
+        ]
+    )
     assert [o for o, _ in out] == ["updated", "updated"]
     review = store.reviews.get(rid)
     assert review.edited and review.version == 2 and review.body == "bad: crash on 5.2"
-    assert [(v.version, v.body, v.rating) for v in store.reviews.versions(rid)] == [
-        (1, "bad", 2)]
+    assert [(v.version, v.body, v.rating) for v in store.reviews.versions(rid)] == [(1, "bad", 2)]
     assert store.triage.get(rid) is None  # re-triage the new text
     kept = store.triage.get(rid2)
     assert kept.effective == "criticism" and kept.override_by == "anna"
@@ -87,10 +107,18 @@ def test_edit_keeps_history_and_drops_machine_verdict_but_not_override(ws):
 
 def test_label_counts_and_filters(ws):
     store = ws.store
-    res = store.reviews.upsert([NewReview("a", str(i), body=f"text {i}", language="en" if i % 2
-                                          else "de") for i in range(6)])
-    store.triage.save([(rid, Triage("criticism" if i < 4 else "praise", 0.7))
-                       for i, (_, rid) in enumerate(res[:5])])
+    res = store.reviews.upsert(
+        [
+            NewReview("a", str(i), body=f"text {i}", language="en" if i % 2 else "de")
+            for i in range(6)
+        ]
+    )
+    store.triage.save(
+        [
+            (rid, Triage("criticism" if i < 4 else "praise", 0.7))
+            for i, (_, rid) in enumerate(res[:5])
+        ]
+    )
     assert store.reviews.label_counts() == {"criticism": 4, "praise": 1, "untriaged": 1}
     assert store.reviews.count(ReviewFilter(label="criticism", language="en")) == 2
     assert store.reviews.count(ReviewFilter(label="untriaged")) == 1
@@ -107,21 +135,31 @@ def test_claims_expire_and_block_others(ws, time_machine):
 
 
 def _counted_the_slow_way(ws) -> dict[tuple, int]:
-    return {(r[0], r[1], r[2], r[3]): r[4] for r in ws.store.db.query(
-        "SELECT coalesce(t.effective, 'untriaged'), r.source, r.language, r.status, count(*) "
-        "FROM reviews r LEFT JOIN triage t ON t.review_id = r.id GROUP BY 1, 2, 3, 4")}
+    return {
+        (r[0], r[1], r[2], r[3]): r[4]
+        for r in ws.store.db.query(
+            "SELECT coalesce(t.effective, 'untriaged'), r.source, r.language, r.status, count(*) "
+            "FROM reviews r LEFT JOIN triage t ON t.review_id = r.id GROUP BY 1, 2, 3, 4"
+        )
+    }
 
 
 def _kept_counts(ws) -> dict[tuple, int]:
-    return {(r[0], r[1], r[2], r[3]): r[4] for r in ws.store.db.query(
-        "SELECT label, source, language, status, n FROM facet_counts WHERE n > 0")}
+    return {
+        (r[0], r[1], r[2], r[3]): r[4]
+        for r in ws.store.db.query(
+            "SELECT label, source, language, status, n FROM facet_counts WHERE n > 0"
+        )
+    }
 
 
 def test_label_counts_kept_by_the_store_match_a_full_count(ws):
     """Inbox counts come from a table the triggers keep: every write path must keep it."""
     reviews = ws.store.reviews
-    reviews.upsert([NewReview("a", str(i), body=f"crash {i}", language="en") for i in range(6)]
-                   + [NewReview("b", "x", body="Ужасно", language="ru")])
+    reviews.upsert(
+        [NewReview("a", str(i), body=f"crash {i}", language="en") for i in range(6)]
+        + [NewReview("b", "x", body="Ужасно", language="ru")]
+    )
     assert _kept_counts(ws) == _counted_the_slow_way(ws)
     ids = {r.external_id: r.id for r in reviews.list()}
     ws.store.triage.save([(ids[str(i)], Triage(label="criticism", score=0.9)) for i in range(4)])
@@ -130,17 +168,23 @@ def test_label_counts_kept_by_the_store_match_a_full_count(ws):
     reviews.set_status(ids["1"], "ignored")
     reviews.upsert([NewReview("a", "2", body="crash 2, edited", language="de")])  # re-triage
     assert _kept_counts(ws) == _counted_the_slow_way(ws)
-    assert reviews.label_counts() == {"criticism": 2, "provocation": 1, "praise": 1,
-                                      "untriaged": 3}
+    assert reviews.label_counts() == {"criticism": 2, "provocation": 1, "praise": 1, "untriaged": 3}
     assert reviews.label_counts(ReviewFilter(language="de")) == {"untriaged": 1}
     assert reviews.label_counts(ReviewFilter(status="ignored")) == {"criticism": 1}
     assert reviews.label_counts(ReviewFilter(source="a", search="crash")) == {
-        "criticism": 2, "provocation": 1, "praise": 1, "untriaged": 2}
+        "criticism": 2,
+        "provocation": 1,
+        "praise": 1,
+        "untriaged": 2,
+    }
     with ws.store.db.write() as c:  # reviews are never deleted by replydesk, but if they are
         c.execute("DELETE FROM reviews WHERE id = ?", (ids["0"],))
     assert _kept_counts(ws) == _counted_the_slow_way(ws)
-    assert reviews.count(ReviewFilter(label="criticism")) == len(
-        reviews.list(ReviewFilter(label="criticism"))) == 2
+    assert (
+        reviews.count(ReviewFilter(label="criticism"))
+        == len(reviews.list(ReviewFilter(label="criticism")))
+        == 2
+    )
 
 
 def test_schema_3_fills_labels_and_counts_for_an_existing_store(tmp_path):
@@ -153,9 +197,11 @@ def test_schema_3_fills_labels_and_counts_for_an_existing_store(tmp_path):
             conn.execute(statement)
     conn.execute("PRAGMA user_version = 2")
     for i, label in enumerate(["criticism", "criticism", "praise", None]):
-        conn.execute("INSERT INTO reviews (id, source, external_id, body, fetched_at, "
-                     "content_hash, language) VALUES (?, 's', ?, 'x', ?, 'h', 'en')",
-                     (i + 1, str(i), "2026-11-01T00:00:00+00:00"))
+        conn.execute(
+            "INSERT INTO reviews (id, source, external_id, body, fetched_at, "
+            "content_hash, language) VALUES (?, 's', ?, 'x', ?, 'h', 'en')",
+            (i + 1, str(i), "2026-11-01T00:00:00+00:00"),
+        )
         if label:
             conn.execute("INSERT INTO triage (review_id, label) VALUES (?, ?)", (i + 1, label))
     conn.commit()

@@ -19,7 +19,9 @@ from replydesk.services.sync import sync
 
 
 def four_sources(server, tmp_path, feed_path="/ok-feed"):
-    return workspace_with(tmp_path, f"""
+    return workspace_with(
+        tmp_path,
+        f"""
 [[sources]]
 name = "ios"
 kind = "appstore_rss"
@@ -57,7 +59,8 @@ name = "off"
 kind = "file"
 path = "/nonexistent.jsonl"
 enabled = false
-""")
+""",
+    )
 
 
 def test_one_failing_source_never_stops_the_others(server, tmp_path):
@@ -65,8 +68,9 @@ def test_one_failing_source_never_stops_the_others(server, tmp_path):
     server.script(Scripted(500, {}, {"error": "boom"}, path="/us/"))  # then success
     server.script(Scripted(0, delay=1.0, path="/slow"))  # the json source times out
     server.route("GET", "/slow")(lambda req: (200, {}, {"items": []}))
-    server.route("GET", "/ok-feed")(lambda req: (200, {"Content-Type": "text/html"},
-                                                 "<html>login</html>"))
+    server.route("GET", "/ok-feed")(
+        lambda req: (200, {"Content-Type": "text/html"}, "<html>login</html>")
+    )
     secrets.set("tp-key", "key-4c1d")  # tp-secret is missing
     ws = four_sources(server, tmp_path)
     reports = {r.name: r for r in sync(ws)}
@@ -88,29 +92,37 @@ def test_one_failing_source_never_stops_the_others(server, tmp_path):
 
 def test_retry_after_is_honoured_then_succeeds(server, tmp_path):
     AppStoreFeed(server, {"us": items(3)})
-    server.script(Scripted(429, {"Retry-After": "1"}, {"error": "slow down"}, path="/us/"),
-                  Scripted(503, {}, "maintenance", path="/us/"))
-    ws = workspace_with(tmp_path, f"""
+    server.script(
+        Scripted(429, {"Retry-After": "1"}, {"error": "slow down"}, path="/us/"),
+        Scripted(503, {}, "maintenance", path="/us/"),
+    )
+    ws = workspace_with(
+        tmp_path,
+        f"""
 [[sources]]
 name = "ios"
 kind = "appstore_rss"
 app_id = "1"
 pages = 1
 base_url = "{server.url}"
-""")
+""",
+    )
     (report,) = sync(ws)
     assert (report.status, report.new, report.requests) == ("ok", 3, 3)
 
 
 def test_a_retry_after_beyond_reason_fails_fast_with_the_wait(server, tmp_path):
     server.script(Scripted(429, {"Retry-After": "3600"}, {}, path="/us/"))
-    ws = workspace_with(tmp_path, f"""
+    ws = workspace_with(
+        tmp_path,
+        f"""
 [[sources]]
 name = "ios"
 kind = "appstore_rss"
 app_id = "1"
 base_url = "{server.url}"
-""")
+""",
+    )
     (report,) = sync(ws)
     assert report.status == "error" and report.requests == 1
     assert "asks to wait 3600 s" in report.error
@@ -118,7 +130,9 @@ base_url = "{server.url}"
 
 def test_failed_sync_keeps_the_cursor_so_nothing_is_missed(server, tmp_path):
     feed = AppStoreFeed(server, {"us": items(5)})
-    ws = workspace_with(tmp_path, f"""
+    ws = workspace_with(
+        tmp_path,
+        f"""
 [[sources]]
 name = "ios"
 kind = "appstore_rss"
@@ -126,7 +140,8 @@ app_id = "1"
 pages = 1
 base_url = "{server.url}"
 retries = 0
-""")
+""",
+    )
     assert sync(ws)[0].new == 5
     feed.by_country["us"].insert(0, Item("late", -30))
     server.script(Scripted(500, {}, "down", path="/us/"))
@@ -136,8 +151,9 @@ retries = 0
 
 def test_cli_sync_prints_each_source_and_exits_1_when_one_failed(server, tmp_path, capsys):
     AppStoreFeed(server, {"us": items(4)})
-    server.route("GET", "/slow")(lambda req: (200, {}, {"items": [{"id": "a", "text": "x"},
-                                                                  {"text": "no id"}]}))
+    server.route("GET", "/slow")(
+        lambda req: (200, {}, {"items": [{"id": "a", "text": "x"}, {"text": "no id"}]})
+    )
     server.route("GET", "/ok-feed")(lambda req: (200, {}, "not xml"))
     ws = four_sources(server, tmp_path)
     ws.close()
@@ -159,7 +175,9 @@ def test_secrets_never_reach_the_database_errors_or_exports(server, tmp_path):
     api = TrustpilotApi(server, items(3), api_secret="right-secret-value")
     secrets.set("tp-key", "key-4c1d")
     secrets.set("tp-secret", "wrong-secret-value")
-    ws = workspace_with(tmp_path, f"""
+    ws = workspace_with(
+        tmp_path,
+        f"""
 [[sources]]
 name = "tp"
 kind = "trustpilot"
@@ -167,7 +185,8 @@ business_unit_id = "bu1"
 api_key_secret = "tp-key"
 api_secret_secret = "tp-secret"
 base_url = "{server.url}"
-""")
+""",
+    )
     (bad,) = sync(ws)
     assert bad.status == "error" and "wrong-secret-value" not in bad.error
     secrets.set("tp-secret", "right-secret-value")

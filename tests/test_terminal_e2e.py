@@ -12,13 +12,15 @@ import uuid
 
 import pytest
 
-pytestmark = pytest.mark.skipif(shutil.which("tmux") is None,
-                                reason="tmux is not installed (apt-get install tmux)")
+pytestmark = pytest.mark.skipif(
+    shutil.which("tmux") is None, reason="tmux is not installed (apt-get install tmux)"
+)
 
 
 def pane(session: str) -> str:
-    return subprocess.run(["tmux", "capture-pane", "-t", session, "-p"], capture_output=True,
-                          text=True, check=True).stdout
+    return subprocess.run(
+        ["tmux", "capture-pane", "-t", session, "-p"], capture_output=True, text=True, check=True
+    ).stdout
 
 
 def wait_for(session: str, needle: str, timeout: float = 30) -> str:
@@ -48,8 +50,11 @@ def test_demo_in_a_real_terminal(tmp_path):
     session = f"rd-{uuid.uuid4().hex[:8]}"
     env = {**os.environ, "TERM": "xterm-256color", "TMUX": ""}
     command = f"{sys.executable} -m replydesk demo --keep {tmp_path / 'demo'}"
-    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "80", "-y", "24",
-                    command], env=env, check=True)
+    subprocess.run(
+        ["tmux", "new-session", "-d", "-s", session, "-x", "80", "-y", "24", command],
+        env=env,
+        check=True,
+    )
     try:
         wait_for(session, "criticism 51")
         screen = wait_for(session, "Quit")
@@ -71,8 +76,12 @@ def test_demo_in_a_real_terminal(tmp_path):
         keys(session, "q")
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
-            alive = subprocess.run(["tmux", "has-session", "-t", session],
-                                   capture_output=True).returncode == 0
+            alive = (
+                subprocess.run(
+                    ["tmux", "has-session", "-t", session], capture_output=True
+                ).returncode
+                == 0
+            )
             if not alive:
                 break
             time.sleep(0.2)

@@ -23,46 +23,67 @@ RULES = Rules()
 # sentences written for these tests, not taken from the demo or the lexicon's examples
 CASES = [
     # English
-    ("en", 1, "Checkout fails with 'card declined' on my iPad since yesterday's update.",
-     "criticism"),
+    (
+        "en",
+        1,
+        "Checkout fails with 'card declined' on my iPad since yesterday's update.",
+        "criticism",
+    ),
     ("en", 1, "You guys are clowns. Worst company ever, total garbage!!!", "provocation"),
     ("en", 2, "Not impressed, honestly. Expected more.", "vague"),
     ("en", 5, "Fast delivery and a friendly driver, thank you!", "praise"),
     # Russian
-    ("ru", 1, "Не могу войти в аккаунт после обновления 5.3, пишет «неверный код».",
-     "criticism"),
+    ("ru", 1, "Не могу войти в аккаунт после обновления 5.3, пишет «неверный код».", "criticism"),
     ("ru", 1, "Бездари и мошенники, худший сервис в мире!!!", "provocation"),
     ("ru", 2, "Так себе, ожидал большего.", "vague"),
     ("ru", 5, "Спасибо, всё быстро и вежливо!", "praise"),
     # Spanish
-    ("es", 1, "La app no funciona desde la versión 5.3: al pagar sale error 500 y me cobra "
-     "igualmente 12,50 €.", "criticism"),
+    (
+        "es",
+        1,
+        "La app no funciona desde la versión 5.3: al pagar sale error 500 y me cobra "
+        "igualmente 12,50 €.",
+        "criticism",
+    ),
     ("es", 1, "¡Sois unos inútiles y unos estafadores, lo peor del mundo!", "provocation"),
     ("es", 2, "Decepcionante, esperaba algo mejor.", "vague"),
     ("es", 5, "Genial, muy rápido, ¡gracias!", "praise"),
     # Greek
-    ("el", 1, "Η εφαρμογή κολλάει στην πληρωμή με κάρτα από την έκδοση 5.3, Android 14.",
-     "criticism"),
+    (
+        "el",
+        1,
+        "Η εφαρμογή κολλάει στην πληρωμή με κάρτα από την έκδοση 5.3, Android 14.",
+        "criticism",
+    ),
     ("el", 1, "Απατεώνες και άχρηστοι, η χειρότερη εταιρεία, αίσχος!!!", "provocation"),
     ("el", 2, "Απογοητευμένος, περίμενα καλύτερα.", "vague"),
     ("el", 5, "Τέλεια εξυπηρέτηση, ευχαριστώ!", "praise"),
     # German
-    ("de", 1, "Die Sendungsverfolgung hängt seit 3 Tagen bei \"Zustellung heute\", "
-     "Paket 55-1020.", "criticism"),
+    (
+        "de",
+        1,
+        'Die Sendungsverfolgung hängt seit 3 Tagen bei "Zustellung heute", Paket 55-1020.',
+        "criticism",
+    ),
     ("de", 1, "Unfähige Betrüger, schlechteste Firma der Welt!!!", "provocation"),
     ("de", 2, "Enttäuschend, hatte mehr erwartet.", "vague"),
     ("de", 5, "Super schnell und freundlich, danke!", "praise"),
     # French
-    ("fr", 1, "L'appli plante quand je scanne le QR du casier depuis la version 5.3, "
-     "iPhone 12.", "criticism"),
+    (
+        "fr",
+        1,
+        "L'appli plante quand je scanne le QR du casier depuis la version 5.3, iPhone 12.",
+        "criticism",
+    ),
     ("fr", 1, "Bande de nuls et d'escrocs, les pires du monde, une honte!!!", "provocation"),
     ("fr", 2, "Bof, déçu. Je m'attendais à mieux.", "vague"),
     ("fr", 5, "Livraison rapide, merci beaucoup !", "praise"),
 ]
 
 
-@pytest.mark.parametrize(("lang", "rating", "text", "label"), CASES,
-                         ids=[f"{c[0]}-{c[3]}" for c in CASES])
+@pytest.mark.parametrize(
+    ("lang", "rating", "text", "label"), CASES, ids=[f"{c[0]}-{c[3]}" for c in CASES]
+)
 def test_every_language(lang, rating, text, label):
     verdict = RULES.classify(text, rating, lang)
     assert verdict.label == label, verdict.reasons
@@ -71,8 +92,10 @@ def test_every_language(lang, rating, text, label):
 
 
 def test_rude_but_specific_is_criticism_and_says_both():
-    text = ("Absolute idiots. The courier marked order 88310 delivered at 14:02 and the photo "
-            "shows someone else's door. Pathetic!!!")
+    text = (
+        "Absolute idiots. The courier marked order 88310 delivered at 14:02 and the photo "
+        "shows someone else's door. Pathetic!!!"
+    )
     verdict = RULES.classify(text, 1, "en")
     assert verdict.label == "criticism"
     rules = [e.rule for e in verdict.reasons]
@@ -80,7 +103,7 @@ def test_rude_but_specific_is_criticism_and_says_both():
     assert "hostile: insult" in rules  # the rudeness is noted, it just does not decide
     quotes = {e.rule: e.quote for e in verdict.reasons}
     assert quotes["specific: time or date"] == "14:02"
-    assert all(text[e.start:e.end] == e.quote for e in verdict.reasons if e.start >= 0)
+    assert all(text[e.start : e.end] == e.quote for e in verdict.reasons if e.start >= 0)
 
 
 def test_generic_praise_is_praise_and_praise_with_a_problem_is_not():
@@ -116,32 +139,36 @@ def test_markup_and_escapes_are_just_text():
     text = "[bold red]WORST[/] \x1b[31mapp\x1b[0m ever [link=https://x]click[/link]!!!"
     verdict = RULES.classify(text, 1, "en")
     assert verdict.label == "provocation"
-    assert all(text[e.start:e.end] == e.quote for e in verdict.reasons if e.start >= 0)
+    assert all(text[e.start : e.end] == e.quote for e in verdict.reasons if e.start >= 0)
 
 
 def test_config_extends_the_lexicons():
-    custom = Rules.from_config(TriageConfig(glossary=["flux capacitor"],
-                                            extra_hostile={"en": ["muppets"]}))
+    custom = Rules.from_config(
+        TriageConfig(glossary=["flux capacitor"], extra_hostile={"en": ["muppets"]})
+    )
     assert RULES.classify("You muppets.", 1, "en").label == "vague"
     assert custom.classify("You muppets.", 1, "en").label == "provocation"
     text = "The flux capacitor overheats after 10 minutes of driving."
-    assert any(e.quote == "flux capacitor"
-               for e in custom.classify(text, 2, "en").reasons)
+    assert any(e.quote == "flux capacitor" for e in custom.classify(text, 2, "en").reasons)
 
 
 def test_product_review_dev_set_stays_accurate(capsys):
-    rows = [json.loads(x) for x in (Path(__file__).parent / "data" /
-                                    "triage_reviews.jsonl").open(encoding="utf-8")]
+    rows = [
+        json.loads(x)
+        for x in (Path(__file__).parent / "data" / "triage_reviews.jsonl").open(encoding="utf-8")
+    ]
     figures = report(rows, RULES)
     assert figures["binary_macro_f1"] >= 0.9
     assert figures["macro_f1"] >= 0.85
 
 
 def test_triage_stores_labels_and_never_touches_an_override(ws):
-    res = ws.store.reviews.upsert([
-        NewReview("s", "1", body="Worst company in the world, idiots!!!", rating=1),
-        NewReview("s", "2", body="Refund of 20 € still missing after 2 weeks.", rating=1),
-    ])
+    res = ws.store.reviews.upsert(
+        [
+            NewReview("s", "1", body="Worst company in the world, idiots!!!", rating=1),
+            NewReview("s", "2", body="Refund of 20 € still missing after 2 weeks.", rating=1),
+        ]
+    )
     (_, first), (_, second) = res
     ws.store.triage.override(first, "criticism", "anna")
     counts = triage_pending(ws)
@@ -154,17 +181,17 @@ def test_triage_stores_labels_and_never_touches_an_override(ws):
 
 
 def test_cli_file_mode_streams_without_a_store(tmp_path, monkeypatch, capsys):
-    lines = ['{"id": "a", "text": "Crash on login since 5.2.0", "rating": 1}',
-             "not json",
-             '{"id": "b", "text": "Idiots!!! Worst ever!!!"}',
-             '{"id": "c", "rating": 9, "text": "x"}']
+    lines = [
+        '{"id": "a", "text": "Crash on login since 5.2.0", "rating": 1}',
+        "not json",
+        '{"id": "b", "text": "Idiots!!! Worst ever!!!"}',
+        '{"id": "c", "rating": 9, "text": "x"}',
+    ]
     monkeypatch.setattr("sys.stdin", io.StringIO("\n".join(lines) + "\n"))
-    assert cli.main(["--db", str(tmp_path / "none.db"), "triage", "--file", "-",
-                     "--json"]) == 1
+    assert cli.main(["--db", str(tmp_path / "none.db"), "triage", "--file", "-", "--json"]) == 1
     out, err = capsys.readouterr()
     verdicts = [json.loads(x) for x in out.splitlines()]
-    assert [(v["id"], v["label"]) for v in verdicts] == [("a", "criticism"),
-                                                         ("b", "provocation")]
+    assert [(v["id"], v["label"]) for v in verdicts] == [("a", "criticism"), ("b", "provocation")]
     assert set(verdicts[0]) == {"id", "label", "score", "reasons"}
     assert "line 2: not valid JSON" in err and "line 4: rating 9 is not 1-5" in err
     assert not (tmp_path / "none.db").exists()
@@ -172,18 +199,22 @@ def test_cli_file_mode_streams_without_a_store(tmp_path, monkeypatch, capsys):
 
 def test_cli_triage_and_override(tmp_path, capsys):
     f = tmp_path / "r.jsonl"
-    f.write_text('{"id": "1", "body": "Disappointed.", "rating": 2}\n'
-                 '{"id": "2", "body": "Scammers!!! Worst ever!!!", "rating": 1}\n')
+    f.write_text(
+        '{"id": "1", "body": "Disappointed.", "rating": 2}\n'
+        '{"id": "2", "body": "Scammers!!! Worst ever!!!", "rating": 1}\n'
+    )
     db = ["--db", str(tmp_path / "x.db")]
     cli.main([*db, "import", str(f)])
     capsys.readouterr()
     assert cli.main([*db, "triage"]) == 0
     assert "triaged 2: 1 vague, 1 provocation" in capsys.readouterr().out.replace(
-        "1 provocation, 1 vague", "1 vague, 1 provocation")
+        "1 provocation, 1 vague", "1 vague, 1 provocation"
+    )
     assert cli.main([*db, "triage", "--override", "1", "criticism"]) == 0
     assert cli.main([*db, "triage", "--override", "1", "rant"]) == 2
     assert "unknown label 'rant'" in capsys.readouterr().err
     assert cli.main([*db, "triage", "--json"]) == 0
-    labels = {json.loads(x)["id"]: json.loads(x)["label"]
-              for x in capsys.readouterr().out.splitlines()}
+    labels = {
+        json.loads(x)["id"]: json.loads(x)["label"] for x in capsys.readouterr().out.splitlines()
+    }
     assert labels == {1: "criticism", 2: "provocation"}

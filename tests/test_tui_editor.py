@@ -50,7 +50,10 @@ async def test_lint_shows_inline_and_approval_needs_a_second_press(demo_ws):
         assert not isinstance(app.screen, EditorScreen)
     approved = demo_ws.store.drafts.latest(review_id)
     assert (approved.state, approved.author, approved.approved_by) == (
-        "approved", "tester", "tester")
+        "approved",
+        "tester",
+        "tester",
+    )
     assert approved.text == "As per company policy we cannot help."
 
 
@@ -113,13 +116,26 @@ async def test_two_people_one_database_claims(demo_ws, tmp_path):
 
 
 def llm_workspace(server, tmp_path, delay: float) -> tuple[Workspace, OpenAIServer]:
-    reply = ("I'm sorry the app crashes, and thank you for telling us. We are looking into it. "
-             "Could you send us your app version?")
+    reply = (
+        "I'm sorry the app crashes, and thank you for telling us. We are looking into it. "
+        "Could you send us your app version?"
+    )
     api = OpenAIServer(server, lambda m: reply, chunk_delay=delay)
-    ws = workspace_with(tmp_path, f'[llm]\nbase_url = "{api.base_url}"\nmodel = "m"\n'
-                                  "max_retries = 0\n")
-    ws.store.reviews.upsert([NewReview("s", "r1", body="The app crashes on login since 5.2.0",
-                                       rating=1, language="en", author="Kim")])
+    ws = workspace_with(
+        tmp_path, f'[llm]\nbase_url = "{api.base_url}"\nmodel = "m"\nmax_retries = 0\n'
+    )
+    ws.store.reviews.upsert(
+        [
+            NewReview(
+                "s",
+                "r1",
+                body="The app crashes on login since 5.2.0",
+                rating=1,
+                language="en",
+                author="Kim",
+            )
+        ]
+    )
     triage_pending(ws)
     return ws, api
 
@@ -160,7 +176,6 @@ async def test_regenerate_with_a_note(server, tmp_path):
         assert editor.query_one(TextArea).text.startswith("I'm sorry")
 
 
-
 async def test_promises_in_an_approved_reply_are_confirmed_corrected_or_withdrawn(demo_ws):
     app = make_app(demo_ws)
     async with app.run_test(size=SIZE) as pilot:
@@ -168,7 +183,8 @@ async def test_promises_in_an_approved_reply_are_confirmed_corrected_or_withdraw
         editor.query_one(TextArea).load_text(
             "Kevin, I'm sorry the courier left your parcel at the wrong door. We will call "
             "you tomorrow. We will fix the photo check for deliveries in the next update.\n"
-            "— the Parcelly team")
+            "— the Parcelly team"
+        )
         await pilot.pause()
         await pilot.press("ctrl+s")
         await pilot.pause()
@@ -207,12 +223,16 @@ async def test_approve_and_post_only_after_a_yes(server, tmp_path):
 
     api = TrustpilotApi(server, items(1))
     (tmp_path / "in.jsonl").write_text('{"id": "f1", "body": "Late parcel", "rating": 2}\n')
-    ws = trustpilot_workspace(tmp_path, server, extra=f"""
+    ws = trustpilot_workspace(
+        tmp_path,
+        server,
+        extra=f"""
 [[sources]]
 name = "file"
 kind = "file"
-path = "{tmp_path / 'in.jsonl'}"
-""")
+path = "{tmp_path / "in.jsonl"}"
+""",
+    )
     await asyncio.to_thread(sync, ws)  # they run their own event loops
     triage_pending(ws)
     await asyncio.to_thread(draft, ws)  # the offline composer: drafts in the house style
@@ -244,8 +264,7 @@ path = "{tmp_path / 'in.jsonl'}"
         await pilot.press("ctrl+t")
         await pilot.pause()
         assert not isinstance(app.screen, ConfirmPost)
-        assert "copy it and post it by hand" in " ".join(
-            str(n.message) for n in app._notifications)
+        assert "copy it and post it by hand" in " ".join(str(n.message) for n in app._notifications)
     assert api.replies == {"r0": ws.store.drafts.latest(review.id).text}
     (reply,) = ws.store.replies.for_review(review.id)
     assert (reply.state, reply.by_user) == ("posted", ws.user)

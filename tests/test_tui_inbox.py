@@ -22,7 +22,8 @@ async def test_inbox_lists_the_demo_and_shows_a_review(demo_ws):
         assert "Quit" in text and "Search" in text  # bindings in the footer
         listed = reviews.reviews()
         assert [r.label for r in listed] == sorted(  # grouped: criticism first, praise last
-            (r.label for r in listed), key=["criticism", "vague", "provocation", "praise"].index)
+            (r.label for r in listed), key=["criticism", "vague", "provocation", "praise"].index
+        )
         first_vague = next(i for i, r in enumerate(listed) if r.label == "vague")
         await pilot.press("right_square_bracket")  # ]: the next group
         assert reviews.cursor_index == first_vague
@@ -106,9 +107,18 @@ async def test_triage_evidence_is_shown_with_the_review(demo_ws):
 async def test_rows_are_fetched_as_they_scroll_into_view(ws):
     from replydesk.models import NewReview
 
-    ws.store.reviews.upsert([NewReview("s", str(i), body=f"Sync fails {i}", rating=2,
-                                       created_at=datetime(2026, 1, 1, tzinfo=UTC)
-                                       + timedelta(minutes=i)) for i in range(300)])
+    ws.store.reviews.upsert(
+        [
+            NewReview(
+                "s",
+                str(i),
+                body=f"Sync fails {i}",
+                rating=2,
+                created_at=datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=i),
+            )
+            for i in range(300)
+        ]
+    )
     app = make_app(ws)
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.pause()

@@ -41,14 +41,16 @@ async def test_promises_board_deliver_and_link(demo_ws):
 
 
 async def test_sources_screen_syncs_in_a_worker(server, tmp_path):
-    atom = ("<?xml version='1.0'?><feed xmlns='http://www.w3.org/2005/Atom'><title>a</title>"
-            "<entry><id>e1</id><title>Parcelly crash</title><link href='https://b/1'/>"
-            "<updated>2026-11-20T07:00:00Z</updated><summary>Crash on login</summary>"
-            "</entry></feed>")
-    server.route("GET", "/feed")(lambda req: (200, {"Content-Type": "application/atom+xml"},
-                                              atom))
-    ws = workspace_with(tmp_path, f'[[sources]]\nname = "alerts"\nkind = "feed"\n'
-                                  f'url = "{server.url}/feed"\n')
+    atom = (
+        "<?xml version='1.0'?><feed xmlns='http://www.w3.org/2005/Atom'><title>a</title>"
+        "<entry><id>e1</id><title>Parcelly crash</title><link href='https://b/1'/>"
+        "<updated>2026-11-20T07:00:00Z</updated><summary>Crash on login</summary>"
+        "</entry></feed>"
+    )
+    server.route("GET", "/feed")(lambda req: (200, {"Content-Type": "application/atom+xml"}, atom))
+    ws = workspace_with(
+        tmp_path, f'[[sources]]\nname = "alerts"\nkind = "feed"\nurl = "{server.url}/feed"\n'
+    )
     app = make_app(ws)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("s")
@@ -86,8 +88,14 @@ async def test_stats_help_and_palette(demo_ws):
 
 async def test_draft_all_runs_while_the_inbox_stays_usable(tmp_path):
     ws = workspace_with(tmp_path, "")
-    ws.store.reviews.upsert([NewReview("s", str(i), body=f"The app crashes on login, v5.{i}",
-                                       rating=1, language="en") for i in range(30)])
+    ws.store.reviews.upsert(
+        [
+            NewReview(
+                "s", str(i), body=f"The app crashes on login, v5.{i}", rating=1, language="en"
+            )
+            for i in range(30)
+        ]
+    )
     triage_pending(ws)
     app = make_app(ws)
     async with app.run_test(size=SIZE) as pilot:
@@ -118,7 +126,8 @@ async def test_filters_by_source_language_status_and_the_audit_log(demo_ws):
         await pilot.pause()
         lang = demo_ws.store.reviews.facets()["language"][0]
         assert table.row_count == demo_ws.store.reviews.count(
-            ReviewFilter(source=first_source, language=lang))
+            ReviewFilter(source=first_source, language=lang)
+        )
         await pilot.press("escape", "u", "u")  # clear, then status: drafted
         await pilot.pause()
         assert table.row_count == demo_ws.store.reviews.count(ReviewFilter(status="drafted"))

@@ -17,7 +17,9 @@ FEED = """<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>
 
 
 def tracker_ws(server, tmp_path):
-    ws = workspace_with(tmp_path, f"""
+    ws = workspace_with(
+        tmp_path,
+        f"""
 [[promises.trackers]]
 name = "gh"
 kind = "github"
@@ -46,16 +48,28 @@ project = "deploy.state=live"
 name = "releases"
 kind = "feed"
 url = "{server.url}/releases.atom"
-""")
-    (_, rid), = ws.store.reviews.upsert([NewReview(
-        "s", "r1", body="Crash on login", rating=1, author="Kim", language="en",
-        created_at=datetime(2026, 11, 1, tzinfo=UTC))])
+""",
+    )
+    ((_, rid),) = ws.store.reviews.upsert(
+        [
+            NewReview(
+                "s",
+                "r1",
+                body="Crash on login",
+                rating=1,
+                author="Kim",
+                language="en",
+                created_at=datetime(2026, 11, 1, tzinfo=UTC),
+            )
+        ]
+    )
     return ws, rid
 
 
 def promise(ws, rid, link):
-    return ws.store.promises.add(rid, f"fix via {link}", kind="fix", owner="anna",
-                                 due_date="2026-12-31", tracker_url=link)
+    return ws.store.promises.add(
+        rid, f"fix via {link}", kind="fix", owner="anna", due_date="2026-12-31", tracker_url=link
+    )
 
 
 def test_each_tracker_kind_delivers_when_done(server, tmp_path):
@@ -66,30 +80,67 @@ def test_each_tracker_kind_delivers_when_done(server, tmp_path):
     def gh_issue(req):
         seen_tokens.append(req.headers.get("authorization"))
         state = "closed" if req.match.group(1) == "812" else "open"
-        return 200, {}, {"state": state, "html_url": f"https://github.com/acme/app/issues/"
-                                                      f"{req.match.group(1)}"}
+        return (
+            200,
+            {},
+            {
+                "state": state,
+                "html_url": f"https://github.com/acme/app/issues/{req.match.group(1)}",
+            },
+        )
 
     server.route("GET", r"/repos/acme/app/pulls/45")(
-        lambda req: (200, {}, {"state": "closed", "merged": True, "html_url": "https://pr/45"}))
+        lambda req: (200, {}, {"state": "closed", "merged": True, "html_url": "https://pr/45"})
+    )
     server.route("GET", r"/api/v4/projects/acme%2Fapp/issues/12")(
-        lambda req: (200, {}, {"state": "closed", "web_url": "https://gitlab/12"}))
-    server.route("GET", r"/rest/api/2/issue/APP-7")(lambda req: (200, {}, {"fields": {
-        "status": {"name": "Released", "statusCategory": {"key": "done"}}}}))
-    server.route("GET", r"/rest/api/2/issue/APP-8")(lambda req: (200, {}, {"fields": {
-        "status": {"name": "In Progress", "statusCategory": {"key": "indeterminate"}}}}))
-    server.route("GET", r"/fixes/login\.json")(
-        lambda req: (200, {}, {"deploy": {"state": "live"}}))
+        lambda req: (200, {}, {"state": "closed", "web_url": "https://gitlab/12"})
+    )
+    server.route("GET", r"/rest/api/2/issue/APP-7")(
+        lambda req: (
+            200,
+            {},
+            {"fields": {"status": {"name": "Released", "statusCategory": {"key": "done"}}}},
+        )
+    )
+    server.route("GET", r"/rest/api/2/issue/APP-8")(
+        lambda req: (
+            200,
+            {},
+            {
+                "fields": {
+                    "status": {"name": "In Progress", "statusCategory": {"key": "indeterminate"}}
+                }
+            },
+        )
+    )
+    server.route("GET", r"/fixes/login\.json")(lambda req: (200, {}, {"deploy": {"state": "live"}}))
     server.route("GET", r"/releases\.atom")(lambda req: (200, {}, FEED))
     ws, rid = tracker_ws(server, tmp_path)
-    links = ["gh:812", "gh:900", "gh:pull/45", "gl:12", "jira:APP-7", "jira:APP-8",
-             "status:login", "releases:5.3", "releases:6.0"]
+    links = [
+        "gh:812",
+        "gh:900",
+        "gh:pull/45",
+        "gl:12",
+        "jira:APP-7",
+        "jira:APP-8",
+        "status:login",
+        "releases:5.3",
+        "releases:6.0",
+    ]
     made = {link: promise(ws, rid, link) for link in links}
     results = {r.promise_id: r for r in watch(ws)}
     status = {link: results[p.id].status for link, p in made.items()}
-    assert status == {"gh:812": "delivered", "gh:900": "open", "gh:pull/45": "delivered",
-                      "gl:12": "delivered", "jira:APP-7": "delivered", "jira:APP-8": "open",
-                      "status:login": "delivered", "releases:5.3": "delivered",
-                      "releases:6.0": "open"}
+    assert status == {
+        "gh:812": "delivered",
+        "gh:900": "open",
+        "gh:pull/45": "delivered",
+        "gl:12": "delivered",
+        "jira:APP-7": "delivered",
+        "jira:APP-8": "open",
+        "status:login": "delivered",
+        "releases:5.3": "delivered",
+        "releases:6.0": "open",
+    }
     assert seen_tokens[0] == "Bearer ghp_secret123"
     delivered = ws.store.promises.get(made["gh:812"].id)
     assert delivered.status == "delivered"
@@ -100,13 +151,21 @@ def test_each_tracker_kind_delivers_when_done(server, tmp_path):
 
 
 def test_rate_limits_and_auth_errors_are_reported_not_fatal(server, tmp_path, capsys):
-    server.script(Scripted(403, {"X-RateLimit-Remaining": "0"},
-                           {"message": "API rate limit exceeded"}, path="/repos/"))
+    server.script(
+        Scripted(
+            403,
+            {"X-RateLimit-Remaining": "0"},
+            {"message": "API rate limit exceeded"},
+            path="/repos/",
+        )
+    )
     server.script(Scripted(429, {"Retry-After": "1"}, {}, path="/rest/api"))
-    server.route("GET", r"/rest/api/2/issue/APP-7")(lambda req: (200, {}, {"fields": {
-        "status": {"statusCategory": {"key": "done"}}}}))
+    server.route("GET", r"/rest/api/2/issue/APP-7")(
+        lambda req: (200, {}, {"fields": {"status": {"statusCategory": {"key": "done"}}}})
+    )
     server.route("GET", r"/api/v4/projects/acme%2Fapp/issues/12")(
-        lambda req: (401, {}, {"message": "401 Unauthorized"}))
+        lambda req: (401, {}, {"message": "401 Unauthorized"})
+    )
     secrets.set("gh-token", "ghp_x")
     ws, rid = tracker_ws(server, tmp_path)
     gh, jira, gl = (promise(ws, rid, link) for link in ("gh:1", "jira:APP-7", "gl:12"))
@@ -114,12 +173,19 @@ def test_rate_limits_and_auth_errors_are_reported_not_fatal(server, tmp_path, ca
     results = {r.promise_id: r for r in watch(ws)}
     assert results[gh.id].status == "error" and "rate limit" in results[gh.id].detail
     assert results[jira.id].status == "delivered"  # after honouring Retry-After
-    assert results[gl.id].status == "error" and "credentials were refused" in results[
-        gl.id].detail
+    assert results[gl.id].status == "error" and "credentials were refused" in results[gl.id].detail
     assert "must be NAME:REF" in results[bad.id].detail
     ws.close()
-    code = cli.main(["--config", str(tmp_path / "config.toml"), "--db", str(tmp_path / "ws.db"),
-                     "promises", "watch"])
+    code = cli.main(
+        [
+            "--config",
+            str(tmp_path / "config.toml"),
+            "--db",
+            str(tmp_path / "ws.db"),
+            "promises",
+            "watch",
+        ]
+    )
     assert code == 1 and "could not be checked" in capsys.readouterr().out
 
 
@@ -128,12 +194,18 @@ def test_approved_reply_to_tracker_to_follow_up(server, tmp_path, capsys):
     follow-up draft queued for approval."""
     state = {"value": "open"}
     server.route("GET", r"/repos/acme/app/issues/812")(
-        lambda req: (200, {}, {"state": state["value"], "html_url": "https://gh/812"}))
+        lambda req: (200, {}, {"state": state["value"], "html_url": "https://gh/812"})
+    )
     secrets.set("gh-token", "ghp_y")
     ws, rid = tracker_ws(server, tmp_path)
-    ws.store.drafts.add(rid, "Kim, I'm sorry about the crash, and thank you for telling us. "
-                             "We will fix it in the next update. Could you tell us your phone "
-                             "model?", author="model", language="en")
+    ws.store.drafts.add(
+        rid,
+        "Kim, I'm sorry about the crash, and thank you for telling us. "
+        "We will fix it in the next update. Could you tell us your phone "
+        "model?",
+        author="model",
+        language="en",
+    )
     ws.close()
     args = ["--config", str(tmp_path / "config.toml"), "--db", str(tmp_path / "ws.db")]
     assert cli.main([*args, "approve", str(rid)]) == 0
@@ -147,7 +219,11 @@ def test_approved_reply_to_tracker_to_follow_up(server, tmp_path, capsys):
     p = ws.store.promises.get(1)
     follow = ws.store.drafts.get(p.followup_draft_id)
     assert (p.status, p.evidence, follow.kind, follow.state) == (
-        "delivered", "https://gh/812", "followup", "draft")
+        "delivered",
+        "https://gh/812",
+        "followup",
+        "draft",
+    )
     assert ws.store.reviews.get(rid).status == "drafted"  # back in the queue
 
 

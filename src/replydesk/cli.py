@@ -31,12 +31,15 @@ from replydesk.store import StoreError
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="replydesk",
-        description="A terminal workstation for answering unhappy customers.")
+        prog="replydesk", description="A terminal workstation for answering unhappy customers."
+    )
     p.add_argument("--version", action="version", version=f"replydesk {__version__}")
     p.add_argument("--db", default=None, help="SQLite database (env REPLYDESK_DB)")
-    p.add_argument("--config", default=os.environ.get("REPLYDESK_CONFIG"),
-                   help="config file (env REPLYDESK_CONFIG)")
+    p.add_argument(
+        "--config",
+        default=os.environ.get("REPLYDESK_CONFIG"),
+        help="config file (env REPLYDESK_CONFIG)",
+    )
     p.set_defaults(handler=cmd_tui)
     sub = p.add_subparsers(title="commands", metavar="COMMAND")
 
@@ -57,8 +60,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     imp = sub.add_parser("import", help="import reviews from CSV or JSONL")
     imp.add_argument("file", help="a .csv or .jsonl file")
-    imp.add_argument("--source", help="source name (default: the file's 'source' field, "
-                                      "then its name)")
+    imp.add_argument(
+        "--source", help="source name (default: the file's 'source' field, then its name)"
+    )
     imp.set_defaults(handler=cmd_import)
 
     exp = sub.add_parser("export", help="everything per review, as JSONL or CSV")
@@ -67,17 +71,26 @@ def build_parser() -> argparse.ArgumentParser:
     exp.set_defaults(handler=cmd_export)
 
     tri = sub.add_parser("triage", help="label the queue: criticism, vague, provocation, praise")
-    tri.add_argument("--file", metavar="F", help="classify a JSONL file (- for stdin) of "
-                     '{"id","text"[,"rating","lang"]} without touching the store')
+    tri.add_argument(
+        "--file",
+        metavar="F",
+        help="classify a JSONL file (- for stdin) of "
+        '{"id","text"[,"rating","lang"]} without touching the store',
+    )
     tri.add_argument("--json", action="store_true", help="print one JSON verdict per line")
-    tri.add_argument("--override", nargs=2, metavar=("REVIEW_ID", "LABEL"),
-                     help="set the label by hand; it always wins over the rules")
+    tri.add_argument(
+        "--override",
+        nargs=2,
+        metavar=("REVIEW_ID", "LABEL"),
+        help="set the label by hand; it always wins over the rules",
+    )
     tri.set_defaults(handler=cmd_triage)
 
     drf = sub.add_parser("draft", help="draft replies in parallel (resumable)")
     drf.add_argument("ids", nargs="*", type=int, metavar="ID", help="review ids")
-    drf.add_argument("--all", action="store_true",
-                     help="every queued criticism and vague review without a draft")
+    drf.add_argument(
+        "--all", action="store_true", help="every queued criticism and vague review without a draft"
+    )
     drf.add_argument("--concurrency", type=int, help="drafts in flight (default: [llm])")
     drf.set_defaults(handler=cmd_draft)
 
@@ -85,14 +98,21 @@ def build_parser() -> argparse.ArgumentParser:
     lnt.add_argument("file", nargs="?", help="a text file, or - for stdin (the default)")
     lnt.add_argument("--lang", default="en", help="the reply's language (en ru es el de fr)")
     lnt.add_argument("--platform", help="source kind whose length limit applies")
-    lnt.add_argument("--label", default="criticism",
-                     help="the review's label (praise needs thanks, not an apology)")
+    lnt.add_argument(
+        "--label",
+        default="criticism",
+        help="the review's label (praise needs thanks, not an apology)",
+    )
     lnt.add_argument("--json", action="store_true", help="one JSON finding per line")
     lnt.set_defaults(handler=cmd_lint)
 
     prs = sub.add_parser("promises", help="the promise ledger; `promises watch` checks trackers")
-    prs.add_argument("action", nargs="?", choices=("watch",),
-                     help="watch: check linked tracker items and deliver what shipped")
+    prs.add_argument(
+        "action",
+        nargs="?",
+        choices=("watch",),
+        help="watch: check linked tracker items and deliver what shipped",
+    )
     prs.add_argument("--overdue", action="store_true", help="only open promises past due")
     prs.add_argument("--json", action="store_true", help="one JSON object per promise")
     prs.set_defaults(handler=cmd_promises)
@@ -111,8 +131,12 @@ def build_parser() -> argparse.ArgumentParser:
     sts.set_defaults(handler=cmd_stats)
 
     syn = sub.add_parser("sync", help="pull new and changed reviews from every source")
-    syn.add_argument("--source", action="append", metavar="NAME",
-                     help="only this source (repeatable); also syncs a disabled one")
+    syn.add_argument(
+        "--source",
+        action="append",
+        metavar="NAME",
+        help="only this source (repeatable); also syncs a disabled one",
+    )
     syn.set_defaults(handler=cmd_sync)
 
     src = sub.add_parser("sources", help="configured sources, their health and last sync")
@@ -127,15 +151,27 @@ def build_parser() -> argparse.ArgumentParser:
 
     appr = sub.add_parser("approve", help="approve the latest draft of a review")
     appr.add_argument("review_id", type=int)
-    appr.add_argument("--despite-lint", action="store_true",
-                      help="approve a draft that still has house-style errors, on purpose")
+    appr.add_argument(
+        "--despite-lint",
+        action="store_true",
+        help="approve a draft that still has house-style errors, on purpose",
+    )
     appr.set_defaults(handler=cmd_approve)
 
     pst = sub.add_parser("post", help="publish approved replies where the source can")
-    pst.add_argument("--resend", type=int, action="append", metavar="DRAFT_ID",
-                     help="send again a reply an interrupted run may not have delivered")
-    pst.add_argument("--mark-copied", type=int, metavar="DRAFT_ID",
-                     help="record that you copied and posted this reply by hand")
+    pst.add_argument(
+        "--resend",
+        type=int,
+        action="append",
+        metavar="DRAFT_ID",
+        help="send again a reply an interrupted run may not have delivered",
+    )
+    pst.add_argument(
+        "--mark-copied",
+        type=int,
+        metavar="DRAFT_ID",
+        help="record that you copied and posted this reply by hand",
+    )
     pst.set_defaults(handler=cmd_post)
     return p
 

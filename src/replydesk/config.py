@@ -27,8 +27,14 @@ from replydesk.sources.registry import COMMON_OPTIONS, KIND_OPTIONS
 class ConfigError(Exception):
     """A config problem a person can fix: where, which key, and what would be valid."""
 
-    def __init__(self, message: str, *, path: Path | None = None, line: int | None = None,
-                 key: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: Path | None = None,
+        line: int | None = None,
+        key: str | None = None,
+    ) -> None:
         self.path, self.line, self.key, self.message = path, line, key, message
         where = str(path) if path else "config"
         if line:
@@ -77,15 +83,15 @@ class TriageConfig:
 class StyleConfig:
     languages: list[str] = _opt(["en", "ru", "es", "el", "de", "fr"], "languages you answer in")
     default_language: str = _opt("en", "language for reviews whose language is unknown")
-    signature: str = _opt("", "closing line added to drafts, e.g. \"— Anna, Acme support\"")
+    signature: str = _opt("", 'closing line added to drafts, e.g. "— Anna, Acme support"')
     bonus_catalogue: list[str] = _opt([], "the only compensation a reply may offer")
-    allow_dated_promises: bool = _opt(False, "may a reply promise a date (\"by Friday\")?")
+    allow_dated_promises: bool = _opt(False, 'may a reply promise a date ("by Friday")?')
     platform_limits: dict[str, int] = _opt({}, "source kind -> max reply length, overrides")
 
 
 @dataclass(frozen=True)
 class KnownIssue:
-    id: str = _opt("", "a short id, e.g. \"sync-crash\"")
+    id: str = _opt("", 'a short id, e.g. "sync-crash"')
     summary: str = _opt("", "what is wrong, as you would tell a customer")
     keywords: list[str] = _opt([], "words that link a review to this issue")
     status: str = _opt("open", "open, fixing or fixed")
@@ -94,7 +100,7 @@ class KnownIssue:
 
 @dataclass(frozen=True)
 class Release:
-    version: str = _opt("", "a version, e.g. \"2.4\"")
+    version: str = _opt("", 'a version, e.g. "2.4"')
     date: str = _opt("", "its planned or actual date, YYYY-MM-DD")
 
 
@@ -222,8 +228,10 @@ class _Validator:
         known = [*SECTIONS, *ARRAYS, "sources"]
         for key in data:
             if key not in known:
-                self.fail(key, f"unknown section{_suggest(key, known)}; "
-                          f"valid sections: {', '.join(known)}")
+                self.fail(
+                    key,
+                    f"unknown section{_suggest(key, known)}; valid sections: {', '.join(known)}",
+                )
         built: dict[str, Any] = {}
         for name, cls in SECTIONS.items():
             value = data.get(name, {})
@@ -235,16 +243,22 @@ class _Validator:
         built["sources"] = self.sources(data.get("sources", []))
         return Config(path=self.path, **built)
 
-    def section(self, cls: type, value: dict[str, Any], table: str,
-                index: int | None = None) -> Any:
+    def section(
+        self, cls: type, value: dict[str, Any], table: str, index: int | None = None
+    ) -> Any:
         hints = typing.get_type_hints(cls)
         specs = {f.name: f for f in fields(cls)}
         out: dict[str, Any] = {}
         for key, val in value.items():
             dotted = f"{table}.{key}"
             if key not in specs:
-                self.fail(dotted, f"unknown key{_suggest(key, list(specs))}; valid keys in "
-                          f"[{table}]: {', '.join(specs)}", table=table, index=index)
+                self.fail(
+                    dotted,
+                    f"unknown key{_suggest(key, list(specs))}; valid keys in "
+                    f"[{table}]: {', '.join(specs)}",
+                    table=table,
+                    index=index,
+                )
             hint = hints[key]
             inner = _list_item_class(hint)
             if inner is not None:
@@ -252,8 +266,12 @@ class _Validator:
                 continue
             problem = _type_problem(val, hint)
             if problem:
-                self.fail(dotted, f"{problem} ({specs[key].metadata.get('help', '')})",
-                          table=table, index=index)
+                self.fail(
+                    dotted,
+                    f"{problem} ({specs[key].metadata.get('help', '')})",
+                    table=table,
+                    index=index,
+                )
             out[key] = val
         for key, spec in specs.items():
             if key not in out and spec.default is MISSING and spec.default_factory is MISSING:
@@ -267,23 +285,37 @@ class _Validator:
             try:
                 ZoneInfo(obj.timezone)
             except (ZoneInfoNotFoundError, ValueError):
-                self.fail("workspace.timezone", f"unknown time zone {obj.timezone!r}; use an "
-                          "IANA name such as \"UTC\" or \"Europe/Madrid\"", table=table)
+                self.fail(
+                    "workspace.timezone",
+                    f"unknown time zone {obj.timezone!r}; use an "
+                    'IANA name such as "UTC" or "Europe/Madrid"',
+                    table=table,
+                )
         if isinstance(obj, LLMConfig) and obj.concurrency < 1:
             self.fail("llm.concurrency", "must be at least 1", table=table)
         if isinstance(obj, TriageConfig) and not (
             0 <= obj.uncertain_low <= obj.uncertain_high <= 1
         ):
-            self.fail("triage.uncertain_low", "need 0 <= uncertain_low <= uncertain_high <= 1",
-                      table=table)
+            self.fail(
+                "triage.uncertain_low",
+                "need 0 <= uncertain_low <= uncertain_high <= 1",
+                table=table,
+            )
         if isinstance(obj, KnownIssue) and obj.status not in ("open", "fixing", "fixed"):
-            self.fail(f"{table}.status", "must be one of: open, fixing, fixed",
-                      table=table, index=index)
-        if isinstance(obj, Release) and obj.date and not re.fullmatch(
-            r"\d{4}-\d{2}-\d{2}", obj.date
+            self.fail(
+                f"{table}.status", "must be one of: open, fixing, fixed", table=table, index=index
+            )
+        if (
+            isinstance(obj, Release)
+            and obj.date
+            and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", obj.date)
         ):
-            self.fail(f"{table}.date", f"{obj.date!r} is not a date; write YYYY-MM-DD",
-                      table=table, index=index)
+            self.fail(
+                f"{table}.date",
+                f"{obj.date!r} is not a date; write YYYY-MM-DD",
+                table=table,
+                index=index,
+            )
 
     def array(self, cls: type, value: Any, table: str) -> list[Any]:
         if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
@@ -299,20 +331,33 @@ class _Validator:
             for key, (typ, required, help_) in COMMON_OPTIONS.items():
                 if key not in item:
                     if required:
-                        self.fail(f"sources.{key}", f"is required in every [[sources]] "
-                                  f"entry ({help_})", table="sources", index=i)
+                        self.fail(
+                            f"sources.{key}",
+                            f"is required in every [[sources]] entry ({help_})",
+                            table="sources",
+                            index=i,
+                        )
                     continue
                 problem = _type_problem(item[key], typ)
                 if problem:
                     self.fail(f"sources.{key}", f"{problem} ({help_})", table="sources", index=i)
             name, kind = item["name"], item["kind"]
             if kind not in KIND_OPTIONS:
-                self.fail("sources.kind", f"unknown source kind {kind!r}"
-                          f"{_suggest(kind, list(KIND_OPTIONS))}; valid kinds: "
-                          f"{', '.join(KIND_OPTIONS)}", table="sources", index=i)
+                self.fail(
+                    "sources.kind",
+                    f"unknown source kind {kind!r}"
+                    f"{_suggest(kind, list(KIND_OPTIONS))}; valid kinds: "
+                    f"{', '.join(KIND_OPTIONS)}",
+                    table="sources",
+                    index=i,
+                )
             if name in seen:
-                self.fail("sources.name", f"duplicate source name {name!r}; names must be "
-                          "unique", table="sources", index=i)
+                self.fail(
+                    "sources.name",
+                    f"duplicate source name {name!r}; names must be unique",
+                    table="sources",
+                    index=i,
+                )
             seen.add(name)
             specs = KIND_OPTIONS[kind]
             options: dict[str, Any] = {}
@@ -320,20 +365,37 @@ class _Validator:
                 if key in COMMON_OPTIONS:
                     continue
                 if key not in specs:
-                    self.fail(f"sources.{key}", f"unknown option for a {kind!r} source"
-                              f"{_suggest(key, list(specs))}; valid options: "
-                              f"{', '.join(specs)}", table="sources", index=i)
+                    self.fail(
+                        f"sources.{key}",
+                        f"unknown option for a {kind!r} source"
+                        f"{_suggest(key, list(specs))}; valid options: "
+                        f"{', '.join(specs)}",
+                        table="sources",
+                        index=i,
+                    )
                 problem = _type_problem(val, specs[key][0])
                 if problem:
-                    self.fail(f"sources.{key}", f"{problem} ({specs[key][2]})",
-                              table="sources", index=i)
+                    self.fail(
+                        f"sources.{key}", f"{problem} ({specs[key][2]})", table="sources", index=i
+                    )
                 options[key] = val
             for key, (_t, required, help_) in specs.items():
                 if required and key not in options:
-                    self.fail(f"sources.{key}", f"is required for a {kind!r} source "
-                              f"({name}): {help_}", table="sources", index=i)
-            out.append(SourceConfig(name=name, kind=kind, enabled=item.get("enabled", True),
-                                    language=item.get("language", ""), options=options))
+                    self.fail(
+                        f"sources.{key}",
+                        f"is required for a {kind!r} source ({name}): {help_}",
+                        table="sources",
+                        index=i,
+                    )
+            out.append(
+                SourceConfig(
+                    name=name,
+                    kind=kind,
+                    enabled=item.get("enabled", True),
+                    language=item.get("language", ""),
+                    options=options,
+                )
+            )
         return out
 
 
@@ -346,8 +408,14 @@ def _list_item_class(hint: Any) -> type | None:
 
 
 def _tname(value: Any) -> str:
-    return {str: "a string", int: "an integer", float: "a number", bool: "true/false",
-            list: "an array", dict: "a table"}.get(type(value), type(value).__name__)
+    return {
+        str: "a string",
+        int: "an integer",
+        float: "a number",
+        bool: "true/false",
+        list: "an array",
+        dict: "a table",
+    }.get(type(value), type(value).__name__)
 
 
 def _type_problem(value: Any, hint: Any) -> str | None:
@@ -370,8 +438,11 @@ def _type_problem(value: Any, hint: Any) -> str | None:
                 return f"entry {k!r} must be {_hint_name(item)}, not {_tname(v)}"
         return None
     if origin in (typing.Union, types.UnionType):
-        return None if any(not _type_problem(value, a) for a in typing.get_args(hint)) else (
-            f"has the wrong type ({_tname(value)})")
+        return (
+            None
+            if any(not _type_problem(value, a) for a in typing.get_args(hint))
+            else (f"has the wrong type ({_tname(value)})")
+        )
     if hint is float:
         ok = isinstance(value, int | float) and not isinstance(value, bool)
     elif hint is int:
@@ -385,7 +456,8 @@ def _hint_name(hint: Any) -> str:
     if typing.get_origin(hint) is list:
         return f"an array of {_hint_name(typing.get_args(hint)[0])}"
     return {str: "a string", int: "an integer", float: "a number", bool: "true or false"}.get(
-        hint, getattr(hint, "__name__", str(hint)))
+        hint, getattr(hint, "__name__", str(hint))
+    )
 
 
 def _suggest(word: str, options: list[str]) -> str:

@@ -53,8 +53,10 @@ class ImportReport:
         return len(self.errors)
 
     def summary(self) -> str:
-        return (f"{self.new} new, {self.updated} updated, {self.unchanged} unchanged, "
-                f"{self.failed} failed")
+        return (
+            f"{self.new} new, {self.updated} updated, {self.unchanged} unchanged, "
+            f"{self.failed} failed"
+        )
 
 
 def detect_format(path: Path) -> str:
@@ -72,8 +74,9 @@ def detect_format(path: Path) -> str:
     raise InputError(f"{path}: cannot tell the format; name it .csv or .jsonl")
 
 
-def read_file(path: Path | str, source: str | None = None,
-              fmt: str | None = None) -> Iterator[tuple[int, NewReview | LineError]]:
+def read_file(
+    path: Path | str, source: str | None = None, fmt: str | None = None
+) -> Iterator[tuple[int, NewReview | LineError]]:
     """``(line_number, review or error)`` for every record in the file.
 
     Raises InputError at once (not on first iteration) when the file cannot be read.
@@ -84,8 +87,9 @@ def read_file(path: Path | str, source: str | None = None,
     return _records(path, source, fmt or detect_format(path))
 
 
-def _records(path: Path, source: str | None,
-             fmt: str) -> Iterator[tuple[int, NewReview | LineError]]:
+def _records(
+    path: Path, source: str | None, fmt: str
+) -> Iterator[tuple[int, NewReview | LineError]]:
     default_source = source or path.stem
     rows = _jsonl_rows(path) if fmt == "jsonl" else _csv_rows(path)
     for line, row in rows:
@@ -113,12 +117,10 @@ def _jsonl_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | LineError]]:
             try:
                 obj = json.loads(text)
             except json.JSONDecodeError as exc:
-                yield number, LineError(number, f"not valid JSON: {exc.msg} at column "
-                                                f"{exc.colno}")
+                yield number, LineError(number, f"not valid JSON: {exc.msg} at column {exc.colno}")
                 continue
             if not isinstance(obj, dict):
-                yield number, LineError(number, f"expected a JSON object, got "
-                                                f"{type(obj).__name__}")
+                yield number, LineError(number, f"expected a JSON object, got {type(obj).__name__}")
                 continue
             yield number, obj
 
@@ -127,8 +129,11 @@ def _csv_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | LineError]]:
     with path.open("r", encoding="utf-8-sig", errors="replace", newline="") as fh:
         sample = fh.read(8192)
         fh.seek(0)
-        delimiter = "\t" if path.suffix.lower() == ".tsv" or (
-            sample.count("\t") > sample.count(",")) else ","
+        delimiter = (
+            "\t"
+            if path.suffix.lower() == ".tsv" or (sample.count("\t") > sample.count(","))
+            else ","
+        )
         reader = csv.reader(fh, delimiter=delimiter)
         try:
             header = [h.strip().lower() for h in next(reader)]
@@ -138,8 +143,14 @@ def _csv_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | LineError]]:
             yield 1, LineError(1, f"unreadable CSV header: {exc}")
             return
         if "id" not in header:
-            yield 1, LineError(1, f"the header has no 'id' column (found: {', '.join(header)});"
-                                  f" expected columns: {', '.join(FIELDS)}")
+            yield (
+                1,
+                LineError(
+                    1,
+                    f"the header has no 'id' column (found: {', '.join(header)});"
+                    f" expected columns: {', '.join(FIELDS)}",
+                ),
+            )
             return
         start = reader.line_num + 1
         while True:
@@ -155,8 +166,10 @@ def _csv_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | LineError]]:
             if not any(v.strip() for v in values):
                 continue
             if len(values) != len(header):
-                yield line, LineError(line, f"{len(values)} fields where the header has "
-                                            f"{len(header)}")
+                yield (
+                    line,
+                    LineError(line, f"{len(values)} fields where the header has {len(header)}"),
+                )
                 continue
             yield line, dict(zip(header, values, strict=True))
 
@@ -175,11 +188,18 @@ def to_review(row: dict[str, Any], source: str) -> NewReview:
     updated = _time(row, "updated_at")
     author = _text(row, "author")
     return NewReview(
-        source=source, external_id=str(ext).strip(), body=body, title=title, author=author,
-        author_key=_text(row, "author_key") or author, rating=rating,
+        source=source,
+        external_id=str(ext).strip(),
+        body=body,
+        title=title,
+        author=author,
+        author_key=_text(row, "author_key") or author,
+        rating=rating,
         language=(_text(row, "lang") or _text(row, "language")).lower()[:12],
-        url=_text(row, "url"), product_version=_text(row, "version"),
-        created_at=created, updated_at=updated or created,
+        url=_text(row, "url"),
+        product_version=_text(row, "version"),
+        created_at=created,
+        updated_at=updated or created,
         raw={k: v for k, v in row.items() if k not in _KNOWN} or None,  # keep the rest
     )
 
@@ -218,4 +238,3 @@ def _time(row: dict[str, Any], key: str):
         return parse_time(value)
     except ValueError as exc:
         raise ValueError(f"'{key}': {exc}") from None
-

@@ -27,7 +27,8 @@ def _no_backend(name: str, detail: str) -> SecretError:
         f"cannot reach a keyring for secret {name!r} ({detail}). This is usual over SSH "
         f"without a desktop session. Either set {env_name(name)} in the environment, or use "
         "a file-backed keyring: pip install keyrings.alt and export "
-        "PYTHON_KEYRING_BACKEND=keyrings.alt.file.EncryptedKeyring")
+        "PYTHON_KEYRING_BACKEND=keyrings.alt.file.EncryptedKeyring"
+    )
 
 
 def get(name: str) -> str:
@@ -43,8 +44,10 @@ def get(name: str) -> str:
         except (KeyringError, RuntimeError, OSError) as exc:
             raise _no_backend(name, type(exc).__name__) from None
         if not value:
-            raise SecretError(f"secret {name!r} is not set: run `replydesk secret set {name}` "
-                              f"or set {env_name(name)}")
+            raise SecretError(
+                f"secret {name!r} is not set: run `replydesk secret set {name}` "
+                f"or set {env_name(name)}"
+            )
     remember(value)
     return value
 

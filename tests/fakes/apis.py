@@ -35,8 +35,15 @@ class Item:
 
 
 def items(n: int, prefix: str = "r", start: int = 0) -> list[Item]:
-    return [Item(f"{prefix}{i}", minutes_ago=start + i * 10, rating=1 + i % 5,
-                 body=f"Review number {i}: the sync fails with error {i}") for i in range(n)]
+    return [
+        Item(
+            f"{prefix}{i}",
+            minutes_ago=start + i * 10,
+            rating=1 + i % 5,
+            body=f"Review number {i}: the sync fails with error {i}",
+        )
+        for i in range(n)
+    ]
 
 
 def bearer(req: Req) -> str:
@@ -58,22 +65,33 @@ class AppStoreFeed:
     metadata_entry: bool = True
 
     def __post_init__(self) -> None:
-        @self.server.route("GET", r"/(\w+)/rss/customerreviews/page=(\d+)/id=(\d+)/sortBy="
-                                  r"mostRecent/json")
+        @self.server.route(
+            "GET",
+            r"/(\w+)/rss/customerreviews/page=(\d+)/id=(\d+)/sortBy="
+            r"mostRecent/json",
+        )
         def feed(req: Req):
             country, page = req.match.group(1), int(req.match.group(2))
             revs = self.by_country.get(country, [])
-            chunk = revs[(page - 1) * self.page_size: page * self.page_size]
+            chunk = revs[(page - 1) * self.page_size : page * self.page_size]
             entries: list[dict] = [self.entry(r) for r in chunk]
             if page == 1 and self.metadata_entry and entries:
                 entries.insert(0, {"im:name": {"label": "Parcelly"}, "id": {"label": "app"}})
             last = max(1, -(-len(revs) // self.page_size))
-            feed: dict[str, Any] = {"author": {"name": {"label": "iTunes Store"}},
-                                    "link": [{"attributes": {"rel": "alternate"}},
-                                             {"attributes": {"rel": "last", "href":
-                                              f"{self.server.url}/{country}/rss/customer"
-                                              f"reviews/page={last}/id=1/sortBy=mostRecent/"
-                                              "xml?urlDesc=/customerreviews"}}]}
+            feed: dict[str, Any] = {
+                "author": {"name": {"label": "iTunes Store"}},
+                "link": [
+                    {"attributes": {"rel": "alternate"}},
+                    {
+                        "attributes": {
+                            "rel": "last",
+                            "href": f"{self.server.url}/{country}/rss/customer"
+                            f"reviews/page={last}/id=1/sortBy=mostRecent/"
+                            "xml?urlDesc=/customerreviews",
+                        }
+                    },
+                ],
+            }
             if len(entries) == 1:
                 feed["entry"] = entries[0]  # the single-object quirk
             elif entries:
@@ -83,14 +101,20 @@ class AppStoreFeed:
     @staticmethod
     def entry(r: Item) -> dict[str, Any]:
         return {
-            "author": {"uri": {"label": f"https://itunes.apple.com/u/{r.author}"},
-                       "name": {"label": r.author}, "label": ""},
+            "author": {
+                "uri": {"label": f"https://itunes.apple.com/u/{r.author}"},
+                "name": {"label": r.author},
+                "label": "",
+            },
             "updated": {"label": iso(r.minutes_ago).replace("Z", "-07:00")},
-            "im:rating": {"label": str(r.rating)}, "im:version": {"label": "5.2.0"},
-            "id": {"label": r.id}, "title": {"label": r.title},
+            "im:rating": {"label": str(r.rating)},
+            "im:version": {"label": "5.2.0"},
+            "id": {"label": r.id},
+            "title": {"label": r.title},
             "content": {"label": r.body, "attributes": {"type": "text"}},
             "link": {"attributes": {"rel": "related", "href": f"https://apps.apple.com/r/{r.id}"}},
-            "im:voteSum": {"label": "0"}, "im:voteCount": {"label": "0"},
+            "im:voteSum": {"label": "0"},
+            "im:voteCount": {"label": "0"},
         }
 
 
@@ -112,8 +136,13 @@ class AppStoreConnectApi:
         token = bearer(req)
         try:
             header = jwt.get_unverified_header(token)
-            claims = jwt.decode(token, self.public_key, algorithms=["ES256"],
-                                audience="appstoreconnect-v1", issuer=self.issuer)
+            claims = jwt.decode(
+                token,
+                self.public_key,
+                algorithms=["ES256"],
+                audience="appstoreconnect-v1",
+                issuer=self.issuer,
+            )
         except jwt.PyJWTError as exc:
             return f"{type(exc).__name__}: {exc}"
         if header.get("kid") != self.key_id or header.get("typ") != "JWT":
@@ -130,10 +159,22 @@ class AppStoreConnectApi:
                 problem = self.verify(req)
                 if problem:
                     self.rejected.append(problem)
-                    return 401, {}, {"errors": [{"status": "401", "code": "NOT_AUTHORIZED",
-                                                 "title": "Authentication credentials are "
-                                                 "missing or invalid.", "detail": problem}]}
+                    return (
+                        401,
+                        {},
+                        {
+                            "errors": [
+                                {
+                                    "status": "401",
+                                    "code": "NOT_AUTHORIZED",
+                                    "title": "Authentication credentials are missing or invalid.",
+                                    "detail": problem,
+                                }
+                            ]
+                        },
+                    )
                 return fn(req)
+
             return wrapped
 
         @s.route("GET", r"/v1/apps/(\w+)/customerReviews")
@@ -143,11 +184,13 @@ class AppStoreConnectApi:
             offset = int(req.query.get("cursor", 0))
             limit = int(req.query.get("limit", self.page_size))
             limit = min(limit, self.page_size)
-            chunk = self.reviews[offset: offset + limit]
+            chunk = self.reviews[offset : offset + limit]
             body: dict[str, Any] = {"data": [self.render(r) for r in chunk], "links": {}}
             if offset + limit < len(self.reviews):
-                body["links"]["next"] = (f"{s.url}/v1/apps/1/customerReviews?sort=-createdDate"
-                                         f"&limit={limit}&cursor={offset + limit}")
+                body["links"]["next"] = (
+                    f"{s.url}/v1/apps/1/customerReviews?sort=-createdDate"
+                    f"&limit={limit}&cursor={offset + limit}"
+                )
             return 200, {}, body
 
         @s.route("POST", r"/v1/customerReviewResponses")
@@ -156,9 +199,20 @@ class AppStoreConnectApi:
             data = req.json()["data"]
             rid = data["relationships"]["review"]["data"]["id"]
             self.responses[rid] = data["attributes"]["responseBody"]
-            return 201, {}, {"data": {"type": "customerReviewResponses", "id": f"resp-{rid}",
-                                      "attributes": {"responseBody": self.responses[rid],
-                                                     "state": "PENDING_PUBLISH"}}}
+            return (
+                201,
+                {},
+                {
+                    "data": {
+                        "type": "customerReviewResponses",
+                        "id": f"resp-{rid}",
+                        "attributes": {
+                            "responseBody": self.responses[rid],
+                            "state": "PENDING_PUBLISH",
+                        },
+                    }
+                },
+            )
 
         @s.route("GET", r"/v1/customerReviews/([\w-]+)/response")
         @guard
@@ -166,14 +220,31 @@ class AppStoreConnectApi:
             rid = req.match.group(1)
             if rid not in self.responses:
                 return 404, {}, {"errors": [{"status": "404", "title": "not found"}]}
-            return 200, {}, {"data": {"id": f"resp-{rid}", "attributes": {
-                "responseBody": self.responses[rid]}}}
+            return (
+                200,
+                {},
+                {
+                    "data": {
+                        "id": f"resp-{rid}",
+                        "attributes": {"responseBody": self.responses[rid]},
+                    }
+                },
+            )
 
     @staticmethod
     def render(r: Item) -> dict[str, Any]:
-        return {"type": "customerReviews", "id": r.id, "attributes": {
-            "rating": r.rating, "title": r.title, "body": r.body, "reviewerNickname": r.author,
-            "createdDate": iso(r.minutes_ago).replace("Z", "-07:00"), "territory": "USA"}}
+        return {
+            "type": "customerReviews",
+            "id": r.id,
+            "attributes": {
+                "rating": r.rating,
+                "title": r.title,
+                "body": r.body,
+                "reviewerNickname": r.author,
+                "createdDate": iso(r.minutes_ago).replace("Z", "-07:00"),
+                "territory": "USA",
+            },
+        }
 
 
 # ------------------------------------------------------------------ Google token endpoint
@@ -199,21 +270,34 @@ class GoogleTokens:
             if form.get("grant_type") == "urn:ietf:params:oauth:grant-type:jwt-bearer":
                 try:
                     # google-auth always names Google's own endpoint as the audience
-                    claims = jwt.decode(form["assertion"], self.public_key, algorithms=["RS256"],
-                                        audience="https://oauth2.googleapis.com/token")
+                    claims = jwt.decode(
+                        form["assertion"],
+                        self.public_key,
+                        algorithms=["RS256"],
+                        audience="https://oauth2.googleapis.com/token",
+                    )
                 except jwt.PyJWTError as exc:
                     return 400, {}, {"error": "invalid_grant", "error_description": str(exc)}
                 assert "androidpublisher" in claims["scope"]
             elif form.get("grant_type") == "refresh_token":
                 if form.get("refresh_token") != self.refresh_token:
-                    return 400, {}, {"error": "invalid_grant",
-                                     "error_description": "Token has been expired or revoked."}
+                    return (
+                        400,
+                        {},
+                        {
+                            "error": "invalid_grant",
+                            "error_description": "Token has been expired or revoked.",
+                        },
+                    )
             else:
                 return 400, {}, {"error": "unsupported_grant_type"}
             issued = f"ya29.token-{len(self.issued) + 1}"
             self.issued.append(issued)
-            return 200, {}, {"access_token": issued, "expires_in": self.lifetime,
-                             "token_type": "Bearer"}
+            return (
+                200,
+                {},
+                {"access_token": issued, "expires_in": self.lifetime, "token_type": "Bearer"},
+            )
 
 
 # ------------------------------------------------------------------ Google Play
@@ -239,7 +323,7 @@ class PlayApi:
                 return unauthorized()
             offset = int(req.query.get("token", "0") or 0)
             size = min(int(req.query.get("maxResults", 100)), self.page_size)
-            chunk = self.reviews[offset: offset + size]
+            chunk = self.reviews[offset : offset + size]
             body: dict[str, Any] = {"reviews": [self.render(r) for r in chunk]}
             if offset + size < len(self.reviews):
                 body["tokenPagination"] = {"nextPageToken": str(offset + size)}
@@ -261,18 +345,33 @@ class PlayApi:
             self.replies[req.match.group(2)] = text
             if self.reply_delay:
                 time.sleep(self.reply_delay)
-            return 200, {}, {"result": {"replyText": text,
-                                        "lastEdited": {"seconds": "1763600000"}}}
+            return 200, {}, {"result": {"replyText": text, "lastEdited": {"seconds": "1763600000"}}}
 
     def render(self, r: Item) -> dict[str, Any]:
         seconds = int((BASE_TIME - timedelta(minutes=r.minutes_ago)).timestamp())
-        comments: list[dict] = [{"userComment": {
-            "text": "\t" + r.body, "lastModified": {"seconds": str(seconds), "nanos": 0},
-            "starRating": r.rating, "reviewerLanguage": r.lang, "device": "a52",
-            "androidOsVersion": 33, "appVersionCode": 520, "appVersionName": "5.2.0"}}]
+        comments: list[dict] = [
+            {
+                "userComment": {
+                    "text": "\t" + r.body,
+                    "lastModified": {"seconds": str(seconds), "nanos": 0},
+                    "starRating": r.rating,
+                    "reviewerLanguage": r.lang,
+                    "device": "a52",
+                    "androidOsVersion": 33,
+                    "appVersionCode": 520,
+                    "appVersionName": "5.2.0",
+                }
+            }
+        ]
         if r.id in self.replies:
-            comments.append({"developerComment": {"text": self.replies[r.id],
-                                                  "lastModified": {"seconds": str(seconds)}}})
+            comments.append(
+                {
+                    "developerComment": {
+                        "text": self.replies[r.id],
+                        "lastModified": {"seconds": str(seconds)},
+                    }
+                }
+            )
         return {"reviewId": r.id, "authorName": r.author, "comments": comments}
 
 
@@ -301,9 +400,12 @@ class BusinessApi:
             assert req.query.get("orderBy") == "updateTime desc"
             offset = int(req.query.get("pageToken", "0") or 0)
             size = min(int(req.query.get("pageSize", 50)), self.page_size)
-            chunk = self.reviews[offset: offset + size]
-            body: dict[str, Any] = {"reviews": [self.render(r) for r in chunk],
-                                    "averageRating": 2.1, "totalReviewCount": len(self.reviews)}
+            chunk = self.reviews[offset : offset + size]
+            body: dict[str, Any] = {
+                "reviews": [self.render(r) for r in chunk],
+                "averageRating": 2.1,
+                "totalReviewCount": len(self.reviews),
+            }
             if offset + size < len(self.reviews):
                 body["nextPageToken"] = str(offset + size)
             return 200, {}, body
@@ -325,10 +427,13 @@ class BusinessApi:
 
     def render(self, r: Item) -> dict[str, Any]:
         out: dict[str, Any] = {
-            "name": f"accounts/1/locations/2/reviews/{r.id}", "reviewId": r.id,
+            "name": f"accounts/1/locations/2/reviews/{r.id}",
+            "reviewId": r.id,
             "reviewer": {"displayName": r.author, "isAnonymous": False},
-            "starRating": STAR_WORDS[r.rating], "createTime": iso(r.minutes_ago + 5),
-            "updateTime": iso(r.minutes_ago)}
+            "starRating": STAR_WORDS[r.rating],
+            "createTime": iso(r.minutes_ago + 5),
+            "updateTime": iso(r.minutes_ago),
+        }
         if r.body:
             out["comment"] = r.body  # absent on rating-only reviews
         if r.id in self.replies:
@@ -356,21 +461,33 @@ class TrustpilotApi:
 
         @s.route("POST", r"/v1/oauth/oauth-business-users-for-applications/accesstoken")
         def token(req: Req):
-            expected = "Basic " + base64.b64encode(
-                f"{self.api_key}:{self.api_secret}".encode()).decode()
+            expected = (
+                "Basic " + base64.b64encode(f"{self.api_key}:{self.api_secret}".encode()).decode()
+            )
             if req.headers.get("authorization") != expected:
                 return 401, {}, {"fault": {"faultstring": "Invalid ApiKey"}}
             if req.form().get("grant_type") != "client_credentials":
                 return 400, {}, {"error": "unsupported_grant_type"}
             token = f"tp-access-{len(self.issued) + 1}"
             self.issued.append(token)
-            return 200, {}, {"access_token": token, "refresh_token": "r", "expires_in":
-                             str(self.lifetime), "token_type": "BearerToken"}
+            return (
+                200,
+                {},
+                {
+                    "access_token": token,
+                    "refresh_token": "r",
+                    "expires_in": str(self.lifetime),
+                    "token_type": "BearerToken",
+                },
+            )
 
         def authorised(req: Req) -> bool:
             t = bearer(req)
-            return t in self.issued and t not in self.revoked and req.headers.get(
-                "apikey") == self.api_key
+            return (
+                t in self.issued
+                and t not in self.revoked
+                and req.headers.get("apikey") == self.api_key
+            )
 
         @s.route("GET", r"/v1/private/business-units/(\w+)/reviews")
         def listing(req: Req):
@@ -378,12 +495,17 @@ class TrustpilotApi:
                 return 401, {}, {"message": "Unauthorized"}
             page = int(req.query.get("page", 1))
             size = min(int(req.query.get("perPage", 100)), self.page_size)
-            chunk = self.reviews[(page - 1) * size: page * size]
+            chunk = self.reviews[(page - 1) * size : page * size]
             links = []
             if page * size < len(self.reviews):
-                links.append({"rel": "next-page", "method": "GET", "href":
-                              f"{s.url}/v1/private/business-units/bu1/reviews?stars=1,2,3"
-                              f"&orderBy=createdat.desc&perPage={size}&page={page + 1}"})
+                links.append(
+                    {
+                        "rel": "next-page",
+                        "method": "GET",
+                        "href": f"{s.url}/v1/private/business-units/bu1/reviews?stars=1,2,3"
+                        f"&orderBy=createdat.desc&perPage={size}&page={page + 1}",
+                    }
+                )
             return 200, {}, {"reviews": [self.render(r) for r in chunk], "links": links}
 
         @s.route("POST", r"/v1/private/reviews/([\w-]+)/reply")
@@ -395,8 +517,14 @@ class TrustpilotApi:
 
     @staticmethod
     def render(r: Item) -> dict[str, Any]:
-        return {"id": r.id, "stars": r.rating, "title": r.title, "text": r.body,
-                "language": r.lang, "createdAt": iso(r.minutes_ago),
-                "updatedAt": None, "consumer": {"id": f"c-{r.author}",
-                                                "displayName": r.author},
-                "status": "active"}
+        return {
+            "id": r.id,
+            "stars": r.rating,
+            "title": r.title,
+            "text": r.body,
+            "language": r.lang,
+            "createdAt": iso(r.minutes_ago),
+            "updatedAt": None,
+            "consumer": {"id": f"c-{r.author}", "displayName": r.author},
+            "status": "active",
+        }

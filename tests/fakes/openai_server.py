@@ -33,19 +33,34 @@ class OpenAIServer:
             messages = body["messages"]
             self.seen.append(messages)
             text = self.respond(messages)
-            usage = {"prompt_tokens": sum(len(m["content"]) // 4 for m in messages),
-                     "completion_tokens": max(1, len(text) // 4)}
+            usage = {
+                "prompt_tokens": sum(len(m["content"]) // 4 for m in messages),
+                "completion_tokens": max(1, len(text) // 4),
+            }
             usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
             if body.get("stream"):
                 events = self.sse(text, usage)
                 if self.chunk_delay:
                     return 200, {"Content-Type": "text/event-stream"}, self.trickle(events)
                 return 200, {"Content-Type": "text/event-stream"}, events
-            return 200, {}, {
-                "id": "chatcmpl-1", "object": "chat.completion", "created": int(time.time()),
-                "model": self.model, "usage": usage,
-                "choices": [{"index": 0, "finish_reason": "stop",
-                             "message": {"role": "assistant", "content": text}}]}
+            return (
+                200,
+                {},
+                {
+                    "id": "chatcmpl-1",
+                    "object": "chat.completion",
+                    "created": int(time.time()),
+                    "model": self.model,
+                    "usage": usage,
+                    "choices": [
+                        {
+                            "index": 0,
+                            "finish_reason": "stop",
+                            "message": {"role": "assistant", "content": text},
+                        }
+                    ],
+                },
+            )
 
     def trickle(self, events: str):
         for event in events.split("\n\n"):
@@ -56,11 +71,23 @@ class OpenAIServer:
     def sse(self, text: str, usage: dict[str, int]) -> str:
         events = []
         for i in range(0, len(text), 8):
-            chunk = {"id": "c", "object": "chat.completion.chunk", "created": 0,
-                     "model": self.model, "choices": [{"index": 0, "delta": {
-                         "content": text[i:i + 8]}, "finish_reason": None}]}
+            chunk = {
+                "id": "c",
+                "object": "chat.completion.chunk",
+                "created": 0,
+                "model": self.model,
+                "choices": [
+                    {"index": 0, "delta": {"content": text[i : i + 8]}, "finish_reason": None}
+                ],
+            }
             events.append(f"data: {json.dumps(chunk)}\n\n")
-        done = {"id": "c", "object": "chat.completion.chunk", "created": 0, "model": self.model,
-                "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}], "usage": usage}
+        done = {
+            "id": "c",
+            "object": "chat.completion.chunk",
+            "created": 0,
+            "model": self.model,
+            "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
+            "usage": usage,
+        }
         events.append(f"data: {json.dumps(done)}\n\ndata: [DONE]\n\n")
         return "".join(events)

@@ -65,9 +65,13 @@ class FakeServer:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 parts = urlsplit(self.path)
-                req = Req(self.command, parts.path,
-                          {k: v[0] for k, v in parse_qs(parts.query).items()},
-                          {k.lower(): v for k, v in self.headers.items()}, body)
+                req = Req(
+                    self.command,
+                    parts.path,
+                    {k: v[0] for k, v in parse_qs(parts.query).items()},
+                    {k.lower(): v for k, v in self.headers.items()},
+                    body,
+                )
                 status, headers, payload = server.dispatch(req)
                 if hasattr(payload, "__next__"):  # a generator: stream it, piece by piece
                     self.send_response(status)
@@ -128,6 +132,7 @@ class FakeServer:
         def add(fn: Callable[[Req], Answer]) -> Callable[[Req], Answer]:
             self.routes.append((method, re.compile(pattern + "$"), fn))
             return fn
+
         return add
 
     def script(self, *answers: Scripted) -> None:
@@ -135,8 +140,7 @@ class FakeServer:
             self.scripted.extend(answers)
 
     def requests(self, method: str | None = None, path: str = "") -> list[Req]:
-        return [r for r in self.log if (method is None or r.method == method)
-                and path in r.path]
+        return [r for r in self.log if (method is None or r.method == method) and path in r.path]
 
     def dispatch(self, req: Req) -> Answer:
         with self.lock:

@@ -16,10 +16,14 @@ def cmd_sync(args: argparse.Namespace) -> int:
     ws = workspace(args)
     try:
         if not ws.config.sources:
-            raise CommandError("no sources configured: add [[sources]] to "
-                               f"{ws.config.path or paths.default_config_path()}")
-        print(f"syncing {len(args.source) if args.source else len(ws.config.sources)} "
-              "source(s)...", file=sys.stderr)
+            raise CommandError(
+                "no sources configured: add [[sources]] to "
+                f"{ws.config.path or paths.default_config_path()}"
+            )
+        print(
+            f"syncing {len(args.source) if args.source else len(ws.config.sources)} source(s)...",
+            file=sys.stderr,
+        )
         try:
             reports = sync(ws, args.source, progress=lambda r: print(r.line(), flush=True))
         except SourceError as exc:
@@ -40,8 +44,10 @@ def cmd_sync(args: argparse.Namespace) -> int:
             print(f"{len(late)} promise(s) overdue: run `replydesk promises --overdue`")
     finally:
         ws.close()
-    print(f"{new} new, {sum(r.updated for r in reports)} updated, "
-          f"{sum(r.malformed for r in reports)} malformed, {len(failed)} source(s) failed")
+    print(
+        f"{new} new, {sum(r.updated for r in reports)} updated, "
+        f"{sum(r.malformed for r in reports)} malformed, {len(failed)} source(s) failed"
+    )
     return FINDINGS if failed else OK
 
 

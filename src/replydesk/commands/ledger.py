@@ -20,27 +20,41 @@ def cmd_promises(args: argparse.Namespace) -> int:
             results = watch(ws)
             for r in results:
                 print(r.line())
-            print(f"{sum(r.status == 'delivered' for r in results)} delivered, "
-                  f"{sum(r.status == 'open' for r in results)} still open, "
-                  f"{sum(r.status == 'error' for r in results)} could not be checked")
+            print(
+                f"{sum(r.status == 'delivered' for r in results)} delivered, "
+                f"{sum(r.status == 'open' for r in results)} still open, "
+                f"{sum(r.status == 'error' for r in results)} could not be checked"
+            )
             return FINDINGS if any(r.status == "error" for r in results) else OK
         found = overdue(ws) if args.overdue else ws.store.promises.list()
         today = ws.today().isoformat()
         for p in found:
-            record = {"id": p.id, "review_id": p.review_id, "kind": p.kind, "what": p.what,
-                      "owner": p.owner, "due_date": p.due_date, "status": p.status,
-                      "overdue": p.is_overdue(today), "timing": timing(p, ws.tz) or None,
-                      "tracker_url": p.tracker_url, "evidence": p.evidence, "flag": p.flag,
-                      "followup_draft_id": p.followup_draft_id}
+            record = {
+                "id": p.id,
+                "review_id": p.review_id,
+                "kind": p.kind,
+                "what": p.what,
+                "owner": p.owner,
+                "due_date": p.due_date,
+                "status": p.status,
+                "overdue": p.is_overdue(today),
+                "timing": timing(p, ws.tz) or None,
+                "tracker_url": p.tracker_url,
+                "evidence": p.evidence,
+                "flag": p.flag,
+                "followup_draft_id": p.followup_draft_id,
+            }
             if args.json:
                 print(json.dumps(record, ensure_ascii=False))
                 continue
             state = "OVERDUE" if record["overdue"] else p.status
             if record["timing"]:
                 state += f" ({record['timing']})"
-            print(f"{p.id:>4} {state:<20} due {p.due_date or '—':<10} {p.kind:<8} "
-                  f"{p.owner:<10} review {p.review_id}: {p.what}"
-                  + (f"\n{'':<6}flag: {p.flag}" if p.flag else ""))
+            print(
+                f"{p.id:>4} {state:<20} due {p.due_date or '—':<10} {p.kind:<8} "
+                f"{p.owner:<10} review {p.review_id}: {p.what}"
+                + (f"\n{'':<6}flag: {p.flag}" if p.flag else "")
+            )
         if not found and not args.json:
             print("no overdue promises" if args.overdue else "no promises yet")
     finally:
@@ -60,9 +74,11 @@ def cmd_promise(args: argparse.Namespace) -> int:
                 done = promising.deliver(ws, args.id, args.evidence)
             except ValueError as exc:
                 raise CommandError(str(exc)) from None
-            print(f"promise {args.id} delivered ({done.timing or 'no due date'}); follow-up "
-                  f"draft {done.followup.id} queued for review {done.promise.review_id}:\n"
-                  f"{done.followup.text}")
+            print(
+                f"promise {args.id} delivered ({done.timing or 'no due date'}); follow-up "
+                f"draft {done.followup.id} queued for review {done.promise.review_id}:\n"
+                f"{done.followup.text}"
+            )
         elif args.action == "withdraw":
             promising.withdraw(ws, args.id)
             print(f"promise {args.id} withdrawn")
@@ -71,11 +87,15 @@ def cmd_promise(args: argparse.Namespace) -> int:
             print(f"promise {args.id} marked broken")
         else:
             try:
-                promising.edit(ws, args.id, what=args.what, due_date=args.due,
-                               tracker_url=args.tracker)
+                promising.edit(
+                    ws, args.id, what=args.what, due_date=args.due, tracker_url=args.tracker
+                )
             except ValueError as exc:
-                raise CommandError(str(exc).replace("give what, a due date or a tracker",
-                                                    "give --what, --due or --tracker")) from None
+                raise CommandError(
+                    str(exc).replace(
+                        "give what, a due date or a tracker", "give --what, --due or --tracker"
+                    )
+                ) from None
             print(f"promise {args.id} updated")
     finally:
         ws.close()

@@ -103,11 +103,17 @@ def cmd_lint(args: argparse.Namespace) -> int:
     limit = source_class(args.platform).reply_limit if args.platform else None
     if args.platform and args.platform in cfg.style.platform_limits and limit:
         limit = type(limit)(cfg.style.platform_limits[args.platform], limit.unit)
-    findings = lint(text.strip(), LintContext(
-        language=args.lang, limit=limit.size if limit else None,
-        limit_unit=limit.unit if limit else "characters",
-        catalogue=tuple(cfg.style.bonus_catalogue),
-        allow_dated_promises=cfg.style.allow_dated_promises, label=args.label))
+    findings = lint(
+        text.strip(),
+        LintContext(
+            language=args.lang,
+            limit=limit.size if limit else None,
+            limit_unit=limit.unit if limit else "characters",
+            catalogue=tuple(cfg.style.bonus_catalogue),
+            allow_dated_promises=cfg.style.allow_dated_promises,
+            label=args.label,
+        ),
+    )
     if args.json:
         for f in findings:
             print(json.dumps(f.to_dict(), ensure_ascii=False))
@@ -115,38 +121,54 @@ def cmd_lint(args: argparse.Namespace) -> int:
         for f in findings:
             where = f"{f.start}-{f.end}" if f.end else "whole reply"
             print(f"{f.severity:<7} {f.rule:<13} {where:<12} {f.message}\n{'':<34}fix: {f.fix}")
-        print(f"{len(errors(findings))} error(s), {len(findings) - len(errors(findings))} "
-              "warning(s)" if findings else "ok: follows the house style")
+        print(
+            f"{len(errors(findings))} error(s), {len(findings) - len(errors(findings))} warning(s)"
+            if findings
+            else "ok: follows the house style"
+        )
     return FINDINGS if errors(findings) else OK
 
 
 def cmd_approve(args: argparse.Namespace) -> int:
     ws = workspace(args)
     try:
-        draft = next((d for d in (ws.store.drafts.latest(args.review_id, "followup"),
-                                  ws.store.drafts.latest(args.review_id))
-                      if d and d.state == "draft"), None) or ws.store.drafts.latest(
-            args.review_id)
+        draft = next(
+            (
+                d
+                for d in (
+                    ws.store.drafts.latest(args.review_id, "followup"),
+                    ws.store.drafts.latest(args.review_id),
+                )
+                if d and d.state == "draft"
+            ),
+            None,
+        ) or ws.store.drafts.latest(args.review_id)
         if draft is None:
             raise CommandError(f"review {args.review_id} has no draft to approve")
         holder = ws.store.claims.holder(args.review_id)
         if holder and holder.user != ws.user:
-            raise CommandError(f"review {args.review_id} is claimed by {holder.user}; "
-                               "only they can approve it until the claim expires")
+            raise CommandError(
+                f"review {args.review_id} is claimed by {holder.user}; "
+                "only they can approve it until the claim expires"
+            )
         if draft.state not in ("draft", "approved"):
             raise CommandError(f"draft {draft.id} is {draft.state}; nothing to approve")
         failing = [f for f in draft.lint if f.get("severity") == "error"]
         if failing and not args.despite_lint:
             rules = ", ".join(sorted({f["rule"] for f in failing}))
-            raise CommandError(f"draft {draft.id} breaks the house style ({rules}); edit it, "
-                               "or approve with --despite-lint if you have read it")
+            raise CommandError(
+                f"draft {draft.id} breaks the house style ({rules}); edit it, "
+                "or approve with --despite-lint if you have read it"
+            )
         approved = ws.store.drafts.approve(draft.id, ws.user)
         print(f"approved draft {draft.id} (v{draft.version}) of review {args.review_id}")
         from replydesk.services.promising import record_for_approved
 
         for p in record_for_approved(ws, approved):
-            print(f"  promise {p.id} ({p.kind}, due {p.due_date}): {p.what}\n"
-                  f"    wrong? `replydesk promise edit {p.id}` or `promise withdraw {p.id}`")
+            print(
+                f"  promise {p.id} ({p.kind}, due {p.due_date}): {p.what}\n"
+                f"    wrong? `replydesk promise edit {p.id}` or `promise withdraw {p.id}`"
+            )
     finally:
         ws.close()
     return OK

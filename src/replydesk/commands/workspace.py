@@ -40,8 +40,10 @@ def _demo_run(ws, args: argparse.Namespace, keep: bool) -> int:
     try:
         if args.no_tui:
             n = ws.store.reviews.count()
-            print(f"demo workspace: {ws.store.path} ({n} reviews)"
-                  + ("" if keep else " (removed on exit; use --keep DIR to keep it)"))
+            print(
+                f"demo workspace: {ws.store.path} ({n} reviews)"
+                + ("" if keep else " (removed on exit; use --keep DIR to keep it)")
+            )
             return OK
         from replydesk.tui.app import run
 
@@ -58,8 +60,9 @@ def cmd_init(args: argparse.Namespace) -> int:
     if target.exists() and not args.force:
         raise CommandError(f"{target} already exists; use --force to overwrite it")
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(files("replydesk").joinpath("starter_config.toml").read_text("utf-8"),
-                      encoding="utf-8")
+    target.write_text(
+        files("replydesk").joinpath("starter_config.toml").read_text("utf-8"), encoding="utf-8"
+    )
     print(f"wrote {target}\nedit it, then run: replydesk config check")
     return OK
 

@@ -58,19 +58,32 @@ def build_demo(folder: Path, at: datetime | None = None) -> Workspace:
     reply_ids: dict[tuple[str, str], int] = {}
     for item in data["replies"]:
         rid = review_id(item["review"])
-        reply = ws.store.replies.add(rid, item["text"], channel="post", state="posted",
-                                     by_user=item["by"], created_at=ago(item["age_hours"]))
+        reply = ws.store.replies.add(
+            rid,
+            item["text"],
+            channel="post",
+            state="posted",
+            by_user=item["by"],
+            created_at=ago(item["age_hours"]),
+        )
         reply_ids[tuple(item["review"])] = reply.id
     for item in data["promises"]:
         rid = review_id(item["review"])
         created = ago(item["created_hours"])
         due = (ws.today(t0) + timedelta(days=item["due_days"])).isoformat()
         promise = ws.store.promises.add(
-            rid, item["what"], kind=item["kind"], owner=item["owner"], due_date=due,
-            reply_id=reply_ids.get(tuple(item["review"])), created_at=created)
+            rid,
+            item["what"],
+            kind=item["kind"],
+            owner=item["owner"],
+            due_date=due,
+            reply_id=reply_ids.get(tuple(item["review"])),
+            created_at=created,
+        )
         if item["status"] == "delivered":
-            ws.store.promises.deliver(promise.id, item["owner"], item.get("evidence"),
-                                      at=ago(item["delivered_hours"]))
+            ws.store.promises.deliver(
+                promise.id, item["owner"], item.get("evidence"), at=ago(item["delivered_hours"])
+            )
     flag_returning_authors(ws, [r.id for r in ws.store.reviews.list(ReviewFilter(limit=10**6))])
     triage_pending(ws)
     draft(ws)  # no model in the demo: the offline composer drafts the morning batch

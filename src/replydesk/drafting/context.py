@@ -12,8 +12,14 @@ from replydesk.services.inbox import ReviewDetail
 from replydesk.sources.base import ReplyLimit
 from replydesk.triage.second_opinion import review_block
 
-LANGUAGE_NAMES = {"en": "English", "ru": "Russian", "es": "Spanish", "el": "Greek",
-                  "de": "German", "fr": "French"}
+LANGUAGE_NAMES = {
+    "en": "English",
+    "ru": "Russian",
+    "es": "Spanish",
+    "el": "Greek",
+    "de": "German",
+    "fr": "French",
+}
 
 
 @dataclass(frozen=True)
@@ -23,12 +29,17 @@ class DraftRequest:
     prompt_version: str
 
 
-def build(detail: ReviewDetail, label: str, config: Config, limit: ReplyLimit | None,
-          platform: str, note: str = "") -> DraftRequest:
+def build(
+    detail: ReviewDetail,
+    label: str,
+    config: Config,
+    limit: ReplyLimit | None,
+    platform: str,
+    note: str = "",
+) -> DraftRequest:
     review = detail.review
     system = load("system")
-    task = load(label if label in ("criticism", "vague", "provocation", "praise")
-                else "criticism")
+    task = load(label if label in ("criticism", "vague", "provocation", "praise") else "criticism")
     lang = language_for(review, config.style.default_language)
     style = config.style
     facts = [
@@ -50,12 +61,16 @@ def build(detail: ReviewDetail, label: str, config: Config, limit: ReplyLimit | 
         facts.append(f"Note from the person reviewing drafts: {note}")
     history = _history(detail)
     rating = f"{review.rating} of 5" if review.rating else "none"
-    data = (f"Source: {review.source}; rating: {rating}; author: {review.author or 'anonymous'}"
-            f"\n{review_block(review.text)}")
+    data = (
+        f"Source: {review.source}; rating: {rating}; author: {review.author or 'anonymous'}"
+        f"\n{review_block(review.text)}"
+    )
     if history:
         data += "\n\nThis author's history with us (data, oldest first):\n" + history
-    messages = [{"role": "system", "content": f"{system.text}\n\n{task.text}"},
-                {"role": "user", "content": "\n".join(facts) + "\n\n" + data}]
+    messages = [
+        {"role": "system", "content": f"{system.text}\n\n{task.text}"},
+        {"role": "user", "content": "\n".join(facts) + "\n\n" + data},
+    ]
     return DraftRequest(messages, lang, f"{system.version}; {task.version}")
 
 
@@ -67,12 +82,17 @@ def _history(detail: ReviewDetail) -> str:
         for reply in h.replies.get(old.id, []):
             lines.append(f"Our reply then: {reply.text}")
     for p in h.promises:
-        lines.append(f"We promised ({p.kind}): {p.what} — {p.status}"
-                     + (f", due {p.due_date}" if p.due_date else ""))
+        lines.append(
+            f"We promised ({p.kind}): {p.what} — {p.status}"
+            + (f", due {p.due_date}" if p.due_date else "")
+        )
     return "\n".join(lines)
 
 
 def revision(request: DraftRequest, draft: str, findings: list[str]) -> list[dict[str, str]]:
     revise = load("revise")
-    return [*request.messages, {"role": "assistant", "content": draft},
-            {"role": "user", "content": revise.text + "\n- " + "\n- ".join(findings)}]
+    return [
+        *request.messages,
+        {"role": "assistant", "content": draft},
+        {"role": "user", "content": revise.text + "\n- " + "\n- ".join(findings)},
+    ]

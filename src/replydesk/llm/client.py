@@ -45,9 +45,12 @@ class LLMClient:
             except secrets.SecretError:
                 key = "not-needed"  # local servers (Ollama, llama.cpp) take any key
         secrets.remember(key)
-        self.client = AsyncOpenAI(base_url=config.llm_base_url or None, api_key=key,
-                                  timeout=config.llm.timeout,
-                                  max_retries=config.llm.max_retries)
+        self.client = AsyncOpenAI(
+            base_url=config.llm_base_url or None,
+            api_key=key,
+            timeout=config.llm.timeout,
+            max_retries=config.llm.max_retries,
+        )
 
     @staticmethod
     def configured(config: Config) -> bool:
@@ -55,11 +58,17 @@ class LLMClient:
 
     def cost(self, tokens_in: int, tokens_out: int) -> float:
         llm = self.config.llm
-        return (tokens_in * llm.input_price_per_mtok + tokens_out * llm.output_price_per_mtok
-                ) / 1_000_000
+        return (
+            tokens_in * llm.input_price_per_mtok + tokens_out * llm.output_price_per_mtok
+        ) / 1_000_000
 
-    async def complete(self, messages: list[dict[str, str]], *, json_mode: bool = False,
-                       temperature: float | None = None) -> Completion:
+    async def complete(
+        self,
+        messages: list[dict[str, str]],
+        *,
+        json_mode: bool = False,
+        temperature: float | None = None,
+    ) -> Completion:
         import openai
 
         kwargs: dict[str, Any] = {}
@@ -67,9 +76,11 @@ class LLMClient:
             kwargs["response_format"] = {"type": "json_object"}
         try:
             resp = await self.client.chat.completions.create(
-                model=self.model, messages=messages,  # type: ignore[arg-type]
+                model=self.model,
+                messages=messages,  # type: ignore[arg-type]
                 temperature=self.config.llm.temperature if temperature is None else temperature,
-                **kwargs)
+                **kwargs,
+            )
         except openai.APIError as exc:
             raise _error(exc, self.config) from None
         except ValueError as exc:
@@ -82,8 +93,9 @@ class LLMClient:
         t_out = usage.completion_tokens if usage else 0
         return Completion(text, resp.model or self.model, t_in, t_out, self.cost(t_in, t_out))
 
-    async def stream(self, messages: list[dict[str, str]],
-                     on_token: Callable[[str], None] | None = None) -> Completion:
+    async def stream(
+        self, messages: list[dict[str, str]], on_token: Callable[[str], None] | None = None
+    ) -> Completion:
         """Stream the answer, handing each piece to ``on_token`` as it arrives."""
         import openai
 
@@ -92,9 +104,12 @@ class LLMClient:
         model = self.model
         try:
             stream = await self.client.chat.completions.create(
-                model=self.model, messages=messages,  # type: ignore[arg-type]
-                temperature=self.config.llm.temperature, stream=True,
-                stream_options={"include_usage": True})
+                model=self.model,
+                messages=messages,  # type: ignore[arg-type]
+                temperature=self.config.llm.temperature,
+                stream=True,
+                stream_options={"include_usage": True},
+            )
             async for chunk in stream:
                 model = chunk.model or model
                 if chunk.usage:
@@ -112,8 +127,9 @@ class LLMClient:
             t_out = max(1, len(text) // 4)
         return Completion(text, model, t_in, t_out, self.cost(t_in, t_out))
 
-    async def complete_json(self, messages: list[dict[str, str]]) -> tuple[dict[str, Any],
-                                                                           Completion]:
+    async def complete_json(
+        self, messages: list[dict[str, str]]
+    ) -> tuple[dict[str, Any], Completion]:
         done = await self.complete(messages, json_mode=True, temperature=0)
         text = done.text.strip()
         if text.startswith("```"):
@@ -138,11 +154,15 @@ def _error(exc: Exception, config: Config) -> LLMError:
     if isinstance(exc, openai.APIConnectionError):
         return LLMError(f"cannot reach the model endpoint: {exc}")
     if isinstance(exc, openai.RateLimitError):
-        return LLMError("the model endpoint is rate limiting (429) and kept asking to wait "
-                        f"after {config.llm.max_retries} retries")
+        return LLMError(
+            "the model endpoint is rate limiting (429) and kept asking to wait "
+            f"after {config.llm.max_retries} retries"
+        )
     if isinstance(exc, openai.AuthenticationError):
-        return LLMError("the model endpoint refused the API key (401): set OPENAI_API_KEY or "
-                        f"`replydesk secret set {config.llm.api_key_secret}`")
+        return LLMError(
+            "the model endpoint refused the API key (401): set OPENAI_API_KEY or "
+            f"`replydesk secret set {config.llm.api_key_secret}`"
+        )
     if isinstance(exc, openai.APIStatusError):
         return LLMError(f"the model endpoint answered HTTP {exc.status_code}")
     return LLMError(f"the model's answer could not be read: {exc}")

@@ -32,12 +32,20 @@ WEEKDAYS = {  # folded weekday stems, Monday = 0
     5: ("saturday", "суббот", "sabado", "σαββατο", "samstag", "samedi"),
     6: ("sunday", "воскресень", "domingo", "κυριακη", "sonntag", "dimanche"),
 }
-NUMBER_WORDS = {fold(w): n for n, words in {
-    1: "one один одна uno una ένα eins un une", 2: "two два две dos δύο zwei deux",
-    3: "three три tres τρεις drei trois", 4: "four четыре cuatro τέσσερις vier quatre",
-    5: "five пять cinco πέντε fünf cinq", 7: "seven семь siete επτά sieben sept",
-    10: "ten десять diez δέκα zehn dix", 14: "fourteen четырнадцать catorce"}.items()
-    for w in words.split()}
+NUMBER_WORDS = {
+    fold(w): n
+    for n, words in {
+        1: "one один одна uno una ένα eins un une",
+        2: "two два две dos δύο zwei deux",
+        3: "three три tres τρεις drei trois",
+        4: "four четыре cuatro τέσσερις vier quatre",
+        5: "five пять cinco πέντε fünf cinq",
+        7: "seven семь siete επτά sieben sept",
+        10: "ten десять diez δέκα zehn dix",
+        14: "fourteen четырнадцать catorce",
+    }.items()
+    for w in words.split()
+}
 ISO = re.compile(r"\b(20\d\d)-(\d\d)-(\d\d)\b")
 DOTTED = re.compile(r"(?<![\d.])(\d{1,2})\.(\d{1,2})\.(20\d\d|\d\d)?(?![\d])")
 
@@ -56,8 +64,9 @@ def _lexicon(language: str) -> Lexicon:
     lex = Lexicon(f"promises-{language}")
     for lang in {language, "en"}:
         try:
-            data = json.loads(files("replydesk.promises").joinpath(
-                "packs", f"{lang}.json").read_text("utf-8"))
+            data = json.loads(
+                files("replydesk.promises").joinpath("packs", f"{lang}.json").read_text("utf-8")
+            )
         except FileNotFoundError:
             continue
         for category, terms in data.items():
@@ -76,9 +85,15 @@ def _sentence(text: str, start: int, end: int) -> tuple[int, int]:
     return left, m.end() if m else len(text)
 
 
-def extract(text: str, language: str, posted_at: datetime, tz: ZoneInfo,
-            releases: list[Release] = (), default_due_days: int = 14,
-            catalogue: list[str] = ()) -> list[Extracted]:
+def extract(
+    text: str,
+    language: str,
+    posted_at: datetime,
+    tz: ZoneInfo,
+    releases: list[Release] = (),
+    default_due_days: int = 14,
+    catalogue: list[str] = (),
+) -> list[Extracted]:
     folded = fold(text)
     if len(folded) != len(text):
         folded = "".join(fold(ch)[:1] or " " for ch in text)
@@ -92,18 +107,33 @@ def extract(text: str, language: str, posted_at: datetime, tz: ZoneInfo,
         start, end = spans[0]
         s_from, s_to = _sentence(text, start, end)
         due = _due(text, folded, found, (s_from, s_to), posted, releases, default_due_days)
-        out.append(Extracted(" ".join(text[s_from:s_to].split())[:200], kind, due.isoformat(),
-                             start, end))
+        out.append(
+            Extracted(" ".join(text[s_from:s_to].split())[:200], kind, due.isoformat(), start, end)
+        )
     for item in catalogue:
         at = folded.find(fold(item))
         if item and at != -1:
-            out.append(Extracted(f"Bonus: {item}", "bonus",
-                                 (posted + timedelta(days=2)).isoformat(), at, at + len(item)))
+            out.append(
+                Extracted(
+                    f"Bonus: {item}",
+                    "bonus",
+                    (posted + timedelta(days=2)).isoformat(),
+                    at,
+                    at + len(item),
+                )
+            )
     return out
 
 
-def _due(text: str, folded: str, found: dict, sentence: tuple[int, int], posted: date,
-         releases: list[Release], default_days: int) -> date:
+def _due(
+    text: str,
+    folded: str,
+    found: dict,
+    sentence: tuple[int, int],
+    posted: date,
+    releases: list[Release],
+    default_days: int,
+) -> date:
     lo, hi = sentence
 
     def inside(category: str) -> list[tuple[int, int]]:

@@ -59,21 +59,26 @@ async def check(http: Http, tracker: TrackerConfig, ref: str) -> Check:
         if ref.startswith("pull/"):
             number = ref.removeprefix("pull/")
             data = await _get(http, f"{base}/repos/{tracker.project}/pulls/{number}", tracker)
-            return Check(bool(data.get("merged")), data.get("html_url", ""),
-                         "merged" if data.get("merged") else data.get("state", ""))
+            return Check(
+                bool(data.get("merged")),
+                data.get("html_url", ""),
+                "merged" if data.get("merged") else data.get("state", ""),
+            )
         data = await _get(http, f"{base}/repos/{tracker.project}/issues/{ref}", tracker)
-        return Check(data.get("state") == "closed", data.get("html_url", ""),
-                     data.get("state", ""))
+        return Check(data.get("state") == "closed", data.get("html_url", ""), data.get("state", ""))
     if kind == "gitlab":
-        data = await _get(http, f"{base}/api/v4/projects/{quote(tracker.project, safe='')}"
-                                f"/issues/{ref}", tracker)
-        return Check(data.get("state") == "closed", data.get("web_url", ""),
-                     data.get("state", ""))
+        data = await _get(
+            http, f"{base}/api/v4/projects/{quote(tracker.project, safe='')}/issues/{ref}", tracker
+        )
+        return Check(data.get("state") == "closed", data.get("web_url", ""), data.get("state", ""))
     if kind == "jira":
         data = await _get(http, f"{base}/rest/api/2/issue/{ref}?fields=status", tracker)
         category = dig(data, "fields.status.statusCategory.key")
-        return Check(category == "done", f"{base}/browse/{ref}",
-                     str(dig(data, "fields.status.name") or category))
+        return Check(
+            category == "done",
+            f"{base}/browse/{ref}",
+            str(dig(data, "fields.status.name") or category),
+        )
     if kind == "json":
         url = tracker.url.replace("{ref}", quote(ref))
         path, _, want = tracker.project.partition("=")
@@ -97,8 +102,10 @@ async def _get(http: Http, url: str, tracker: TrackerConfig) -> dict:
         resp = await http.request("GET", url, headers=_headers(tracker))
     except SourceError as exc:
         if "HTTP 403" in str(exc) and tracker.kind == "github":
-            raise SourceError(f"{exc} (GitHub rate limit or a token without access; set "
-                              f"token_secret for tracker {tracker.name!r})") from None
+            raise SourceError(
+                f"{exc} (GitHub rate limit or a token without access; set "
+                f"token_secret for tracker {tracker.name!r})"
+            ) from None
         raise
     data = parse_json(resp)
     if not isinstance(data, dict):

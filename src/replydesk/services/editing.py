@@ -28,8 +28,9 @@ def release(ws: Workspace, review_id: int) -> None:
     ws.store.claims.release(review_id, ws.user)
 
 
-def check(ws: Workspace, review_id: int, text: str, language: str, kind: str = "reply"
-          ) -> list[Finding]:
+def check(
+    ws: Workspace, review_id: int, text: str, language: str, kind: str = "reply"
+) -> list[Finding]:
     review = ws.store.reviews.get(review_id)
     assert review is not None
     triage = ws.store.triage.get(review_id)
@@ -44,11 +45,17 @@ def save(ws: Workspace, review_id: int, text: str, base: Draft | None) -> Draft:
     if base is not None and base.text == text and base.state == "draft":
         return base
     findings = check(ws, review_id, text, language, kind)
-    return ws.store.drafts.add(review_id, text, author=ws.user, language=language,
-                               kind=kind, promise_id=base.promise_id if base else None,
-                               model=base.model if base else "",
-                               prompt_version=base.prompt_version if base else "",
-                               lint=[f.to_dict() for f in findings])
+    return ws.store.drafts.add(
+        review_id,
+        text,
+        author=ws.user,
+        language=language,
+        kind=kind,
+        promise_id=base.promise_id if base else None,
+        model=base.model if base else "",
+        prompt_version=base.prompt_version if base else "",
+        lint=[f.to_dict() for f in findings],
+    )
 
 
 @dataclass(frozen=True)
@@ -57,19 +64,25 @@ class Approved:
     promises: list[Promise]
 
 
-def approve(ws: Workspace, review_id: int, text: str, base: Draft | None,
-            despite_lint: bool = False) -> Approved:
+def approve(
+    ws: Workspace, review_id: int, text: str, base: Draft | None, despite_lint: bool = False
+) -> Approved:
     holder = ws.store.claims.holder(review_id)
     if holder and holder.user != ws.user:
-        raise EditError(f"{holder.user} is working on this review; only they can approve it "
-                        "until their claim expires")
+        raise EditError(
+            f"{holder.user} is working on this review; only they can approve it "
+            "until their claim expires"
+        )
     if not text.strip():
         raise EditError("the reply is empty")
     draft = save(ws, review_id, text, base)
     failing = errors(check(ws, review_id, draft.text, draft.language, draft.kind))
     if failing and not despite_lint:
-        raise EditError("breaks the house style (" + ", ".join(sorted({f.rule for f in failing}))
-                        + "): fix it, or approve again to approve it anyway")
+        raise EditError(
+            "breaks the house style ("
+            + ", ".join(sorted({f.rule for f in failing}))
+            + "): fix it, or approve again to approve it anyway"
+        )
     approved = ws.store.drafts.approve(draft.id, ws.user)
     return Approved(approved, record_for_approved(ws, approved))
 

@@ -18,9 +18,29 @@ from replydesk.services.workspace import Workspace
 from replydesk.timeutil import to_iso
 
 CSV_COLUMNS = [
-    "review_id", "source", "id", "author", "rating", "title", "body", "lang", "created_at",
-    "url", "status", "edited", "label", "score", "label_method", "draft", "draft_state",
-    "draft_author", "lint_findings", "reply", "reply_state", "replied_at", "promises_open",
+    "review_id",
+    "source",
+    "id",
+    "author",
+    "rating",
+    "title",
+    "body",
+    "lang",
+    "created_at",
+    "url",
+    "status",
+    "edited",
+    "label",
+    "score",
+    "label_method",
+    "draft",
+    "draft_state",
+    "draft_author",
+    "lint_findings",
+    "reply",
+    "reply_state",
+    "replied_at",
+    "promises_open",
     "promises_delivered",
 ]
 
@@ -32,13 +52,24 @@ def records(ws: Workspace) -> Iterator[dict[str, Any]]:
     replies = store.replies.by_review()
     promises = store.promises.by_review()
     for review in store.reviews.iter_all():
-        yield record(review, triage.get(review.id), drafts.get(review.id, []),
-                     replies.get(review.id, []), promises.get(review.id, []),
-                     today=ws.today().isoformat())
+        yield record(
+            review,
+            triage.get(review.id),
+            drafts.get(review.id, []),
+            replies.get(review.id, []),
+            promises.get(review.id, []),
+            today=ws.today().isoformat(),
+        )
 
 
-def record(review: Review, triage: Triage | None, drafts: list[Draft], replies: list[Reply],
-           promises: list[Promise], today: str) -> dict[str, Any]:
+def record(
+    review: Review,
+    triage: Triage | None,
+    drafts: list[Draft],
+    replies: list[Reply],
+    promises: list[Promise],
+    today: str,
+) -> dict[str, Any]:
     return {
         "review_id": review.id,
         "source": review.source,
@@ -68,37 +99,71 @@ def _triage(t: Triage | None) -> dict[str, Any] | None:
     if t is None:
         return None
     return {
-        "label": t.effective, "machine_label": t.label, "score": t.score, "method": t.method,
-        "reasons": [asdict(e) for e in t.reasons], "second_opinion": t.second_opinion,
-        "override": ({"label": t.override_label, "by": t.override_by,
-                      "at": to_iso(t.override_at)} if t.override_label else None),
+        "label": t.effective,
+        "machine_label": t.label,
+        "score": t.score,
+        "method": t.method,
+        "reasons": [asdict(e) for e in t.reasons],
+        "second_opinion": t.second_opinion,
+        "override": (
+            {"label": t.override_label, "by": t.override_by, "at": to_iso(t.override_at)}
+            if t.override_label
+            else None
+        ),
     }
 
 
 def _draft(d: Draft) -> dict[str, Any]:
     return {
-        "id": d.id, "kind": d.kind, "version": d.version, "state": d.state, "author": d.author,
-        "offline": d.author == "offline", "model": d.model, "prompt_version": d.prompt_version,
-        "language": d.language, "text": d.text, "lint": d.lint, "tokens_in": d.tokens_in,
-        "tokens_out": d.tokens_out, "cost": d.cost, "created_at": to_iso(d.created_at),
-        "approved_by": d.approved_by, "approved_at": to_iso(d.approved_at), "error": d.error,
+        "id": d.id,
+        "kind": d.kind,
+        "version": d.version,
+        "state": d.state,
+        "author": d.author,
+        "offline": d.author == "offline",
+        "model": d.model,
+        "prompt_version": d.prompt_version,
+        "language": d.language,
+        "text": d.text,
+        "lint": d.lint,
+        "tokens_in": d.tokens_in,
+        "tokens_out": d.tokens_out,
+        "cost": d.cost,
+        "created_at": to_iso(d.created_at),
+        "approved_by": d.approved_by,
+        "approved_at": to_iso(d.approved_at),
+        "error": d.error,
     }
 
 
 def _reply(r: Reply) -> dict[str, Any]:
     return {
-        "id": r.id, "draft_id": r.draft_id, "text": r.text, "channel": r.channel,
-        "state": r.state, "by": r.by_user, "created_at": to_iso(r.created_at),
-        "confirmed_at": to_iso(r.confirmed_at), "external_id": r.external_id,
+        "id": r.id,
+        "draft_id": r.draft_id,
+        "text": r.text,
+        "channel": r.channel,
+        "state": r.state,
+        "by": r.by_user,
+        "created_at": to_iso(r.created_at),
+        "confirmed_at": to_iso(r.confirmed_at),
+        "external_id": r.external_id,
     }
 
 
 def _promise(p: Promise, today: str) -> dict[str, Any]:
     return {
-        "id": p.id, "what": p.what, "kind": p.kind, "due_date": p.due_date, "owner": p.owner,
-        "status": p.status, "overdue": p.is_overdue(today), "tracker_url": p.tracker_url,
-        "delivered_at": to_iso(p.delivered_at), "evidence": p.evidence,
-        "followup_draft_id": p.followup_draft_id, "created_at": to_iso(p.created_at),
+        "id": p.id,
+        "what": p.what,
+        "kind": p.kind,
+        "due_date": p.due_date,
+        "owner": p.owner,
+        "status": p.status,
+        "overdue": p.is_overdue(today),
+        "tracker_url": p.tracker_url,
+        "delivered_at": to_iso(p.delivered_at),
+        "evidence": p.evidence,
+        "followup_draft_id": p.followup_draft_id,
+        "created_at": to_iso(p.created_at),
     }
 
 
@@ -109,11 +174,15 @@ def flat(rec: dict[str, Any]) -> dict[str, Any]:
     triage = rec["triage"] or {}
     row = {k: rec[k] for k in CSV_COLUMNS if k in rec}
     row.update(
-        label=triage.get("label") or "", score=triage.get("score") or "",
+        label=triage.get("label") or "",
+        score=triage.get("score") or "",
         label_method="human" if triage.get("override") else triage.get("method") or "",
-        draft=draft.get("text", ""), draft_state=draft.get("state", ""),
-        draft_author=draft.get("author", ""), lint_findings=len(draft.get("lint", [])),
-        reply=reply.get("text", ""), reply_state=reply.get("state", ""),
+        draft=draft.get("text", ""),
+        draft_state=draft.get("state", ""),
+        draft_author=draft.get("author", ""),
+        lint_findings=len(draft.get("lint", [])),
+        reply=reply.get("text", ""),
+        reply_state=reply.get("state", ""),
         replied_at=reply.get("confirmed_at") or "",
         promises_open=sum(p["status"] == "open" for p in rec["promises"]),
         promises_delivered=sum(p["status"] == "delivered" for p in rec["promises"]),

@@ -31,8 +31,12 @@ def store_reviews(ws: Workspace, reviews: list[NewReview], tally: object) -> Non
     flag_returning_authors(ws, changed)
 
 
-def import_file(ws: Workspace, path: Path | str, source: str | None = None,
-                progress: Callable[[ImportReport], None] | None = None) -> ImportReport:
+def import_file(
+    ws: Workspace,
+    path: Path | str,
+    source: str | None = None,
+    progress: Callable[[ImportReport], None] | None = None,
+) -> ImportReport:
     report = ImportReport()
     items = read_file(path, source)  # raises InputError here, before any thread starts
     batches: queue.Queue = queue.Queue(maxsize=4)
@@ -75,7 +79,10 @@ def import_file(ws: Workspace, path: Path | str, source: str | None = None,
             except queue.Empty:
                 thread.join(0.05)
     report.errors.sort(key=lambda e: e.line)
-    ws.store.events.add(ws.user, "import", None, {"file": str(path), "new": report.new,
-                                                   "updated": report.updated,
-                                                   "failed": report.failed})
+    ws.store.events.add(
+        ws.user,
+        "import",
+        None,
+        {"file": str(path), "new": report.new, "updated": report.updated, "failed": report.failed},
+    )
     return report

@@ -71,8 +71,9 @@ def counts_are_quick(ws: Workspace, f: ReviewFilter) -> bool:
     return ws.store.reviews.match_count(f.search) <= NARROW_SEARCH
 
 
-def first_groups(ws: Workspace, f: ReviewFilter, size: int
-                 ) -> tuple[list[Group], dict[tuple[str, int], list[Review]]]:
+def first_groups(
+    ws: Workspace, f: ReviewFilter, size: int
+) -> tuple[list[Group], dict[tuple[str, int], list[Review]]]:
     """Enough of the list to fill a screen, before anything is counted.
 
     A broad search matches tens of thousands of reviews and counting them per label takes
@@ -107,13 +108,17 @@ def detail(ws: Workspace, review_id: int) -> ReviewDetail | None:
         history = AuthorHistory(
             reviews=earlier,
             replies={r.id: store.replies.for_review(r.id) for r in earlier},
-            promises=[p for p in store.promises.for_author(review.author_id)
-                      if p.review_id != review.id],
+            promises=[
+                p for p in store.promises.for_author(review.author_id) if p.review_id != review.id
+            ],
         )
     return ReviewDetail(
-        review=review, triage=store.triage.get(review_id),
-        drafts=store.drafts.for_review(review_id), replies=store.replies.for_review(review_id),
+        review=review,
+        triage=store.triage.get(review_id),
+        drafts=store.drafts.for_review(review_id),
+        replies=store.replies.for_review(review_id),
         promises=store.promises.for_review(review_id),
-        versions=store.reviews.versions(review_id), history=history,
+        versions=store.reviews.versions(review_id),
+        history=history,
         claim=store.claims.holder(review_id),
     )

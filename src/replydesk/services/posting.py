@@ -33,7 +33,8 @@ class PostOutcome:
 
     def line(self) -> str:
         return f"draft {self.draft_id} (review {self.review_id}, {self.source}): {self.status}" + (
-            f": {self.message}" if self.message else "")
+            f": {self.message}" if self.message else ""
+        )
 
 
 def reply_limit(ws: Workspace, cfg: SourceConfig) -> ReplyLimit | None:
@@ -66,11 +67,21 @@ def target(ws: Workspace, review_id: int) -> Target:
         raise ValueError(f"no review {review_id}")
     cfg = ws.config.source(review.source)
     if cfg is None:
-        return Target(review.source, "?", False, None,
-                      f"{review.source} is not a configured source: copy the reply instead")
+        return Target(
+            review.source,
+            "?",
+            False,
+            None,
+            f"{review.source} is not a configured source: copy the reply instead",
+        )
     if not source_class(cfg.kind).can_post:
-        return Target(cfg.name, cfg.kind, False, reply_limit(ws, cfg),
-                      f"{cfg.kind} has no API for replies: copy it and post it by hand")
+        return Target(
+            cfg.name,
+            cfg.kind,
+            False,
+            reply_limit(ws, cfg),
+            f"{cfg.kind} has no API for replies: copy it and post it by hand",
+        )
     return Target(cfg.name, cfg.kind, True, reply_limit(ws, cfg))
 
 
@@ -78,11 +89,11 @@ def _same(a: str | None, b: str) -> bool:
     return a is not None and " ".join(fold(a).split()) == " ".join(fold(b).split())
 
 
-async def post_approved(ws: Workspace, draft_ids: list[int] | None = None,
-                        resend: bool = False) -> list[PostOutcome]:
+async def post_approved(
+    ws: Workspace, draft_ids: list[int] | None = None, resend: bool = False
+) -> list[PostOutcome]:
     outcomes: list[PostOutcome] = []
-    drafts = [d for d in ws.store.drafts.approved()
-              if draft_ids is None or d.id in draft_ids]
+    drafts = [d for d in ws.store.drafts.approved() if draft_ids is None or d.id in draft_ids]
     clients: dict[str, tuple[Http, Source]] = {}
     try:
         for draft in drafts:
@@ -93,8 +104,9 @@ async def post_approved(ws: Workspace, draft_ids: list[int] | None = None,
     return outcomes
 
 
-async def _post_one(ws: Workspace, draft: Draft, clients: dict[str, tuple[Http, Source]],
-                    resend: bool) -> PostOutcome:
+async def _post_one(
+    ws: Workspace, draft: Draft, clients: dict[str, tuple[Http, Source]], resend: bool
+) -> PostOutcome:
     review = ws.store.reviews.get(draft.review_id)
     assert review is not None
     out = PostOutcome(draft.id, review.id, review.source, "failed")
@@ -129,9 +141,11 @@ async def _post_one(ws: Workspace, draft: Draft, clients: dict[str, tuple[Http, 
                 return out
             if remote is None and type(source).remote_reply is Source.remote_reply:
                 out.status = "check"
-                out.message = ("an earlier attempt may have reached the platform, which "
-                               "cannot be asked: check it, then run `replydesk post --resend "
-                               f"{draft.id}` if the reply is missing")
+                out.message = (
+                    "an earlier attempt may have reached the platform, which "
+                    "cannot be asked: check it, then run `replydesk post --resend "
+                    f"{draft.id}` if the reply is missing"
+                )
                 return out
         external = await source.post_reply(review, draft.text)
         ws.store.replies.confirm(reply.id, ws.user, external_id=external or None)
@@ -146,8 +160,9 @@ async def _post_one(ws: Workspace, draft: Draft, clients: dict[str, tuple[Http, 
         return out
 
 
-def post(ws: Workspace, draft_ids: list[int] | None = None,
-         resend: bool = False) -> list[PostOutcome]:
+def post(
+    ws: Workspace, draft_ids: list[int] | None = None, resend: bool = False
+) -> list[PostOutcome]:
     return asyncio.run(post_approved(ws, draft_ids, resend))
 
 
@@ -156,8 +171,14 @@ def mark_copied(ws: Workspace, draft_id: int) -> None:
     draft = ws.store.drafts.get(draft_id)
     if draft is None or draft.state not in ("approved", "posted"):
         raise SourceError(f"draft {draft_id} is not approved")
-    reply = ws.store.replies.add(draft.review_id, draft.text, channel="copy", state="copied",
-                                 by_user=ws.user, draft_id=draft.id)
+    reply = ws.store.replies.add(
+        draft.review_id,
+        draft.text,
+        channel="copy",
+        state="copied",
+        by_user=ws.user,
+        draft_id=draft.id,
+    )
     _link_promises(ws, draft.id, reply.id)
 
 
@@ -165,4 +186,3 @@ def _link_promises(ws: Workspace, draft_id: int, reply_id: int) -> None:
     """The promises extracted at approval now belong to the published reply."""
     for p in ws.store.promises.for_draft(draft_id):
         ws.store.promises.update(p.id, ws.user, reply_id=reply_id)
-

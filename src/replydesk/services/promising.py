@@ -26,9 +26,15 @@ def extract_from(ws: Workspace, draft: Draft, at: datetime | None = None) -> lis
     review = ws.store.reviews.get(draft.review_id)
     assert review is not None
     cfg = ws.config
-    return extract(draft.text, draft.language or review.language or "en", at or now(), ws.tz,
-                   cfg.promises.releases, cfg.promises.default_due_days,
-                   cfg.style.bonus_catalogue)
+    return extract(
+        draft.text,
+        draft.language or review.language or "en",
+        at or now(),
+        ws.tz,
+        cfg.promises.releases,
+        cfg.promises.default_due_days,
+        cfg.style.bonus_catalogue,
+    )
 
 
 def record_for_approved(ws: Workspace, draft: Draft) -> list[Promise]:
@@ -46,23 +52,42 @@ def record_for_approved(ws: Workspace, draft: Draft) -> list[Promise]:
         try:
             found = asyncio.run(_extract_with_model(ws, draft, found))
         except LLMError as exc:
-            ws.store.events.add(ws.user, "promise.extract.fallback", draft.review_id,
-                                {"draft": draft.id, "error": str(exc)})
-    return [ws.store.promises.add(draft.review_id, e.what, kind=e.kind, owner=owner,
-                                  due_date=e.due_date, draft_id=draft.id) for e in found]
+            ws.store.events.add(
+                ws.user,
+                "promise.extract.fallback",
+                draft.review_id,
+                {"draft": draft.id, "error": str(exc)},
+            )
+    return [
+        ws.store.promises.add(
+            draft.review_id,
+            e.what,
+            kind=e.kind,
+            owner=owner,
+            due_date=e.due_date,
+            draft_id=draft.id,
+        )
+        for e in found
+    ]
 
 
-async def _extract_with_model(ws: Workspace, draft: Draft,
-                              rules: list[Extracted]) -> list[Extracted]:
+async def _extract_with_model(
+    ws: Workspace, draft: Draft, rules: list[Extracted]
+) -> list[Extracted]:
     posted = ws.today(draft.approved_at)
     prompt = load_prompt("promises")
     safe = draft.text.replace("</reply>", "</reply >")
     client = LLMClient(ws.config)
     try:
-        data, _done = await client.complete_json([
-            {"role": "system", "content": prompt.text},
-            {"role": "user", "content": f"today: {posted.isoformat()}\n<reply>\n{safe}\n"
-                                        "</reply>"}])
+        data, _done = await client.complete_json(
+            [
+                {"role": "system", "content": prompt.text},
+                {
+                    "role": "user",
+                    "content": f"today: {posted.isoformat()}\n<reply>\n{safe}\n</reply>",
+                },
+            ]
+        )
     finally:
         await client.close()
     items = data.get("promises")
@@ -112,11 +137,18 @@ def deliver(ws: Workspace, promise_id: int, evidence: str | None = None) -> Deli
     return Delivered(delivered, followup, timing(delivered, ws.tz))
 
 
-def edit(ws: Workspace, promise_id: int, *, what: str | None = None, due_date: str | None = None,
-         tracker_url: str | None = None) -> Promise:
+def edit(
+    ws: Workspace,
+    promise_id: int,
+    *,
+    what: str | None = None,
+    due_date: str | None = None,
+    tracker_url: str | None = None,
+) -> Promise:
     """A person corrects what was read from a reply: the wording, the date, the tracker."""
-    changes = {k: v for k, v in (("what", what), ("due_date", due_date),
-                                  ("tracker_url", tracker_url)) if v}
+    changes = {
+        k: v for k, v in (("what", what), ("due_date", due_date), ("tracker_url", tracker_url)) if v
+    }
     if not changes:
         raise ValueError("nothing to change: give what, a due date or a tracker")
     if what is not None and not what.strip():
@@ -144,48 +176,65 @@ def draft_followup(ws: Workspace, promise: Promise) -> Draft:
     review = ws.store.reviews.get(promise.review_id)
     assert review is not None
     what = promise.what.removeprefix("Bonus: ")
-    composed = compose_followup(review, what, ws.config.style.default_language,
-                                ws.config.style.signature)
+    composed = compose_followup(
+        review, what, ws.config.style.default_language, ws.config.style.signature
+    )
     text, author, model, version = composed.text, "offline", "offline", composed.version
     tokens = (0, 0, 0.0)
     if LLMClient.configured(ws.config):
         import asyncio
 
         try:
-            done, version = asyncio.run(_followup_with_model(ws, review, promise,
-                                                             composed.language))
+            done, version = asyncio.run(
+                _followup_with_model(ws, review, promise, composed.language)
+            )
             text, author, model = done.text.strip(), "model", done.model
             tokens = (done.tokens_in, done.tokens_out, done.cost)
         except LLMError as exc:  # the template still tells the customer
             ws.store.events.add(ws.user, "followup.fallback", review.id, {"error": str(exc)})
     findings = lint(text, _followup_context(ws, review, composed.language))
-    draft = ws.store.drafts.add(review.id, text, author=author, model=model,
-                                kind="followup", language=composed.language,
-                                prompt_version=version, promise_id=promise.id,
-                                lint=[f.to_dict() for f in findings], tokens_in=tokens[0],
-                                tokens_out=tokens[1], cost=tokens[2])
+    draft = ws.store.drafts.add(
+        review.id,
+        text,
+        author=author,
+        model=model,
+        kind="followup",
+        language=composed.language,
+        prompt_version=version,
+        promise_id=promise.id,
+        lint=[f.to_dict() for f in findings],
+        tokens_in=tokens[0],
+        tokens_out=tokens[1],
+        cost=tokens[2],
+    )
     ws.store.reviews.set_status(review.id, "drafted")
     return draft
 
 
-async def _followup_with_model(ws: Workspace, review, promise: Promise,
-                               language: str):
+async def _followup_with_model(ws: Workspace, review, promise: Promise, language: str):
     from replydesk.drafting.context import LANGUAGE_NAMES
     from replydesk.triage.second_opinion import review_block
 
     system, task = load_prompt("system"), load_prompt("followup")
-    facts = [f"Reply language: {LANGUAGE_NAMES.get(language, language)} ({language})",
-             f"What we promised, now delivered: {promise.what}",
-             f"Evidence: {promise.evidence or 'none'}",
-             f"Author: {review.author or 'anonymous'}"]
+    facts = [
+        f"Reply language: {LANGUAGE_NAMES.get(language, language)} ({language})",
+        f"What we promised, now delivered: {promise.what}",
+        f"Evidence: {promise.evidence or 'none'}",
+        f"Author: {review.author or 'anonymous'}",
+    ]
     if ws.config.style.signature:
         facts.append(f"Sign off with: {ws.config.style.signature}")
     client = LLMClient(ws.config)
     try:
-        done = await client.complete([
-            {"role": "system", "content": f"{system.text}\n\n{task.text}"},
-            {"role": "user", "content": "\n".join(facts) + "\n\nTheir review:\n"
-                                        + review_block(review.text)}])
+        done = await client.complete(
+            [
+                {"role": "system", "content": f"{system.text}\n\n{task.text}"},
+                {
+                    "role": "user",
+                    "content": "\n".join(facts) + "\n\nTheir review:\n" + review_block(review.text),
+                },
+            ]
+        )
     finally:
         await client.close()
     return done, f"{system.version}; {task.version}"
@@ -210,9 +259,14 @@ def flag_returning_authors(ws: Workspace, review_ids: list[int]) -> list[Promise
             if p.review_id == review.id and not review.edited:
                 continue
             if p.delivered_at and stamp and stamp > p.delivered_at and not p.flag:
-                flagged.append(ws.store.promises.update(
-                    p.id, ws.user, flag=f"the customer wrote again after delivery "
-                                        f"(review {review.id}): check the fix holds"))
+                flagged.append(
+                    ws.store.promises.update(
+                        p.id,
+                        ws.user,
+                        flag=f"the customer wrote again after delivery "
+                        f"(review {review.id}): check the fix holds",
+                    )
+                )
     return flagged
 
 
@@ -228,7 +282,8 @@ class WatchResult:
 
     def line(self) -> str:
         return f"promise {self.promise_id}: {self.status}" + (
-            f" ({self.detail})" if self.detail else "")
+            f" ({self.detail})" if self.detail else ""
+        )
 
 
 async def watch_async(ws: Workspace) -> list[WatchResult]:

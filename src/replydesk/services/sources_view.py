@@ -21,15 +21,19 @@ class SourceRow:
     note: str
 
     def line(self) -> str:
-        head = (f"{self.name:<18} {self.kind:<18} {'on ' if self.enabled else 'off'} "
-                f"{self.reviews:>6} reviews  last sync {self.last_sync:<8} {self.status}")
+        head = (
+            f"{self.name:<18} {self.kind:<18} {'on ' if self.enabled else 'off'} "
+            f"{self.reviews:>6} reviews  last sync {self.last_sync:<8} {self.status}"
+        )
         details = []
         if self.report.get("error"):
             details.append(f"error: {self.report['error']}")
         elif self.status in ("ok", "partial"):
-            details.append(f"last: {self.report.get('new', 0)} new, "
-                           f"{self.report.get('updated', 0)} updated, "
-                           f"{self.report.get('malformed', 0)} malformed")
+            details.append(
+                f"last: {self.report.get('new', 0)} new, "
+                f"{self.report.get('updated', 0)} updated, "
+                f"{self.report.get('malformed', 0)} malformed"
+            )
         if self.note:
             details.append(self.note)
         return head + "".join(f"\n{'':<20}{d}" for d in details)
@@ -42,10 +46,16 @@ def source_rows(ws: Workspace) -> list[SourceRow]:
     for cfg in ws.config.sources:
         st = states.get(cfg.name)
         note = source_class(cfg.kind).health
-        out.append(SourceRow(
-            name=cfg.name, kind=cfg.kind, enabled=cfg.enabled,
-            reviews=st.reviews if st else 0,
-            last_sync=age(st.last_sync_at, t) + " ago" if st and st.last_sync_at else "never",
-            status=(st.last_status or "never synced") if st else "never synced",
-            report=st.last_report if st else {}, note=note))
+        out.append(
+            SourceRow(
+                name=cfg.name,
+                kind=cfg.kind,
+                enabled=cfg.enabled,
+                reviews=st.reviews if st else 0,
+                last_sync=age(st.last_sync_at, t) + " ago" if st and st.last_sync_at else "never",
+                status=(st.last_status or "never synced") if st else "never synced",
+                report=st.last_report if st else {},
+                note=note,
+            )
+        )
     return out

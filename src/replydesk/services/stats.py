@@ -23,15 +23,19 @@ def compute(ws: Workspace, days: int = 14) -> dict[str, Any]:
     broken = [p for p in promises if p.status == "broken"]
     overdue = [p for p in promises if p.is_overdue(today.isoformat())]
     settled = len(delivered) + len(broken) + len(overdue)
-    to_delivery = [(p.delivered_at - p.created_at).total_seconds() / 86400
-                   for p in delivered if p.delivered_at and p.created_at]
+    to_delivery = [
+        (p.delivered_at - p.created_at).total_seconds() / 86400
+        for p in delivered
+        if p.delivered_at and p.created_at
+    ]
     target = ws.config.workspace.response_target_hours
     return {
         "replies": len(pairs),
         "replies_per_day": {d: per_day.get(d, 0) for d in window},
         "median_response_hours": round(statistics.median(hours), 1) if hours else None,
-        "within_target": (round(sum(h <= target for h in hours) / len(hours), 3)
-                          if hours else None),
+        "within_target": (
+            round(sum(h <= target for h in hours) / len(hours), 3) if hours else None
+        ),
         "response_target_hours": target,
         "promises": {
             "open": sum(p.status == "open" for p in promises),
@@ -40,8 +44,9 @@ def compute(ws: Workspace, days: int = 14) -> dict[str, Any]:
             "broken": len(broken),
             "withdrawn": sum(p.status == "withdrawn" for p in promises),
             "kept_rate": round(len(delivered) / settled, 3) if settled else None,
-            "median_days_to_delivery": (round(statistics.median(to_delivery), 1)
-                                        if to_delivery else None),
+            "median_days_to_delivery": (
+                round(statistics.median(to_delivery), 1) if to_delivery else None
+            ),
             "timing": dict(Counter(timing(p, ws.tz) for p in delivered)),
             "flagged": sum(bool(p.flag) for p in promises),
         },

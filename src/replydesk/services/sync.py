@@ -44,9 +44,11 @@ class SourceReport:
             return f"{self.name:<18} ERROR    {self.error}"
         if self.status == "skipped":
             return f"{self.name:<18} skipped  (disabled in config)"
-        text = (f"{self.name:<18} {self.status:<8} {self.new} new, {self.updated} updated, "
-                f"{self.malformed} malformed skipped ({self.requests} requests, "
-                f"{self.seconds:.1f} s)")
+        text = (
+            f"{self.name:<18} {self.status:<8} {self.new} new, {self.updated} updated, "
+            f"{self.malformed} malformed skipped ({self.requests} requests, "
+            f"{self.seconds:.1f} s)"
+        )
         for reason in self.malformed_reasons[:3]:
             text += f"\n{'':<28}malformed: {reason}"
         return text
@@ -60,14 +62,18 @@ def make_source(cfg: SourceConfig, http: Http) -> Source:
 
 
 def http_for(cfg: SourceConfig) -> Http:
-    return Http(timeout=float(cfg.options.get("timeout", 20.0)),
-                max_retries=int(cfg.options.get("retries", 3)))
+    return Http(
+        timeout=float(cfg.options.get("timeout", 20.0)),
+        max_retries=int(cfg.options.get("retries", 3)),
+    )
 
 
-async def sync_sources(ws: Workspace, names: list[str] | None = None,
-                       progress: Progress | None = None,
-                       http_factory: Callable[[SourceConfig], Http] | None = None,
-                       ) -> list[SourceReport]:
+async def sync_sources(
+    ws: Workspace,
+    names: list[str] | None = None,
+    progress: Progress | None = None,
+    http_factory: Callable[[SourceConfig], Http] | None = None,
+) -> list[SourceReport]:
     configured = ws.config.sources
     if names:
         unknown = [n for n in names if ws.config.source(n) is None]
@@ -93,16 +99,19 @@ async def sync_sources(ws: Workspace, names: list[str] | None = None,
     return list(await asyncio.gather(*(one(cfg) for cfg in configured)))
 
 
-async def _run(ws: Workspace, cfg: SourceConfig, cursor: dict[str, str],
-               report: SourceReport, http: Http) -> None:
+async def _run(
+    ws: Workspace, cfg: SourceConfig, cursor: dict[str, str], report: SourceReport, http: Http
+) -> None:
     t0 = time.perf_counter()
     new_cursor = None
     try:
         async with http:
             result = await make_source(cfg, http).fetch(cursor)
         languages = tuple(ws.config.style.languages)
-        reviews = [r if r.language else replace(r, language=detect(r.text, languages))
-                   for r in result.reviews]
+        reviews = [
+            r if r.language else replace(r, language=detect(r.text, languages))
+            for r in result.reviews
+        ]
         store_reviews(ws, reviews, report)
         report.malformed = len(result.malformed)
         report.malformed_reasons = [redact(m) for m in result.malformed[:20]]
@@ -116,10 +125,12 @@ async def _run(ws: Workspace, cfg: SourceConfig, cursor: dict[str, str],
     report.requests = http.requests
     report.seconds = time.perf_counter() - t0
     stored = {k: v for k, v in asdict(report).items() if k not in ("name", "kind")}
-    ws.store.sources.record(cfg.name, cfg.kind, status=report.status, report=stored,
-                            cursor=new_cursor)
+    ws.store.sources.record(
+        cfg.name, cfg.kind, status=report.status, report=stored, cursor=new_cursor
+    )
 
 
-def sync(ws: Workspace, names: list[str] | None = None,
-         progress: Progress | None = None) -> list[SourceReport]:
+def sync(
+    ws: Workspace, names: list[str] | None = None, progress: Progress | None = None
+) -> list[SourceReport]:
     return asyncio.run(sync_sources(ws, names, progress))

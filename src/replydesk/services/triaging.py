@@ -28,8 +28,9 @@ def rules_for(ws: Workspace) -> Rules:
     return Rules.from_config(ws.config.triage)
 
 
-def triage_pending(ws: Workspace, rules: Rules | None = None,
-                   progress: Callable[[int], None] | None = None) -> Counter[str]:
+def triage_pending(
+    ws: Workspace, rules: Rules | None = None, progress: Callable[[int], None] | None = None
+) -> Counter[str]:
     """Label every review without a machine verdict; returns counts per label."""
     rules = rules or rules_for(ws)
     languages = tuple(ws.config.style.languages)
@@ -40,7 +41,7 @@ def triage_pending(ws: Workspace, rules: Rules | None = None,
     for i in range(0, len(ids), BATCH):
         verdicts: dict[int, Triage] = {}
         unsure = []
-        for review in ws.store.reviews.many(ids[i:i + BATCH]):
+        for review in ws.store.reviews.many(ids[i : i + BATCH]):
             lang = review.language or detect(review.text, languages)
             verdict = rules.classify(review.text, review.rating, lang)
             verdicts[review.id] = verdict
@@ -72,13 +73,17 @@ def override(ws: Workspace, review_id: int, label: str) -> None:
 
 
 def verdict_json(ident: Any, t: Triage) -> dict[str, Any]:
-    return {"id": ident, "label": t.effective, "score": t.score,
-            "reasons": [{k: v for k, v in asdict(e).items() if k != "weight"}
-                        for e in t.reasons]}
+    return {
+        "id": ident,
+        "label": t.effective,
+        "score": t.score,
+        "reasons": [{k: v for k, v in asdict(e).items() if k != "weight"} for e in t.reasons],
+    }
 
 
-def classify_lines(lines: Iterable[str], rules: Rules,
-                   languages: tuple[str, ...] = ()) -> Iterator[dict[str, Any] | str]:
+def classify_lines(
+    lines: Iterable[str], rules: Rules, languages: tuple[str, ...] = ()
+) -> Iterator[dict[str, Any] | str]:
     """One verdict per JSONL line ``{"id","text"[,"rating","lang"]}``, or an error string
     naming the line; nothing is stored."""
     for number, line in enumerate(lines, 1):
@@ -86,17 +91,20 @@ def classify_lines(lines: Iterable[str], rules: Rules,
             continue
         try:
             obj = json.loads(line)
-            if not isinstance(obj, dict) or "id" not in obj or not isinstance(
-                    obj.get("text", ""), str):
+            if (
+                not isinstance(obj, dict)
+                or "id" not in obj
+                or not isinstance(obj.get("text", ""), str)
+            ):
                 raise ValueError('expected {"id", "text"[, "rating", "lang"]}')
             rating = obj.get("rating")
-            if rating is not None and (not isinstance(rating, int | float)
-                                       or not 1 <= rating <= 5):
+            if rating is not None and (not isinstance(rating, int | float) or not 1 <= rating <= 5):
                 raise ValueError(f"rating {rating!r} is not 1-5")
             text = obj.get("text") or ""
             lang = obj.get("lang") or (detect(text, languages) if languages else "")
-            yield verdict_json(obj["id"], rules.classify(
-                text, int(rating) if rating is not None else None, lang))
+            yield verdict_json(
+                obj["id"], rules.classify(text, int(rating) if rating is not None else None, lang)
+            )
         except json.JSONDecodeError as exc:
             yield f"line {number}: not valid JSON: {exc.msg} at column {exc.colno}"
         except ValueError as exc:

@@ -23,14 +23,21 @@ class Workspace:
     demo: bool = False
 
     @classmethod
-    def open(cls, config: Config, db: Path | str | None = None,
-             user: str | None = None, demo: bool = False) -> Workspace:
-        return cls(config=config, store=Store(db or config.db_path),
-                   user=user or config.user, demo=demo)
+    def open(
+        cls,
+        config: Config,
+        db: Path | str | None = None,
+        user: str | None = None,
+        demo: bool = False,
+    ) -> Workspace:
+        return cls(
+            config=config, store=Store(db or config.db_path), user=user or config.user, demo=demo
+        )
 
     @classmethod
-    def from_paths(cls, config_path: Path | str | None = None,
-                   db: Path | str | None = None) -> Workspace:
+    def from_paths(
+        cls, config_path: Path | str | None = None, db: Path | str | None = None
+    ) -> Workspace:
         return cls.open(config_mod.load(config_path), db)
 
     @property

@@ -42,8 +42,10 @@ class AppStoreRss(Source):
             for page in range(1, pages + 1):
                 if page > last_page:
                     break
-                url = (f"{self.base_url(DEFAULT_BASE)}/{country}/rss/customerreviews/"
-                       f"page={page}/id={app_id}/sortBy=mostRecent/json")
+                url = (
+                    f"{self.base_url(DEFAULT_BASE)}/{country}/rss/customerreviews/"
+                    f"page={page}/id={app_id}/sortBy=mostRecent/json"
+                )
                 data = await self.http.get_json(url)
                 feed = data.get("feed") if isinstance(data, dict) else None
                 if not isinstance(feed, dict):
@@ -55,9 +57,13 @@ class AppStoreRss(Source):
                     entries = [entries]
                 if not entries:
                     break
-                saw_old = take_page(result, cut, entries,
-                                    lambda e, c=country: self._review(e, c),
-                                    label=f"{country} page {page} entry")
+                saw_old = take_page(
+                    result,
+                    cut,
+                    entries,
+                    lambda e, c=country: self._review(e, c),
+                    label=f"{country} page {page} entry",
+                )
                 if saw_old:
                     break
             if cut.value:
@@ -74,13 +80,19 @@ class AppStoreRss(Source):
             raise ValueError("missing id")
         updated = when(_label(e, "updated"))
         return NewReview(
-            source=self.name, external_id=ext, author=text_of(_label(e, "author.name")),
+            source=self.name,
+            external_id=ext,
+            author=text_of(_label(e, "author.name")),
             author_key=text_of(_label(e, "author.uri")) or text_of(_label(e, "author.name")),
-            rating=stars(_label(e, "im:rating")), title=text_of(_label(e, "title")),
-            body=text_of(_label(e, "content")), language=self.config.language,
+            rating=stars(_label(e, "im:rating")),
+            title=text_of(_label(e, "title")),
+            body=text_of(_label(e, "content")),
+            language=self.config.language,
             url=text_of(dig(e, "link.attributes.href")),
-            product_version=text_of(_label(e, "im:version")), created_at=updated,
-            updated_at=updated, raw={"country": country, "entry": e},
+            product_version=text_of(_label(e, "im:version")),
+            created_at=updated,
+            updated_at=updated,
+            raw={"country": country, "entry": e},
         )
 
 

@@ -41,8 +41,10 @@ class ReplyLimit:
     def check(self, text: str, where: str) -> None:
         n = self.measure(text)
         if n > self.size:
-            raise SourceError(f"the reply is {n} {self.unit}; {where} accepts at most "
-                              f"{self.size} {self.unit}: shorten it by {n - self.size}")
+            raise SourceError(
+                f"the reply is {n} {self.unit}; {where} accepts at most "
+                f"{self.size} {self.unit}: shorten it by {n - self.size}"
+            )
 
 
 class Source:
@@ -68,8 +70,9 @@ class Source:
         raise NotImplementedError
 
     async def post_reply(self, review: Review, text: str) -> str:
-        raise SourceError(f"{self.kind} sources cannot publish replies: copy the reply "
-                          "and mark it copied")
+        raise SourceError(
+            f"{self.kind} sources cannot publish replies: copy the reply and mark it copied"
+        )
 
     async def remote_reply(self, review: Review) -> str | None:
         """The reply the platform shows now, if the API can tell (None otherwise)."""
@@ -93,9 +96,14 @@ class Cutoff:
         return to_iso(self.newest)
 
 
-def take_page(result: FetchResult, cut: Cutoff, items: Any,
-              parse: Callable[[Any], NewReview | None], label: str = "review",
-              stamp: Callable[[NewReview], datetime | None] = lambda r: r.updated_at) -> bool:
+def take_page(
+    result: FetchResult,
+    cut: Cutoff,
+    items: Any,
+    parse: Callable[[Any], NewReview | None],
+    label: str = "review",
+    stamp: Callable[[NewReview], datetime | None] = lambda r: r.updated_at,
+) -> bool:
     """Parse one page (newest first) into ``result``; a malformed item is counted with its
     reason and skipped, ``None`` from ``parse`` means "not a review". Returns True when the
     page reached reviews the cursor has already seen: no need to fetch further pages."""

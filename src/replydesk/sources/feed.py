@@ -44,8 +44,7 @@ class Feed(Source):
         if not parsed.entries and (parsed.bozo or not parsed.get("version")):
             kind = resp.headers.get("content-type", "").split(";")[0] or "unknown content"
             start = resp.text[:40].strip().replace("\n", " ")
-            raise SourceError(f"{where(url)} is not an RSS or Atom feed ({kind}, starts "
-                              f"{start!r})")
+            raise SourceError(f"{where(url)} is not an RSS or Atom feed ({kind}, starts {start!r})")
         result = FetchResult()
         cut = Cutoff(cursor.get("since"))
         for i, entry in enumerate(parsed.entries):
@@ -59,15 +58,28 @@ class Feed(Source):
             link = entry.get("link", "")
             site = urlsplit(link).netloc or urlsplit(url).netloc
             author = entry.get("author") or site
-            result.reviews.append(NewReview(
-                source=self.name, external_id=str(ext), author=strip_html(author),
-                author_key=site or strip_html(author), title=strip_html(entry.get("title", "")),
-                body=strip_html(entry.get("summary", "")),
-                language=(entry.get("language") or parsed.feed.get("language") or
-                          self.config.language or "").split("-")[0].lower(),
-                url=link, created_at=stamp, updated_at=stamp,
-                raw={"id": str(ext), "link": link},
-            ))
+            result.reviews.append(
+                NewReview(
+                    source=self.name,
+                    external_id=str(ext),
+                    author=strip_html(author),
+                    author_key=site or strip_html(author),
+                    title=strip_html(entry.get("title", "")),
+                    body=strip_html(entry.get("summary", "")),
+                    language=(
+                        entry.get("language")
+                        or parsed.feed.get("language")
+                        or self.config.language
+                        or ""
+                    )
+                    .split("-")[0]
+                    .lower(),
+                    url=link,
+                    created_at=stamp,
+                    updated_at=stamp,
+                    raw={"id": str(ext), "link": link},
+                )
+            )
         if cut.value:
             result.cursor["since"] = cut.value
         return result

@@ -43,9 +43,15 @@ class HttpxRequest(google.auth.transport.Request):
     def __init__(self, timeout: float = 20.0) -> None:
         self.timeout = timeout
 
-    def __call__(self, url: str, method: str = "GET", body: Any = None,
-                 headers: dict[str, str] | None = None, timeout: float | None = None,
-                 **kwargs: Any) -> _Response:
+    def __call__(
+        self,
+        url: str,
+        method: str = "GET",
+        body: Any = None,
+        headers: dict[str, str] | None = None,
+        timeout: float | None = None,
+        **kwargs: Any,
+    ) -> _Response:
         try:
             with httpx.Client(timeout=timeout or self.timeout) as client:
                 return _Response(client.request(method, url, content=body, headers=headers))
@@ -56,25 +62,38 @@ class HttpxRequest(google.auth.transport.Request):
 class GoogleToken:
     """Builds credentials from a secret's JSON once, and refreshes them when needed."""
 
-    def __init__(self, secret_json: str, secret_name: str, scope: str, kind: str,
-                 timeout: float = 20.0, token_url: str | None = None) -> None:
+    def __init__(
+        self,
+        secret_json: str,
+        secret_name: str,
+        scope: str,
+        kind: str,
+        timeout: float = 20.0,
+        token_url: str | None = None,
+    ) -> None:
         try:
             info = json.loads(secret_json)
             if kind == "service_account":
                 self.creds = service_account.Credentials.from_service_account_info(
-                    info, scopes=[scope])
+                    info, scopes=[scope]
+                )
             else:
                 # google-auth ignores a token_uri inside the file (on purpose); only the
                 # config may point elsewhere
                 self.creds = user_credentials.Credentials.from_authorized_user_info(
-                    info, scopes=[scope])
+                    info, scopes=[scope]
+                )
                 if token_url:
                     self.creds = self.creds.with_token_uri(token_url)
         except (ValueError, KeyError, TypeError) as exc:
-            what = "a service-account key" if kind == "service_account" else (
-                "authorised-user credentials (client_id, client_secret, refresh_token)")
-            raise SourceError(f"the secret {secret_name!r} is not {what} in JSON: "
-                              f"{type(exc).__name__}") from None
+            what = (
+                "a service-account key"
+                if kind == "service_account"
+                else ("authorised-user credentials (client_id, client_secret, refresh_token)")
+            )
+            raise SourceError(
+                f"the secret {secret_name!r} is not {what} in JSON: {type(exc).__name__}"
+            ) from None
         self.timeout = timeout
         self.lock = asyncio.Lock()
 
@@ -84,11 +103,9 @@ class GoogleToken:
                 try:
                     await asyncio.to_thread(self.creds.refresh, HttpxRequest(self.timeout))
                 except google.auth.exceptions.RefreshError as exc:
-                    raise SourceError(f"Google refused the credentials: {_first(exc)}"
-                                      ) from None
+                    raise SourceError(f"Google refused the credentials: {_first(exc)}") from None
                 except google.auth.exceptions.TransportError as exc:
-                    raise SourceError(f"cannot reach Google's token endpoint: {exc}"
-                                      ) from None
+                    raise SourceError(f"cannot reach Google's token endpoint: {exc}") from None
             remember(self.creds.token)
             return {"Authorization": f"Bearer {self.creds.token}"}
 

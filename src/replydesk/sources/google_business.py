@@ -30,14 +30,22 @@ class GoogleBusiness(Source):
     _token: GoogleToken | None = None
 
     def _root(self) -> str:
-        return (f"{self.base_url(DEFAULT_BASE)}/v4/accounts/{self.options['account']}"
-                f"/locations/{self.options['location']}/reviews")
+        return (
+            f"{self.base_url(DEFAULT_BASE)}/v4/accounts/{self.options['account']}"
+            f"/locations/{self.options['location']}/reviews"
+        )
 
     async def _auth(self) -> dict[str, str]:
         if self._token is None:
             name = self.options["credentials_secret"]
-            self._token = GoogleToken(self.secret(name), name, SCOPE, "authorized_user",
-                                      self.http.timeout, self.options.get("token_url"))
+            self._token = GoogleToken(
+                self.secret(name),
+                name,
+                SCOPE,
+                "authorized_user",
+                self.http.timeout,
+                self.options.get("token_url"),
+            )
         return await self._token.header()
 
     async def fetch(self, cursor: dict[str, str]) -> FetchResult:
@@ -48,8 +56,7 @@ class GoogleBusiness(Source):
             params: dict[str, Any] = {"pageSize": 50, "orderBy": "updateTime desc"}
             if page_token:
                 params["pageToken"] = page_token
-            data = await self.http.get_json(self._root(), params=params,
-                                            headers=await self._auth())
+            data = await self.http.get_json(self._root(), params=params, headers=await self._auth())
             saw_old = take_page(result, cut, data.get("reviews"), self._review)
             page_token = data.get("nextPageToken")
             if saw_old or not page_token:
@@ -65,23 +72,31 @@ class GoogleBusiness(Source):
         reviewer = item.get("reviewer") or {}
         anonymous = reviewer.get("isAnonymous")
         return NewReview(
-            source=self.name, external_id=text_of(item["reviewId"]),
+            source=self.name,
+            external_id=text_of(item["reviewId"]),
             author="" if anonymous else text_of(reviewer.get("displayName")),
-            rating=STARS.get(rating or ""), body=text_of(item.get("comment")),  # rating-only
-            language=self.config.language, created_at=when(item.get("createTime")),
+            rating=STARS.get(rating or ""),
+            body=text_of(item.get("comment")),  # rating-only
+            language=self.config.language,
+            created_at=when(item.get("createTime")),
             updated_at=when(item.get("updateTime") or item.get("createTime")),
             raw={"name": item.get("name"), "hasReply": "reviewReply" in item, "item": item},
         )
 
     async def post_reply(self, review: Review, text: str) -> str:
-        await self.http.request("PUT", f"{self._root()}/{review.external_id}/reply",
-                                json={"comment": text}, headers=await self._auth())
+        await self.http.request(
+            "PUT",
+            f"{self._root()}/{review.external_id}/reply",
+            json={"comment": text},
+            headers=await self._auth(),
+        )
         return review.external_id
 
     async def remote_reply(self, review: Review) -> str | None:
         try:
-            data = await self.http.get_json(f"{self._root()}/{review.external_id}",
-                                            headers=await self._auth())
+            data = await self.http.get_json(
+                f"{self._root()}/{review.external_id}", headers=await self._auth()
+            )
         except SourceError:
             return None
         return dig(data, "reviewReply.comment")

@@ -25,21 +25,25 @@ SCOPE = "https://www.googleapis.com/auth/androidpublisher"
 
 class GooglePlay(Source):
     kind = "google_play"
-    health = ("Google's API returns only reviews with text from the last 7 days: "
-              "sync at least weekly")
+    health = (
+        "Google's API returns only reviews with text from the last 7 days: sync at least weekly"
+    )
     can_post = True
     reply_limit = ReplyLimit(350)
     _token: GoogleToken | None = None
 
     def _root(self) -> str:
-        return (f"{self.base_url(DEFAULT_BASE)}/androidpublisher/v3/applications/"
-                f"{self.options['package_name']}/reviews")
+        return (
+            f"{self.base_url(DEFAULT_BASE)}/androidpublisher/v3/applications/"
+            f"{self.options['package_name']}/reviews"
+        )
 
     async def _auth(self) -> dict[str, str]:
         if self._token is None:
             name = self.options["service_account_secret"]
-            self._token = GoogleToken(self.secret(name), name, SCOPE, "service_account",
-                                      self.http.timeout)
+            self._token = GoogleToken(
+                self.secret(name), name, SCOPE, "service_account", self.http.timeout
+            )
         return await self._token.header()
 
     async def fetch(self, cursor: dict[str, str]) -> FetchResult:
@@ -50,8 +54,7 @@ class GooglePlay(Source):
             params: dict[str, Any] = {"maxResults": 100}
             if token:
                 params["token"] = token
-            data = await self.http.get_json(self._root(), params=params,
-                                            headers=await self._auth())
+            data = await self.http.get_json(self._root(), params=params, headers=await self._auth())
             saw_old = take_page(result, cut, data.get("reviews"), self._review)
             token = dig(data, "tokenPagination.nextPageToken")
             if saw_old or not token:  # a missing token simply means the last page
@@ -69,25 +72,37 @@ class GooglePlay(Source):
         modified = when(int(seconds)) if seconds not in (None, "") else None
         replied = any("developerComment" in c for c in comments)
         return NewReview(
-            source=self.name, external_id=text_of(item["reviewId"]),
-            author=text_of(item.get("authorName")), rating=stars(user.get("starRating")),
+            source=self.name,
+            external_id=text_of(item["reviewId"]),
+            author=text_of(item.get("authorName")),
+            rating=stars(user.get("starRating")),
             body=text_of(user.get("text")).strip(),
             language=text_of(user.get("reviewerLanguage")).split("_")[0].split("-")[0].lower()
             or self.config.language,
-            product_version=text_of(user.get("appVersionName")), created_at=modified,
+            product_version=text_of(user.get("appVersionName")),
+            created_at=modified,
             updated_at=modified,
-            raw={"device": user.get("device"), "androidOsVersion": user.get("androidOsVersion"),
-                 "hasDeveloperReply": replied, "item": item},
+            raw={
+                "device": user.get("device"),
+                "androidOsVersion": user.get("androidOsVersion"),
+                "hasDeveloperReply": replied,
+                "item": item,
+            },
         )
 
     async def post_reply(self, review: Review, text: str) -> str:
-        resp = await self.http.request("POST", f"{self._root()}/{review.external_id}:reply",
-                                       json={"replyText": text}, headers=await self._auth())
+        resp = await self.http.request(
+            "POST",
+            f"{self._root()}/{review.external_id}:reply",
+            json={"replyText": text},
+            headers=await self._auth(),
+        )
         return text_of(dig(parse_json(resp), "result.lastEdited.seconds"))
 
     async def remote_reply(self, review: Review) -> str | None:
-        data = await self.http.get_json(f"{self._root()}/{review.external_id}",
-                                        headers=await self._auth())
+        data = await self.http.get_json(
+            f"{self._root()}/{review.external_id}", headers=await self._auth()
+        )
         for c in data.get("comments") or []:
             if "developerComment" in c:
                 return dig(c, "developerComment.text")

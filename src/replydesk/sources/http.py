@@ -72,8 +72,8 @@ class Http:
     async def __aenter__(self) -> Http:
         if self.client is None:
             self.client = httpx.AsyncClient(
-                timeout=self.timeout, follow_redirects=True,
-                headers={"User-Agent": USER_AGENT})
+                timeout=self.timeout, follow_redirects=True, headers={"User-Agent": USER_AGENT}
+            )
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -87,13 +87,17 @@ class Http:
             return exc.wait
         return self.backoff * (2 ** (state.attempt_number - 1))
 
-    async def request(self, method: str, url: str, *, ok: tuple[int, ...] = (200,),
-                      **kwargs: Any) -> httpx.Response:
+    async def request(
+        self, method: str, url: str, *, ok: tuple[int, ...] = (200,), **kwargs: Any
+    ) -> httpx.Response:
         """Send with retries; return a response whose status is in ``ok``."""
         assert self.client is not None, "use `async with Http() as http`"
         retrying = AsyncRetrying(
-            stop=stop_after_attempt(self.max_retries + 1), wait=self._wait,
-            retry=retry_if_exception(lambda e: isinstance(e, _Retryable)), reraise=True)
+            stop=stop_after_attempt(self.max_retries + 1),
+            wait=self._wait,
+            retry=retry_if_exception(lambda e: isinstance(e, _Retryable)),
+            reraise=True,
+        )
         try:
             async for attempt in retrying:
                 with attempt:
@@ -102,30 +106,36 @@ class Http:
             raise SourceError(f"{exc} (gave up after {self.max_retries + 1} attempts)") from None
         raise AssertionError("unreachable")
 
-    async def _once(self, method: str, url: str, ok: tuple[int, ...],
-                    **kwargs: Any) -> httpx.Response:
+    async def _once(
+        self, method: str, url: str, ok: tuple[int, ...], **kwargs: Any
+    ) -> httpx.Response:
         self.requests += 1
         try:
             resp = await self.client.request(method, url, **kwargs)  # type: ignore[union-attr]
         except httpx.TimeoutException:
-            raise _Retryable(f"timed out after {self.timeout:g} s ({method} {where(url)})"
-                             ) from None
+            raise _Retryable(
+                f"timed out after {self.timeout:g} s ({method} {where(url)})"
+            ) from None
         except httpx.TransportError as exc:
-            raise _Retryable(f"cannot connect to {where(url)}: {type(exc).__name__} "
-                             f"{exc}") from None
+            raise _Retryable(
+                f"cannot connect to {where(url)}: {type(exc).__name__} {exc}"
+            ) from None
         if resp.status_code in ok:
             return resp
         reason = f"HTTP {resp.status_code} {resp.reason_phrase} from {method} {where(url)}"
         if resp.status_code in RETRY_STATUSES:
             wait = retry_after(resp.headers.get("Retry-After"))
             if wait is not None and wait > self.max_wait:
-                raise SourceError(f"{reason}: rate limited, the server asks to wait "
-                                  f"{wait:.0f} s; try again later")
+                raise SourceError(
+                    f"{reason}: rate limited, the server asks to wait {wait:.0f} s; try again later"
+                )
             raise _Retryable(reason, wait)
         detail = _error_detail(resp)
         if resp.status_code in (401, 403):
-            raise SourceError(f"{reason}: the credentials were refused{detail}; check the "
-                              "source's secrets with `replydesk secret set`")
+            raise SourceError(
+                f"{reason}: the credentials were refused{detail}; check the "
+                "source's secrets with `replydesk secret set`"
+            )
         raise SourceError(reason + detail)
 
     async def get_json(self, url: str, **kwargs: Any) -> Any:
@@ -139,8 +149,9 @@ def parse_json(resp: httpx.Response) -> Any:
     except (json.JSONDecodeError, UnicodeDecodeError):
         kind = resp.headers.get("content-type", "no content type").split(";")[0]
         start = resp.text[:60].strip().replace("\n", " ")
-        raise SourceError(f"{where(resp.request.url)} answered {kind}, not JSON "
-                          f"(starts {start!r})") from None
+        raise SourceError(
+            f"{where(resp.request.url)} answered {kind}, not JSON (starts {start!r})"
+        ) from None
 
 
 def _error_detail(resp: httpx.Response) -> str:

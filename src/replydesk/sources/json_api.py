@@ -20,8 +20,10 @@ class JsonApi(Source):
     kind = "json"
 
     def _headers(self) -> dict[str, str]:
-        return {k: _SECRET_REF.sub(lambda m: self.secret(m.group(1).strip()), v)
-                for k, v in (self.options.get("headers") or {}).items()}
+        return {
+            k: _SECRET_REF.sub(lambda m: self.secret(m.group(1).strip()), v)
+            for k, v in (self.options.get("headers") or {}).items()
+        }
 
     async def fetch(self, cursor: dict[str, str]) -> FetchResult:
         result = FetchResult()
@@ -41,8 +43,13 @@ class JsonApi(Source):
                 items = []
             if not isinstance(items, list):
                 raise SourceError(f"'{self.options['items']}' is not a list in the response")
-            saw_old = take_page(result, cut, items, lambda item: self._review(item, fields),
-                                label=f"page {page} item")
+            saw_old = take_page(
+                result,
+                cut,
+                items,
+                lambda item: self._review(item, fields),
+                label=f"page {page} item",
+            )
             if saw_old or not items:
                 break
             if page_param:
@@ -67,10 +74,15 @@ class JsonApi(Source):
             raise ValueError(f"no id at '{fields['id']}'")
         created = when(get("created_at"))
         return NewReview(
-            source=self.name, external_id=ext, author=text_of(get("author")),
+            source=self.name,
+            external_id=ext,
+            author=text_of(get("author")),
             rating=stars(get("rating"), float(self.options.get("rating_scale", 5))),
-            title=text_of(get("title")), body=text_of(get("body")),
+            title=text_of(get("title")),
+            body=text_of(get("body")),
             language=text_of(get("lang")).lower() or self.config.language,
-            url=text_of(get("url")), created_at=created,
-            updated_at=when(get("updated_at")) or created, raw=item,
+            url=text_of(get("url")),
+            created_at=created,
+            updated_at=when(get("updated_at")) or created,
+            raw=item,
         )

@@ -22,8 +22,8 @@ _HTTP: dict[str, Option] = {
 
 KIND_OPTIONS: dict[str, dict[str, Option]] = {
     "appstore_rss": {
-        "app_id": (str, True, "the numeric App Store id, e.g. \"284882215\""),
-        "countries": (list[str], False, "two-letter storefronts to read, default [\"us\"]"),
+        "app_id": (str, True, 'the numeric App Store id, e.g. "284882215"'),
+        "countries": (list[str], False, 'two-letter storefronts to read, default ["us"]'),
         "pages": (int, False, "pages per country, 1-10 (default 10)"),
         **_HTTP,
     },
@@ -35,7 +35,7 @@ KIND_OPTIONS: dict[str, dict[str, Option]] = {
         **_HTTP,
     },
     "google_play": {
-        "package_name": (str, True, "the Android package, e.g. \"com.example.app\""),
+        "package_name": (str, True, 'the Android package, e.g. "com.example.app"'),
         "service_account_secret": (str, True, "name of the secret holding the JSON key"),
         **_HTTP,
     },
@@ -60,12 +60,11 @@ KIND_OPTIONS: dict[str, dict[str, Option]] = {
     },
     "json": {
         "url": (str, True, "the first page's URL"),
-        "items": (str, True, "dotted path to the list of reviews, e.g. \"data.reviews\""),
-        "fields": (dict[str, str], True,
-                   "our field -> dotted path in each item, e.g. id = \"uuid\""),
+        "items": (str, True, 'dotted path to the list of reviews, e.g. "data.reviews"'),
+        "fields": (dict[str, str], True, 'our field -> dotted path in each item, e.g. id = "uuid"'),
         "next": (str, False, "dotted path to the next page's URL"),
         "page_param": (str, False, "query parameter to page by number instead of a next link"),
-        "headers": (dict[str, str], False, "extra headers; \"{secret:NAME}\" inserts a secret"),
+        "headers": (dict[str, str], False, 'extra headers; "{secret:NAME}" inserts a secret'),
         "rating_scale": (float, False, "the endpoint's best rating, e.g. 10 (default 5)"),
         **_HTTP,
     },

@@ -33,8 +33,11 @@ class Trustpilot(Source):
             return {"Authorization": f"Bearer {cached[0]}", "apikey": key}
         secret = self.secret(self.options["api_secret_secret"])
         resp = await self.http.request(
-            "POST", self.base_url(DEFAULT_BASE) + TOKEN_PATH, auth=httpx.BasicAuth(key, secret),
-            data={"grant_type": "client_credentials"})
+            "POST",
+            self.base_url(DEFAULT_BASE) + TOKEN_PATH,
+            auth=httpx.BasicAuth(key, secret),
+            data={"grant_type": "client_credentials"},
+        )
         data = parse_json(resp)
         token = data.get("access_token") if isinstance(data, dict) else None
         if not token:
@@ -57,16 +60,29 @@ class Trustpilot(Source):
         result = FetchResult()
         cut = Cutoff(cursor.get("since"))
         stars_filter = ",".join(str(s) for s in self.options.get("stars") or [1, 2, 3])
-        url: str | None = (f"{self.base_url(DEFAULT_BASE)}/v1/private/business-units/"
-                           f"{self.options['business_unit_id']}/reviews")
-        params: dict[str, Any] | None = {"stars": stars_filter, "orderBy": "createdat.desc",
-                                         "perPage": 100, "page": 1}
+        url: str | None = (
+            f"{self.base_url(DEFAULT_BASE)}/v1/private/business-units/"
+            f"{self.options['business_unit_id']}/reviews"
+        )
+        params: dict[str, Any] | None = {
+            "stars": stars_filter,
+            "orderBy": "createdat.desc",
+            "perPage": 100,
+            "page": 1,
+        }
         while url:
             data = await self._get(url, params=params)
-            saw_old = take_page(result, cut, data.get("reviews"), self._review,
-                                stamp=lambda r: r.created_at)
-            nxt = next((link.get("href") for link in data.get("links") or []
-                        if isinstance(link, dict) and link.get("rel") == "next-page"), None)
+            saw_old = take_page(
+                result, cut, data.get("reviews"), self._review, stamp=lambda r: r.created_at
+            )
+            nxt = next(
+                (
+                    link.get("href")
+                    for link in data.get("links") or []
+                    if isinstance(link, dict) and link.get("rel") == "next-page"
+                ),
+                None,
+            )
             url = None if saw_old or not nxt else str(httpx.URL(url).join(nxt))
             params = None  # the next-page link carries its own query
         if cut.value:
@@ -76,10 +92,12 @@ class Trustpilot(Source):
     def _review(self, item: dict[str, Any]) -> NewReview:
         consumer = item.get("consumer") or {}
         return NewReview(
-            source=self.name, external_id=text_of(item["id"]),
+            source=self.name,
+            external_id=text_of(item["id"]),
             author=text_of(consumer.get("displayName")),
             author_key=text_of(consumer.get("id")) or text_of(consumer.get("displayName")),
-            rating=stars(item.get("stars")), title=text_of(item.get("title")),
+            rating=stars(item.get("stars")),
+            title=text_of(item.get("title")),
             body=text_of(item.get("text")),
             language=text_of(item.get("language")).split("-")[0].lower() or self.config.language,
             created_at=when(item.get("createdAt")),
@@ -93,6 +111,10 @@ class Trustpilot(Source):
         if self.options.get("business_user_id"):
             body["authorBusinessUserId"] = self.options["business_user_id"]
         await self.http.request(
-            "POST", f"{self.base_url(DEFAULT_BASE)}/v1/private/reviews/{review.external_id}"
-            "/reply", json=body, headers=await self._auth(), ok=(200, 201))
+            "POST",
+            f"{self.base_url(DEFAULT_BASE)}/v1/private/reviews/{review.external_id}/reply",
+            json=body,
+            headers=await self._auth(),
+            ok=(200, 201),
+        )
         return review.external_id

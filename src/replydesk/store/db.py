@@ -41,8 +41,9 @@ def connect(path: Path | str) -> sqlite3.Connection:
             finally:
                 os.umask(old)
     try:
-        conn = sqlite3.connect(target, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
-                               check_same_thread=False)
+        conn = sqlite3.connect(
+            target, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
+        )
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         _enable_wal(conn)
         conn.execute("PRAGMA synchronous = NORMAL")
@@ -76,7 +77,8 @@ def migrate(conn: sqlite3.Connection) -> int:
     if version > len(MIGRATIONS):
         raise StoreError(
             f"this database is at schema {version}, newer than this replydesk knows "
-            f"({len(MIGRATIONS)}); upgrade replydesk")
+            f"({len(MIGRATIONS)}); upgrade replydesk"
+        )
     while version < len(MIGRATIONS):
         conn.execute("BEGIN IMMEDIATE")
         try:

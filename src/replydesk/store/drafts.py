@@ -18,25 +18,58 @@ class DraftRepo:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    def add(self, review_id: int, text: str, *, author: str, language: str = "",
-            model: str = "", prompt_version: str = "", kind: str = "reply",
-            lint: list[dict[str, Any]] | None = None, tokens_in: int = 0, tokens_out: int = 0,
-            cost: float = 0.0, state: str = "draft", error: str | None = None,
-            promise_id: int | None = None, created_at: datetime | None = None) -> Draft:
+    def add(
+        self,
+        review_id: int,
+        text: str,
+        *,
+        author: str,
+        language: str = "",
+        model: str = "",
+        prompt_version: str = "",
+        kind: str = "reply",
+        lint: list[dict[str, Any]] | None = None,
+        tokens_in: int = 0,
+        tokens_out: int = 0,
+        cost: float = 0.0,
+        state: str = "draft",
+        error: str | None = None,
+        promise_id: int | None = None,
+        created_at: datetime | None = None,
+    ) -> Draft:
         with self.db.write() as c:
             version = c.execute(
-                "SELECT coalesce(max(version), 0) + 1 FROM drafts WHERE review_id = ? AND "
-                "kind = ?", (review_id, kind)).fetchone()[0]
+                "SELECT coalesce(max(version), 0) + 1 FROM drafts WHERE review_id = ? AND kind = ?",
+                (review_id, kind),
+            ).fetchone()[0]
             row = c.execute(
                 "INSERT INTO drafts (review_id, kind, promise_id, version, text, language, "
                 "model, prompt_version, author, state, lint, tokens_in, tokens_out, cost, "
                 "error, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING *",
-                (review_id, kind, promise_id, version, text, language, model, prompt_version,
-                 author, state, json.dumps(lint or [], ensure_ascii=False), tokens_in,
-                 tokens_out, cost, error, to_iso(created_at or now()))).fetchone()
+                (
+                    review_id,
+                    kind,
+                    promise_id,
+                    version,
+                    text,
+                    language,
+                    model,
+                    prompt_version,
+                    author,
+                    state,
+                    json.dumps(lint or [], ensure_ascii=False),
+                    tokens_in,
+                    tokens_out,
+                    cost,
+                    error,
+                    to_iso(created_at or now()),
+                ),
+            ).fetchone()
             if state == "draft":
-                c.execute("UPDATE reviews SET status = 'drafted' WHERE id = ? AND status = 'new'",
-                          (review_id,))
+                c.execute(
+                    "UPDATE reviews SET status = 'drafted' WHERE id = ? AND status = 'new'",
+                    (review_id,),
+                )
         return rows.draft(row)
 
     def get(self, draft_id: int) -> Draft | None:
@@ -44,27 +77,42 @@ class DraftRepo:
         return rows.draft(row) if row else None
 
     def for_review(self, review_id: int) -> list[Draft]:
-        return [rows.draft(r) for r in self.db.query(
-            "SELECT * FROM drafts WHERE review_id = ? ORDER BY kind, version", (review_id,))]
+        return [
+            rows.draft(r)
+            for r in self.db.query(
+                "SELECT * FROM drafts WHERE review_id = ? ORDER BY kind, version", (review_id,)
+            )
+        ]
 
     def latest(self, review_id: int, kind: str = "reply") -> Draft | None:
-        row = self.db.one("SELECT * FROM drafts WHERE review_id = ? AND kind = ? "
-                          "ORDER BY version DESC LIMIT 1", (review_id, kind))
+        row = self.db.one(
+            "SELECT * FROM drafts WHERE review_id = ? AND kind = ? ORDER BY version DESC LIMIT 1",
+            (review_id, kind),
+        )
         return rows.draft(row) if row else None
 
     def approve(self, draft_id: int, user: str) -> Draft:
         with self.db.write() as c:
-            row = c.execute("UPDATE drafts SET state = 'approved', approved_by = ?, "
-                            "approved_at = ? WHERE id = ? RETURNING *",
-                            (user, to_iso(now()), draft_id)).fetchone()
-            c.execute("UPDATE reviews SET status = 'approved' WHERE id = ? AND status IN "
-                      "('new','drafted')", (row["review_id"],))
+            row = c.execute(
+                "UPDATE drafts SET state = 'approved', approved_by = ?, "
+                "approved_at = ? WHERE id = ? RETURNING *",
+                (user, to_iso(now()), draft_id),
+            ).fetchone()
+            c.execute(
+                "UPDATE reviews SET status = 'approved' WHERE id = ? AND status IN "
+                "('new','drafted')",
+                (row["review_id"],),
+            )
             log(c, user, "draft.approve", row["review_id"], {"draft": draft_id})
         return rows.draft(row)
 
     def approved(self) -> list[Draft]:
-        return [rows.draft(r) for r in self.db.query(
-            "SELECT * FROM drafts WHERE state = 'approved' ORDER BY approved_at, id")]
+        return [
+            rows.draft(r)
+            for r in self.db.query(
+                "SELECT * FROM drafts WHERE state = 'approved' ORDER BY approved_at, id"
+            )
+        ]
 
     def by_review(self) -> dict[int, list[Draft]]:
         out: dict[int, list[Draft]] = defaultdict(list)
@@ -77,16 +125,35 @@ class ReplyRepo:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    def add(self, review_id: int, text: str, *, channel: str, state: str, by_user: str,
-            draft_id: int | None = None, external_id: str | None = None,
-            created_at: datetime | None = None) -> Reply:
+    def add(
+        self,
+        review_id: int,
+        text: str,
+        *,
+        channel: str,
+        state: str,
+        by_user: str,
+        draft_id: int | None = None,
+        external_id: str | None = None,
+        created_at: datetime | None = None,
+    ) -> Reply:
         at = to_iso(created_at or now())
         with self.db.write() as c:
             row = c.execute(
                 "INSERT INTO replies (review_id, draft_id, text, channel, state, external_id, "
                 "by_user, created_at, confirmed_at) VALUES (?,?,?,?,?,?,?,?,?) RETURNING *",
-                (review_id, draft_id, text, channel, state, external_id, by_user, at,
-                 at if state in ("posted", "copied") else None)).fetchone()
+                (
+                    review_id,
+                    draft_id,
+                    text,
+                    channel,
+                    state,
+                    external_id,
+                    by_user,
+                    at,
+                    at if state in ("posted", "copied") else None,
+                ),
+            ).fetchone()
             if state in ("posted", "copied"):
                 c.execute("UPDATE reviews SET status = 'replied' WHERE id = ?", (review_id,))
                 if draft_id:
@@ -95,8 +162,12 @@ class ReplyRepo:
         return rows.reply(row)
 
     def for_review(self, review_id: int) -> list[Reply]:
-        return [rows.reply(r) for r in self.db.query(
-            "SELECT * FROM replies WHERE review_id = ? ORDER BY created_at", (review_id,))]
+        return [
+            rows.reply(r)
+            for r in self.db.query(
+                "SELECT * FROM replies WHERE review_id = ? ORDER BY created_at", (review_id,)
+            )
+        ]
 
     def by_review(self) -> dict[int, list[Reply]]:
         out: dict[int, list[Reply]] = defaultdict(list)
@@ -117,18 +188,21 @@ class ReplyRepo:
                 "INSERT INTO replies (review_id, draft_id, text, channel, state, "
                 "idempotency_key, by_user, created_at) VALUES (?,?,?,'post','pending',?,?,?) "
                 "ON CONFLICT (idempotency_key) DO UPDATE SET text = excluded.text "
-                "RETURNING *", (review_id, draft_id, text, key, user, to_iso(now()))
+                "RETURNING *",
+                (review_id, draft_id, text, key, user, to_iso(now())),
             ).fetchone()
             log(c, user, "reply.intent", review_id, {"reply": row["id"], "draft": draft_id})
         return rows.reply(row)
 
-    def confirm(self, reply_id: int, user: str, external_id: str | None = None,
-                state: str = "posted") -> Reply:
+    def confirm(
+        self, reply_id: int, user: str, external_id: str | None = None, state: str = "posted"
+    ) -> Reply:
         with self.db.write() as c:
             row = c.execute(
                 "UPDATE replies SET state = ?, external_id = coalesce(?, external_id), "
                 "confirmed_at = ?, error = NULL WHERE id = ? RETURNING *",
-                (state, external_id, to_iso(now()), reply_id)).fetchone()
+                (state, external_id, to_iso(now()), reply_id),
+            ).fetchone()
             c.execute("UPDATE reviews SET status = 'replied' WHERE id = ?", (row["review_id"],))
             if row["draft_id"]:
                 c.execute("UPDATE drafts SET state = 'posted' WHERE id = ?", (row["draft_id"],))
@@ -138,14 +212,20 @@ class ReplyRepo:
     def fail(self, reply_id: int, user: str, error: str, state: str = "failed") -> None:
         """A failed send; 'pending' stays pending when the send may have reached the platform."""
         with self.db.write() as c:
-            row = c.execute("UPDATE replies SET state = ?, error = ? WHERE id = ? RETURNING *",
-                            (state, error, reply_id)).fetchone()
+            row = c.execute(
+                "UPDATE replies SET state = ?, error = ? WHERE id = ? RETURNING *",
+                (state, error, reply_id),
+            ).fetchone()
             log(c, user, "reply.error", row["review_id"], {"reply": reply_id, "error": error})
 
     def response_pairs(self) -> list[tuple[datetime | None, datetime | None]]:
         """(review written, first reply published) for every replied review."""
-        return [(from_iso(r[0]), from_iso(r[1])) for r in self.db.query(
-            "SELECT rv.created_at, min(rp.confirmed_at) FROM replies rp "
-            "JOIN reviews rv ON rv.id = rp.review_id "
-            "WHERE rp.state IN ('posted','copied') AND rp.channel != 'import' "
-            "GROUP BY rp.review_id")]
+        return [
+            (from_iso(r[0]), from_iso(r[1]))
+            for r in self.db.query(
+                "SELECT rv.created_at, min(rp.confirmed_at) FROM replies rp "
+                "JOIN reviews rv ON rv.id = rp.review_id "
+                "WHERE rp.state IN ('posted','copied') AND rp.channel != 'import' "
+                "GROUP BY rp.review_id"
+            )
+        ]

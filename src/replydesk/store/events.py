@@ -13,21 +13,38 @@ from replydesk.store.db import Database
 from replydesk.timeutil import now, to_iso
 
 
-def log(conn: sqlite3.Connection, user: str, action: str, review_id: int | None = None,
-        detail: dict[str, Any] | None = None, at: datetime | None = None) -> None:
+def log(
+    conn: sqlite3.Connection,
+    user: str,
+    action: str,
+    review_id: int | None = None,
+    detail: dict[str, Any] | None = None,
+    at: datetime | None = None,
+) -> None:
     """Append an event inside the caller's transaction."""
     conn.execute(
         "INSERT INTO events (at, user, action, review_id, detail) VALUES (?,?,?,?,?)",
-        (to_iso(at or now()), user, action, review_id,
-         json.dumps(detail or {}, ensure_ascii=False)))
+        (
+            to_iso(at or now()),
+            user,
+            action,
+            review_id,
+            json.dumps(detail or {}, ensure_ascii=False),
+        ),
+    )
 
 
 class EventRepo:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    def add(self, user: str, action: str, review_id: int | None = None,
-            detail: dict[str, Any] | None = None) -> None:
+    def add(
+        self,
+        user: str,
+        action: str,
+        review_id: int | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
         with self.db.write() as c:
             log(c, user, action, review_id, detail)
 
@@ -35,8 +52,10 @@ class EventRepo:
         if review_id is None:
             found = self.db.query("SELECT * FROM events ORDER BY id DESC LIMIT ?", (limit,))
         else:
-            found = self.db.query("SELECT * FROM events WHERE review_id = ? ORDER BY id DESC "
-                                  "LIMIT ?", (review_id, limit))
+            found = self.db.query(
+                "SELECT * FROM events WHERE review_id = ? ORDER BY id DESC LIMIT ?",
+                (review_id, limit),
+            )
         return [rows.event(r) for r in found]
 
 
@@ -55,7 +74,8 @@ class ClaimRepo:
                 "INSERT INTO claims (review_id, user, claimed_at, expires_at) VALUES (?,?,?,?) "
                 "ON CONFLICT (review_id) DO UPDATE SET user = excluded.user, "
                 "claimed_at = excluded.claimed_at, expires_at = excluded.expires_at",
-                (review_id, user, to_iso(t), to_iso(t + timedelta(minutes=minutes))))
+                (review_id, user, to_iso(t), to_iso(t + timedelta(minutes=minutes))),
+            )
             if not row or row["user"] != user:
                 log(c, user, "claim.take", review_id)
         return self.holder(review_id)  # type: ignore[return-value]
@@ -65,6 +85,8 @@ class ClaimRepo:
             c.execute("DELETE FROM claims WHERE review_id = ? AND user = ?", (review_id, user))
 
     def holder(self, review_id: int) -> Claim | None:
-        row = self.db.one("SELECT * FROM claims WHERE review_id = ? AND expires_at > ?",
-                          (review_id, to_iso(now())))
+        row = self.db.one(
+            "SELECT * FROM claims WHERE review_id = ? AND expires_at > ?",
+            (review_id, to_iso(now())),
+        )
         return rows.claim(row) if row else None

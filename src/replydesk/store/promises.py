@@ -16,54 +16,110 @@ class PromiseRepo:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    def add(self, review_id: int, what: str, *, kind: str, owner: str,
-            due_date: str | None = None, reply_id: int | None = None,
-            tracker_url: str | None = None, created_at: datetime | None = None,
-            draft_id: int | None = None) -> Promise:
+    def add(
+        self,
+        review_id: int,
+        what: str,
+        *,
+        kind: str,
+        owner: str,
+        due_date: str | None = None,
+        reply_id: int | None = None,
+        tracker_url: str | None = None,
+        created_at: datetime | None = None,
+        draft_id: int | None = None,
+    ) -> Promise:
         with self.db.write() as c:
             row = c.execute(
                 "INSERT INTO promises (review_id, reply_id, what, kind, due_date, owner, "
                 "tracker_url, created_at, draft_id) VALUES (?,?,?,?,?,?,?,?,?) RETURNING *",
-                (review_id, reply_id, what, kind, due_date, owner, tracker_url,
-                 to_iso(created_at or now()), draft_id)).fetchone()
-            log(c, owner, "promise.create", review_id, {"promise": row["id"], "what": what},
-                at=created_at)
+                (
+                    review_id,
+                    reply_id,
+                    what,
+                    kind,
+                    due_date,
+                    owner,
+                    tracker_url,
+                    to_iso(created_at or now()),
+                    draft_id,
+                ),
+            ).fetchone()
+            log(
+                c,
+                owner,
+                "promise.create",
+                review_id,
+                {"promise": row["id"], "what": what},
+                at=created_at,
+            )
         return rows.promise(row)
 
-    def deliver(self, promise_id: int, user: str, evidence: str | None = None,
-                at: datetime | None = None) -> Promise:
+    def deliver(
+        self, promise_id: int, user: str, evidence: str | None = None, at: datetime | None = None
+    ) -> Promise:
         with self.db.write() as c:
             row = c.execute(
                 "UPDATE promises SET status = 'delivered', delivered_at = ?, evidence = ? "
-                "WHERE id = ? RETURNING *", (to_iso(at or now()), evidence, promise_id)
+                "WHERE id = ? RETURNING *",
+                (to_iso(at or now()), evidence, promise_id),
             ).fetchone()
-            log(c, user, "promise.deliver", row["review_id"],
-                {"promise": promise_id, "evidence": evidence}, at=at)
+            log(
+                c,
+                user,
+                "promise.deliver",
+                row["review_id"],
+                {"promise": promise_id, "evidence": evidence},
+                at=at,
+            )
         return rows.promise(row)
 
     def update(self, promise_id: int, user: str, **fields: object) -> Promise:
         """Change what/due_date/status/tracker_url/flag/followup_draft_id; logged."""
-        allowed = {"what", "due_date", "status", "tracker_url", "flag", "followup_draft_id",
-                   "reply_id"}
+        allowed = {
+            "what",
+            "due_date",
+            "status",
+            "tracker_url",
+            "flag",
+            "followup_draft_id",
+            "reply_id",
+        }
         assert set(fields) <= allowed, fields
         sets = ", ".join(f"{k} = ?" for k in fields)
         with self.db.write() as c:
-            row = c.execute(f"UPDATE promises SET {sets} WHERE id = ? RETURNING *",
-                            (*fields.values(), promise_id)).fetchone()
+            row = c.execute(
+                f"UPDATE promises SET {sets} WHERE id = ? RETURNING *",
+                (*fields.values(), promise_id),
+            ).fetchone()
             if row is None:
                 raise KeyError(promise_id)
-            log(c, user, "promise.update", row["review_id"],
-                {"promise": promise_id, **{k: v for k, v in fields.items()}})
+            log(
+                c,
+                user,
+                "promise.update",
+                row["review_id"],
+                {"promise": promise_id, **{k: v for k, v in fields.items()}},
+            )
         return rows.promise(row)
 
     def for_draft(self, draft_id: int) -> list[Promise]:
-        return [rows.promise(r) for r in self.db.query(
-            "SELECT * FROM promises WHERE draft_id = ? ORDER BY id", (draft_id,))]
+        return [
+            rows.promise(r)
+            for r in self.db.query(
+                "SELECT * FROM promises WHERE draft_id = ? ORDER BY id", (draft_id,)
+            )
+        ]
 
     def delivered_for_author(self, author_id: int) -> list[Promise]:
-        return [rows.promise(r) for r in self.db.query(
-            "SELECT p.* FROM promises p JOIN reviews r ON r.id = p.review_id "
-            "WHERE r.author_id = ? AND p.status = 'delivered'", (author_id,))]
+        return [
+            rows.promise(r)
+            for r in self.db.query(
+                "SELECT p.* FROM promises p JOIN reviews r ON r.id = p.review_id "
+                "WHERE r.author_id = ? AND p.status = 'delivered'",
+                (author_id,),
+            )
+        ]
 
     def get(self, promise_id: int) -> Promise | None:
         row = self.db.one("SELECT * FROM promises WHERE id = ?", (promise_id,))
@@ -71,25 +127,39 @@ class PromiseRepo:
 
     def list(self, status: str | None = None) -> list[Promise]:
         if status:
-            found = self.db.query("SELECT * FROM promises WHERE status = ? ORDER BY due_date",
-                                  (status,))
+            found = self.db.query(
+                "SELECT * FROM promises WHERE status = ? ORDER BY due_date", (status,)
+            )
         else:
             found = self.db.query("SELECT * FROM promises ORDER BY status, due_date")
         return [rows.promise(r) for r in found]
 
     def overdue(self, today: str) -> list[Promise]:
-        return [rows.promise(r) for r in self.db.query(
-            "SELECT * FROM promises WHERE status = 'open' AND due_date < ? ORDER BY due_date",
-            (today,))]
+        return [
+            rows.promise(r)
+            for r in self.db.query(
+                "SELECT * FROM promises WHERE status = 'open' AND due_date < ? ORDER BY due_date",
+                (today,),
+            )
+        ]
 
     def for_review(self, review_id: int) -> list[Promise]:
-        return [rows.promise(r) for r in self.db.query(
-            "SELECT * FROM promises WHERE review_id = ? ORDER BY created_at", (review_id,))]
+        return [
+            rows.promise(r)
+            for r in self.db.query(
+                "SELECT * FROM promises WHERE review_id = ? ORDER BY created_at", (review_id,)
+            )
+        ]
 
     def for_author(self, author_id: int) -> list[Promise]:
-        return [rows.promise(r) for r in self.db.query(
-            "SELECT p.* FROM promises p JOIN reviews r ON r.id = p.review_id "
-            "WHERE r.author_id = ? ORDER BY p.created_at", (author_id,))]
+        return [
+            rows.promise(r)
+            for r in self.db.query(
+                "SELECT p.* FROM promises p JOIN reviews r ON r.id = p.review_id "
+                "WHERE r.author_id = ? ORDER BY p.created_at",
+                (author_id,),
+            )
+        ]
 
     def by_review(self) -> dict[int, list[Promise]]:
         out: dict[int, list[Promise]] = defaultdict(list)

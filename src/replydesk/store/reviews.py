@@ -74,8 +74,9 @@ class ReviewRepo:
 
     # ------------------------------------------------------------ writing
 
-    def upsert(self, reviews: Iterable[NewReview], fetched_at: datetime | None = None,
-               user: str = "system") -> list[tuple[Outcome, int]]:
+    def upsert(
+        self, reviews: Iterable[NewReview], fetched_at: datetime | None = None, user: str = "system"
+    ) -> list[tuple[Outcome, int]]:
         """Insert new reviews, record edits as versions; one transaction for the batch."""
         fetched = to_iso(fetched_at or now())
         batch = list(reviews)
@@ -85,8 +86,9 @@ class ReviewRepo:
             self._author_ids.clear()  # ids made in a rolled-back transaction are gone
             raise
 
-    def _upsert(self, batch: list[NewReview], fetched: str | None,
-                user: str) -> list[tuple[Outcome, int]]:
+    def _upsert(
+        self, batch: list[NewReview], fetched: str | None, user: str
+    ) -> list[tuple[Outcome, int]]:
         out: list[tuple[Outcome, int]] = []
         with self.db.write() as c:
             existing_rows = self._existing(c, batch)
@@ -103,7 +105,9 @@ class ReviewRepo:
                             "INSERT INTO authors (source, author_key, name) VALUES (?, ?, ?) "
                             "ON CONFLICT (source, author_key) DO UPDATE SET name = "
                             "CASE WHEN excluded.name != '' THEN excluded.name ELSE name END "
-                            "RETURNING id", (r.source, key, r.author or key)).fetchone()[0]
+                            "RETURNING id",
+                            (r.source, key, r.author or key),
+                        ).fetchone()[0]
                         author_ids[(r.source, key)] = author_id
                 digest = content_hash(r)
                 existing = existing_rows.get((r.source, r.external_id))
@@ -115,18 +119,36 @@ class ReviewRepo:
                         "body, language, url, product_version, created_at, updated_at, "
                         "fetched_at, raw, content_hash) VALUES "
                         "(?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                        (r.source, r.external_id, author_id, r.rating, r.title, r.body,
-                         r.language, r.url, r.product_version, created,
-                         to_iso(r.updated_at) if r.updated_at else created, fetched, raw,
-                         digest),
+                        (
+                            r.source,
+                            r.external_id,
+                            author_id,
+                            r.rating,
+                            r.title,
+                            r.body,
+                            r.language,
+                            r.url,
+                            r.product_version,
+                            created,
+                            to_iso(r.updated_at) if r.updated_at else created,
+                            fetched,
+                            raw,
+                            digest,
+                        ),
                     ).lastrowid
                     fts_new.append((rid, _search_text(r)))
                     facet = (r.source, r.language or "")
                     new_facets[facet] = new_facets.get(facet, 0) + 1
                     out.append(("new", rid))
                     existing_rows[(r.source, r.external_id)] = {
-                        "id": rid, "content_hash": digest, "version": 1, "title": r.title,
-                        "body": r.body, "rating": r.rating, "updated_at": None}
+                        "id": rid,
+                        "content_hash": digest,
+                        "version": 1,
+                        "title": r.title,
+                        "body": r.body,
+                        "rating": r.rating,
+                        "updated_at": None,
+                    }
                     continue
                 rid = existing["id"]
                 if existing["content_hash"] == digest:
@@ -135,8 +157,16 @@ class ReviewRepo:
                 c.execute(
                     "INSERT INTO review_versions (review_id, version, rating, title, body, "
                     "updated_at, recorded_at) VALUES (?,?,?,?,?,?,?)",
-                    (rid, existing["version"], existing["rating"], existing["title"],
-                     existing["body"], existing["updated_at"], fetched))
+                    (
+                        rid,
+                        existing["version"],
+                        existing["rating"],
+                        existing["title"],
+                        existing["body"],
+                        existing["updated_at"],
+                        fetched,
+                    ),
+                )
                 c.execute(
                     "UPDATE reviews SET rating = ?, title = ?, body = ?, "
                     "language = coalesce(nullif(?, ''), language), url = coalesce(nullif(?, ''),"
@@ -144,27 +174,47 @@ class ReviewRepo:
                     "updated_at = ?, fetched_at = ?, raw = ?, content_hash = ?, "
                     "version = version + 1, edited = 1, author_id = coalesce(?, author_id) "
                     "WHERE id = ?",
-                    (r.rating, r.title, r.body, r.language, r.url, r.product_version,
-                     to_iso(r.updated_at) or fetched, fetched, raw, digest, author_id, rid))
-                c.execute("UPDATE reviews_fts SET text = ? WHERE rowid = ?",
-                          (_search_text(r), rid))
+                    (
+                        r.rating,
+                        r.title,
+                        r.body,
+                        r.language,
+                        r.url,
+                        r.product_version,
+                        to_iso(r.updated_at) or fetched,
+                        fetched,
+                        raw,
+                        digest,
+                        author_id,
+                        rid,
+                    ),
+                )
+                c.execute("UPDATE reviews_fts SET text = ? WHERE rowid = ?", (_search_text(r), rid))
                 # the machine's verdict was about the old text; a person's override stands
-                c.execute("DELETE FROM triage WHERE review_id = ? AND override_label IS NULL",
-                          (rid,))
+                c.execute(
+                    "DELETE FROM triage WHERE review_id = ? AND override_label IS NULL", (rid,)
+                )
                 c.execute(
                     "INSERT INTO events (at, user, action, review_id, detail) "
                     "VALUES (?, ?, 'review.edited', ?, ?)",
-                    (fetched, user, rid, json.dumps({"version": existing["version"] + 1})))
+                    (fetched, user, rid, json.dumps({"version": existing["version"] + 1})),
+                )
                 out.append(("updated", rid))
                 existing_rows[(r.source, r.external_id)] = {
-                    "id": rid, "content_hash": digest, "version": existing["version"] + 1,
-                    "title": r.title, "body": r.body, "rating": r.rating,
-                    "updated_at": to_iso(r.updated_at) or fetched}
+                    "id": rid,
+                    "content_hash": digest,
+                    "version": existing["version"] + 1,
+                    "title": r.title,
+                    "body": r.body,
+                    "rating": r.rating,
+                    "updated_at": to_iso(r.updated_at) or fetched,
+                }
             c.executemany("INSERT INTO reviews_fts (rowid, text) VALUES (?, ?)", fts_new)
             c.executemany(  # new reviews are untriaged and 'new' (schema 4)
                 "INSERT INTO facet_counts VALUES ('untriaged', ?, ?, 'new', ?) "
                 "ON CONFLICT (label, source, language, status) DO UPDATE SET n = n + excluded.n",
-                [(*key, n) for key, n in new_facets.items()])
+                [(*key, n) for key, n in new_facets.items()],
+            )
         return out
 
     @staticmethod
@@ -176,12 +226,13 @@ class ReviewRepo:
             by_source.setdefault(r.source, []).append(r.external_id)
         for source, ids in by_source.items():
             for i in range(0, len(ids), 500):
-                chunk = ids[i:i + 500]
+                chunk = ids[i : i + 500]
                 marks = ",".join("?" * len(chunk))
                 for row in c.execute(
                     "SELECT id, external_id, content_hash, version, title, body, rating, "
                     f"updated_at FROM reviews WHERE source = ? AND external_id IN ({marks})",
-                    (source, *chunk)):
+                    (source, *chunk),
+                ):
                     found[(source, row["external_id"])] = row
         return found
 
@@ -192,29 +243,34 @@ class ReviewRepo:
     # ------------------------------------------------------------ reading
 
     def get(self, review_id: int) -> Review | None:
-        row = self.db.one(rows.REVIEW_SELECT + " WHERE r.id = :id",
-                          {"id": review_id, "now": to_iso(now())})
+        row = self.db.one(
+            rows.REVIEW_SELECT + " WHERE r.id = :id", {"id": review_id, "now": to_iso(now())}
+        )
         return rows.review(row) if row else None
 
     def many(self, ids: list[int]) -> list[Review]:
         out: list[Review] = []
         for i in range(0, len(ids), 500):
-            chunk = ids[i:i + 500]
+            chunk = ids[i : i + 500]
             marks = ",".join("?" * len(chunk))
             sql = rows.REVIEW_SELECT.replace(":now", "?") + f" WHERE r.id IN ({marks})"
             out += [rows.review(r) for r in self.db.query(sql, (to_iso(now()), *chunk))]
         return out
 
     def by_external(self, source: str, external_id: str) -> Review | None:
-        row = self.db.one(rows.REVIEW_SELECT + " WHERE r.source = :s AND r.external_id = :e",
-                          {"s": source, "e": external_id, "now": to_iso(now())})
+        row = self.db.one(
+            rows.REVIEW_SELECT + " WHERE r.source = :s AND r.external_id = :e",
+            {"s": source, "e": external_id, "now": to_iso(now())},
+        )
         return rows.review(row) if row else None
 
     def list(self, f: ReviewFilter | None = None) -> list[Review]:
         f = f or ReviewFilter()
         where, params = self._where(f)
-        sql = (rows.REVIEW_SELECT + where + f" ORDER BY {_SORTS.get(f.sort, _SORTS['newest'])}"
-               " LIMIT :limit OFFSET :offset")
+        sql = (
+            rows.REVIEW_SELECT + where + f" ORDER BY {_SORTS.get(f.sort, _SORTS['newest'])}"
+            " LIMIT :limit OFFSET :offset"
+        )
         params.update(limit=f.limit, offset=f.offset)
         return [rows.review(r) for r in self.db.query(sql, params)]
 
@@ -233,9 +289,15 @@ class ReviewRepo:
                 if getattr(f, col):
                     clauses.append(f"{col} = :{col}")
                     params[col] = getattr(f, col)
-            return {r[0]: r[1] for r in self.db.query(
-                "SELECT label, sum(n) FROM facet_counts WHERE " + " AND ".join(clauses)
-                + " GROUP BY label HAVING sum(n) > 0", params)}
+            return {
+                r[0]: r[1]
+                for r in self.db.query(
+                    "SELECT label, sum(n) FROM facet_counts WHERE "
+                    + " AND ".join(clauses)
+                    + " GROUP BY label HAVING sum(n) > 0",
+                    params,
+                )
+            }
         where, params = self._where(f, skip_label=True)
         sql = "SELECT r.label, count(*) FROM reviews r" + where + " GROUP BY r.label"
         return {r[0] or "untriaged": r[1] for r in self.db.query(sql, params)}
@@ -249,16 +311,22 @@ class ReviewRepo:
             if len(self._match_counts) > 64:
                 self._match_counts.clear()
             self._match_counts[query] = self.db.one(
-                "SELECT count(*) FROM reviews_fts WHERE reviews_fts MATCH ?", (query,))[0]
+                "SELECT count(*) FROM reviews_fts WHERE reviews_fts MATCH ?", (query,)
+            )[0]
         return self._match_counts[query]
 
     def facets(self) -> dict[str, list[str]]:
         """Distinct sources and languages, for the filter menus."""
         return {
-            "source": [r[0] for r in self.db.query(
-                "SELECT DISTINCT source FROM reviews ORDER BY 1")],
-            "language": [r[0] for r in self.db.query(
-                "SELECT DISTINCT language FROM reviews WHERE language != '' ORDER BY 1")],
+            "source": [
+                r[0] for r in self.db.query("SELECT DISTINCT source FROM reviews ORDER BY 1")
+            ],
+            "language": [
+                r[0]
+                for r in self.db.query(
+                    "SELECT DISTINCT language FROM reviews WHERE language != '' ORDER BY 1"
+                )
+            ],
         }
 
     def _where(self, f: ReviewFilter, skip_label: bool = False) -> tuple[str, dict]:
@@ -284,25 +352,37 @@ class ReviewRepo:
         query = fts_query(f.search)
         if query:
             drive = "" if self.match_count(f.search) <= NARROW_SEARCH else "+"
-            clauses.append(f"{drive}r.id IN (SELECT rowid FROM reviews_fts WHERE reviews_fts "
-                           "MATCH :q)")
+            clauses.append(
+                f"{drive}r.id IN (SELECT rowid FROM reviews_fts WHERE reviews_fts MATCH :q)"
+            )
             params["q"] = query
         return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
     def versions(self, review_id: int) -> list[ReviewVersion]:
-        return [rows.version(r) for r in self.db.query(
-            "SELECT * FROM review_versions WHERE review_id = ? ORDER BY version", (review_id,))]
+        return [
+            rows.version(r)
+            for r in self.db.query(
+                "SELECT * FROM review_versions WHERE review_id = ? ORDER BY version", (review_id,)
+            )
+        ]
 
     def by_author(self, author_id: int, exclude: int | None = None) -> list[Review]:
-        return [r for r in self.list(ReviewFilter(author_id=author_id, sort="oldest",
-                                                  limit=200)) if r.id != exclude]
+        return [
+            r
+            for r in self.list(ReviewFilter(author_id=author_id, sort="oldest", limit=200))
+            if r.id != exclude
+        ]
 
     def iter_all(self, batch: int = 2000) -> Iterator[Review]:
         last = 0
         while True:
-            chunk = [rows.review(r) for r in self.db.query(
-                rows.REVIEW_SELECT + " WHERE r.id > :last ORDER BY r.id LIMIT :n",
-                {"last": last, "n": batch, "now": to_iso(now())})]
+            chunk = [
+                rows.review(r)
+                for r in self.db.query(
+                    rows.REVIEW_SELECT + " WHERE r.id > :last ORDER BY r.id LIMIT :n",
+                    {"last": last, "n": batch, "now": to_iso(now())},
+                )
+            ]
             if not chunk:
                 return
             yield from chunk

@@ -30,69 +30,130 @@ LEFT JOIN claims c ON c.review_id = r.id AND c.expires_at > :now
 
 def review(row: sqlite3.Row) -> Review:
     return Review(
-        id=row["id"], source=row["source"], external_id=row["external_id"],
-        author=row["author_name"], author_key=row["author_key"], author_id=row["author_id"],
-        rating=row["rating"], title=row["title"], body=row["body"], language=row["language"],
-        url=row["url"], product_version=row["product_version"],
-        created_at=from_iso(row["created_at"]), updated_at=from_iso(row["updated_at"]),
-        fetched_at=from_iso(row["fetched_at"]), version=row["version"],
-        edited=bool(row["edited"]), status=row["status"], label=row["label"],
-        score=row["score"], claimed_by=row["claimed_by"],
+        id=row["id"],
+        source=row["source"],
+        external_id=row["external_id"],
+        author=row["author_name"],
+        author_key=row["author_key"],
+        author_id=row["author_id"],
+        rating=row["rating"],
+        title=row["title"],
+        body=row["body"],
+        language=row["language"],
+        url=row["url"],
+        product_version=row["product_version"],
+        created_at=from_iso(row["created_at"]),
+        updated_at=from_iso(row["updated_at"]),
+        fetched_at=from_iso(row["fetched_at"]),
+        version=row["version"],
+        edited=bool(row["edited"]),
+        status=row["status"],
+        label=row["label"],
+        score=row["score"],
+        claimed_by=row["claimed_by"],
     )
 
 
 def version(row: sqlite3.Row) -> ReviewVersion:
-    return ReviewVersion(version=row["version"], title=row["title"], body=row["body"],
-                         rating=row["rating"], recorded_at=from_iso(row["recorded_at"]))
+    return ReviewVersion(
+        version=row["version"],
+        title=row["title"],
+        body=row["body"],
+        rating=row["rating"],
+        recorded_at=from_iso(row["recorded_at"]),
+    )
 
 
 def triage(row: sqlite3.Row) -> Triage:
     reasons = [Evidence(**r) for r in json.loads(row["reasons"] or "[]")]
     return Triage(
-        label=row["label"], score=row["score"] or 0.0, reasons=reasons,
-        method=row["method"] or "", decided_by=row["decided_by"] or "",
-        decided_at=from_iso(row["decided_at"]), override_label=row["override_label"],
-        override_by=row["override_by"], override_at=from_iso(row["override_at"]),
+        label=row["label"],
+        score=row["score"] or 0.0,
+        reasons=reasons,
+        method=row["method"] or "",
+        decided_by=row["decided_by"] or "",
+        decided_at=from_iso(row["decided_at"]),
+        override_label=row["override_label"],
+        override_by=row["override_by"],
+        override_at=from_iso(row["override_at"]),
         second_opinion=row["second_opinion"],
     )
 
 
 def draft(row: sqlite3.Row) -> Draft:
     return Draft(
-        id=row["id"], review_id=row["review_id"], kind=row["kind"], version=row["version"],
-        text=row["text"], language=row["language"], model=row["model"],
-        prompt_version=row["prompt_version"], author=row["author"], state=row["state"],
-        lint=json.loads(row["lint"] or "[]"), tokens_in=row["tokens_in"],
-        tokens_out=row["tokens_out"], cost=row["cost"], created_at=from_iso(row["created_at"]),
-        approved_by=row["approved_by"], approved_at=from_iso(row["approved_at"]),
-        promise_id=row["promise_id"], error=row["error"],
+        id=row["id"],
+        review_id=row["review_id"],
+        kind=row["kind"],
+        version=row["version"],
+        text=row["text"],
+        language=row["language"],
+        model=row["model"],
+        prompt_version=row["prompt_version"],
+        author=row["author"],
+        state=row["state"],
+        lint=json.loads(row["lint"] or "[]"),
+        tokens_in=row["tokens_in"],
+        tokens_out=row["tokens_out"],
+        cost=row["cost"],
+        created_at=from_iso(row["created_at"]),
+        approved_by=row["approved_by"],
+        approved_at=from_iso(row["approved_at"]),
+        promise_id=row["promise_id"],
+        error=row["error"],
     )
 
 
 def reply(row: sqlite3.Row) -> Reply:
     return Reply(
-        id=row["id"], review_id=row["review_id"], draft_id=row["draft_id"], text=row["text"],
-        channel=row["channel"], state=row["state"], by_user=row["by_user"],
-        created_at=from_iso(row["created_at"]), confirmed_at=from_iso(row["confirmed_at"]),
-        external_id=row["external_id"], error=row["error"],
+        id=row["id"],
+        review_id=row["review_id"],
+        draft_id=row["draft_id"],
+        text=row["text"],
+        channel=row["channel"],
+        state=row["state"],
+        by_user=row["by_user"],
+        created_at=from_iso(row["created_at"]),
+        confirmed_at=from_iso(row["confirmed_at"]),
+        external_id=row["external_id"],
+        error=row["error"],
     )
 
 
 def promise(row: sqlite3.Row) -> Promise:
     return Promise(
-        id=row["id"], review_id=row["review_id"], reply_id=row["reply_id"], what=row["what"],
-        kind=row["kind"], due_date=row["due_date"], owner=row["owner"], status=row["status"],
-        created_at=from_iso(row["created_at"]), tracker_url=row["tracker_url"],
-        delivered_at=from_iso(row["delivered_at"]), evidence=row["evidence"],
-        followup_draft_id=row["followup_draft_id"], flag=row["flag"],
+        id=row["id"],
+        review_id=row["review_id"],
+        reply_id=row["reply_id"],
+        what=row["what"],
+        kind=row["kind"],
+        due_date=row["due_date"],
+        owner=row["owner"],
+        status=row["status"],
+        created_at=from_iso(row["created_at"]),
+        tracker_url=row["tracker_url"],
+        delivered_at=from_iso(row["delivered_at"]),
+        evidence=row["evidence"],
+        followup_draft_id=row["followup_draft_id"],
+        flag=row["flag"],
     )
 
 
 def event(row: sqlite3.Row) -> Event:
-    return Event(id=row["id"], at=from_iso(row["at"]), user=row["user"], action=row["action"],
-                 review_id=row["review_id"], detail=json.loads(row["detail"] or "{}"))
+    return Event(
+        id=row["id"],
+        at=from_iso(row["at"]),
+        user=row["user"],
+        action=row["action"],
+        review_id=row["review_id"],
+        detail=json.loads(row["detail"] or "{}"),
+    )
 
 
 def claim(row: sqlite3.Row) -> Claim:
-    return Claim(review_id=row["review_id"], user=row["user"],
-                 claimed_at=from_iso(row["claimed_at"]), expires_at=from_iso(row["expires_at"]))
+    return Claim(
+        review_id=row["review_id"],
+        user=row["user"],
+        claimed_at=from_iso(row["claimed_at"]),
+        expires_at=from_iso(row["expires_at"]),
+    )

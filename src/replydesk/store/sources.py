@@ -27,19 +27,35 @@ class SourceRepo:
         self.db = db
 
     def states(self) -> dict[str, SourceState]:
-        counts = {r[0]: r[1] for r in self.db.query(
-            "SELECT source, count(*) FROM reviews GROUP BY source")}
+        counts = {
+            r[0]: r[1]
+            for r in self.db.query("SELECT source, count(*) FROM reviews GROUP BY source")
+        }
         out = {}
         for r in self.db.query("SELECT * FROM sources"):
             out[r["name"]] = SourceState(
-                r["name"], r["kind"], r["cursor"], from_iso(r["last_sync_at"]),
-                r["last_status"], json.loads(r["last_report"] or "{}"), counts.get(r["name"], 0))
+                r["name"],
+                r["kind"],
+                r["cursor"],
+                from_iso(r["last_sync_at"]),
+                r["last_status"],
+                json.loads(r["last_report"] or "{}"),
+                counts.get(r["name"], 0),
+            )
         for name, n in counts.items():
             out.setdefault(name, SourceState(name, "", None, None, None, {}, n))
         return out
 
-    def record(self, name: str, kind: str, *, status: str, report: dict[str, Any],
-               cursor: str | None = None, at: datetime | None = None) -> None:
+    def record(
+        self,
+        name: str,
+        kind: str,
+        *,
+        status: str,
+        report: dict[str, Any],
+        cursor: str | None = None,
+        at: datetime | None = None,
+    ) -> None:
         with self.db.write() as c:
             c.execute(
                 "INSERT INTO sources (name, kind, cursor, last_sync_at, last_status, last_report)"
@@ -47,4 +63,5 @@ class SourceRepo:
                 "cursor = coalesce(excluded.cursor, cursor), last_sync_at = "
                 "excluded.last_sync_at, last_status = excluded.last_status, "
                 "last_report = excluded.last_report",
-                (name, kind, cursor, to_iso(at or now()), status, json.dumps(report)))
+                (name, kind, cursor, to_iso(at or now()), status, json.dumps(report)),
+            )

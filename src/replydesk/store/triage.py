@@ -25,9 +25,14 @@ class TriageRepo:
         return {r["review_id"]: rows.triage(r) for r in self.db.query("SELECT * FROM triage")}
 
     def untriaged_ids(self, limit: int = 1_000_000) -> list[int]:
-        return [r[0] for r in self.db.query(
-            "SELECT r.id FROM reviews r LEFT JOIN triage t ON t.review_id = r.id "
-            "WHERE t.label IS NULL ORDER BY r.id LIMIT ?", (limit,))]
+        return [
+            r[0]
+            for r in self.db.query(
+                "SELECT r.id FROM reviews r LEFT JOIN triage t ON t.review_id = r.id "
+                "WHERE t.label IS NULL ORDER BY r.id LIMIT ?",
+                (limit,),
+            )
+        ]
 
     def save(self, verdicts: list[tuple[int, Triage]], decided_at: datetime | None = None) -> None:
         """Store machine verdicts; an existing human override is kept untouched."""
@@ -40,9 +45,20 @@ class TriageRepo:
                 "score = excluded.score, reasons = excluded.reasons, method = excluded.method, "
                 "decided_by = excluded.decided_by, decided_at = excluded.decided_at, "
                 "second_opinion = excluded.second_opinion",
-                [(rid, t.label, t.score, json.dumps([asdict(e) for e in t.reasons],
-                                                    ensure_ascii=False),
-                  t.method, t.decided_by, at, t.second_opinion) for rid, t in verdicts])
+                [
+                    (
+                        rid,
+                        t.label,
+                        t.score,
+                        json.dumps([asdict(e) for e in t.reasons], ensure_ascii=False),
+                        t.method,
+                        t.decided_by,
+                        at,
+                        t.second_opinion,
+                    )
+                    for rid, t in verdicts
+                ],
+            )
 
     def override(self, review_id: int, label: str, user: str) -> None:
         at = to_iso(now())
@@ -51,5 +67,7 @@ class TriageRepo:
                 "INSERT INTO triage (review_id, override_label, override_by, override_at) "
                 "VALUES (?,?,?,?) ON CONFLICT (review_id) DO UPDATE SET "
                 "override_label = excluded.override_label, override_by = excluded.override_by,"
-                " override_at = excluded.override_at", (review_id, label, user, at))
+                " override_at = excluded.override_at",
+                (review_id, label, user, at),
+            )
             log(c, user, "triage.override", review_id, {"label": label})

@@ -33,34 +33,50 @@ FORBIDDEN = {
     "blame_question": ("W11", "asks a question that implies the customer is to blame"),
 }
 FORBIDDEN_FIX = {
-    "W2": "own it; where the customer is mistaken, say \"According to our records…\"",
-    "W4": "take the problem on: \"I have passed this to our delivery team and will "
-          "follow it up.\"",
+    "W2": 'own it; where the customer is mistaken, say "According to our records…"',
+    "W4": 'take the problem on: "I have passed this to our delivery team and will follow it up."',
     "W5": "keep a calm, warm tone; say what you will do",
     "W8": "just fix it; do not weigh fairness or favours",
-    "W9": "speak as the company: \"We got this wrong.\"",
-    "W11": "reframe: \"Perhaps it is the connection. Could you check …?\"",
+    "W9": 'speak as the company: "We got this wrong."',
+    "W11": 'reframe: "Perhaps it is the connection. Could you check …?"',
 }
 REQUIRED = {"apology": "W1", "thanks": "W10", "next_step": "W6"}
-REQUIRED_MESSAGE = {"W1": "no apology", "W10": "no thanks for the report",
-                    "W6": "no concrete next step and no question"}
+REQUIRED_MESSAGE = {
+    "W1": "no apology",
+    "W10": "no thanks for the report",
+    "W6": "no concrete next step and no question",
+}
 
-PLACEHOLDER = re.compile(r"\[(?:[A-Z][A-Z _]{1,30}|[a-z_]{2,30})\]|\{\{?[a-z_ ]{1,30}\}?\}|"
-                         r"(?i:<(?:name|order|date|product|insert[^>]*)>|lorem ipsum)|"
-                         r"\bTODO\b|\bTBD\b|\bXXX\b")
+PLACEHOLDER = re.compile(
+    r"\[(?:[A-Z][A-Z _]{1,30}|[a-z_]{2,30})\]|\{\{?[a-z_ ]{1,30}\}?\}|"
+    r"(?i:<(?:name|order|date|product|insert[^>]*)>|lorem ipsum)|"
+    r"\bTODO\b|\bTBD\b|\bXXX\b"
+)
 QUOTED = re.compile(r"«[^»]*»|“[^”]*”|„[^“”]*[“”]|\"[^\"\n]*\"")
-INTERNAL = re.compile(r"\((?:internal|note to self|nb|note)\b[^)]*\)|^\s*(?:internal|note|nb)"
-                      r"\s*:|\bdo not send\b", re.I | re.M)
-MARKUP = re.compile(r"\[/?(?:bold|italic|red|green|link|b|i|u|dim|reverse|on \w+)[^\]]*\]|"
-                    r"</?[a-z][a-z0-9]*(?:\s[^<>]*)?>|\x1b\[?|[\x00-\x08\x0b-\x1f\x7f]", re.I)
-DATE = re.compile(r"(?<![\d.,])\d{1,2}[./]\d{1,2}[./](?:20)?\d{2}(?!\d|[.,]\d)|"
-                  r"(?<![\d.,])\d{1,2}/\d{1,2}(?![\d/]|[.,]\d)|\b20\d\d-\d\d-\d\d\b|"
-                  r"\b\d{1,2}(?:st|nd|rd|th)?\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|"
-                  r"nov|dec)\w*", re.I)
-INSTRUCTION = re.compile(r"ignore (?:all |any )?(?:previous|prior|above)|instructions?|"
-                         r"you are now|system\s*:|developer mode|reply with|respond with|"
-                         r"say (?:that|the words)|промпт|инструкци|ignora|instrucciones|"
-                         r"οδηγίες|anweisung|ignoriere|consignes|ignorez", re.I)
+INTERNAL = re.compile(
+    r"\((?:internal|note to self|nb|note)\b[^)]*\)|^\s*(?:internal|note|nb)"
+    r"\s*:|\bdo not send\b",
+    re.I | re.M,
+)
+MARKUP = re.compile(
+    r"\[/?(?:bold|italic|red|green|link|b|i|u|dim|reverse|on \w+)[^\]]*\]|"
+    r"</?[a-z][a-z0-9]*(?:\s[^<>]*)?>|\x1b\[?|[\x00-\x08\x0b-\x1f\x7f]",
+    re.I,
+)
+DATE = re.compile(
+    r"(?<![\d.,])\d{1,2}[./]\d{1,2}[./](?:20)?\d{2}(?!\d|[.,]\d)|"
+    r"(?<![\d.,])\d{1,2}/\d{1,2}(?![\d/]|[.,]\d)|\b20\d\d-\d\d-\d\d\b|"
+    r"\b\d{1,2}(?:st|nd|rd|th)?\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|"
+    r"nov|dec)\w*",
+    re.I,
+)
+INSTRUCTION = re.compile(
+    r"ignore (?:all |any )?(?:previous|prior|above)|instructions?|"
+    r"you are now|system\s*:|developer mode|reply with|respond with|"
+    r"say (?:that|the words)|промпт|инструкци|ignora|instrucciones|"
+    r"οδηγίες|anweisung|ignoriere|consignes|ignorez",
+    re.I,
+)
 
 
 @dataclass(frozen=True)
@@ -90,8 +106,7 @@ class LintContext:
 @lru_cache(maxsize=8)
 def pack(language: str) -> tuple[Lexicon, dict[str, str]]:
     lang = language if language in LANGS else "en"
-    data = json.loads(files("replydesk.style").joinpath("packs", f"{lang}.json").read_text(
-        "utf-8"))
+    data = json.loads(files("replydesk.style").joinpath("packs", f"{lang}.json").read_text("utf-8"))
     lex = Lexicon(f"style-{lang}")
     for category, terms in data.items():
         if category != "fix":
@@ -111,14 +126,18 @@ def lint(text: str, ctx: LintContext | None = None) -> list[Finding]:
     # the customer's own words, quoted back, are not our promises or our tone
     quoted = [m.span() for m in QUOTED.finditer(text)]
     for category in (*FORBIDDEN, "dated", "compensation"):
-        found[category] = [s for s in found.get(category, [])
-                           if not any(a <= s[0] < b for a, b in quoted)]
+        found[category] = [
+            s for s in found.get(category, []) if not any(a <= s[0] < b for a, b in quoted)
+        ]
     out: list[Finding] = []
 
     for category, (rule, what) in FORBIDDEN.items():
         for start, end in found.get(category, []):
-            out.append(Finding(rule, "error", start, end,
-                               f"{what}: “{text[start:end]}”", FORBIDDEN_FIX[rule]))
+            out.append(
+                Finding(
+                    rule, "error", start, end, f"{what}: “{text[start:end]}”", FORBIDDEN_FIX[rule]
+                )
+            )
     for category, rule in REQUIRED.items():
         if ctx.label == "praise" and rule != "W10":
             continue
@@ -127,47 +146,93 @@ def lint(text: str, ctx: LintContext | None = None) -> list[Finding]:
         if category == "next_step" and "?" in text:
             continue  # a question is a way forward too (W6)
         if not found.get(category):
-            out.append(Finding(rule, "error", 0, 0, REQUIRED_MESSAGE[rule],
-                               fixes.get(category, "")))
+            out.append(
+                Finding(rule, "error", 0, 0, REQUIRED_MESSAGE[rule], fixes.get(category, ""))
+            )
     if not ctx.allow_dated_promises:
         spans = found.get("dated", []) + [m.span() for m in DATE.finditer(text)]
         for start, end in sorted(set(spans)):
-            out.append(Finding("P3", "error", start, end,
-                               f"promises a date: “{text[start:end]}”; dated promises are "
-                               "off in config", "promise the fix, not the day (promise "
-                               "late, deliver early)"))
+            out.append(
+                Finding(
+                    "P3",
+                    "error",
+                    start,
+                    end,
+                    f"promises a date: “{text[start:end]}”; dated promises are off in config",
+                    "promise the fix, not the day (promise late, deliver early)",
+                )
+            )
     out += _compensation(text, folded, found.get("compensation", []), ctx)
     out += _length(text, ctx)
     for m in PLACEHOLDER.finditer(text):
-        out.append(Finding("placeholder", "error", *m.span(), f"leftover placeholder "
-                           f"“{m.group()}”", "fill it in or remove it"))
+        out.append(
+            Finding(
+                "placeholder",
+                "error",
+                *m.span(),
+                f"leftover placeholder “{m.group()}”",
+                "fill it in or remove it",
+            )
+        )
     for m in INTERNAL.finditer(text):
-        out.append(Finding("internal-note", "error", *m.span(), "an internal note would "
-                           "reach the customer", "remove it"))
+        out.append(
+            Finding(
+                "internal-note",
+                "error",
+                *m.span(),
+                "an internal note would reach the customer",
+                "remove it",
+            )
+        )
     for m in MARKUP.finditer(text):
         shown = m.group().encode("unicode_escape").decode()
-        out.append(Finding("markup", "error", *m.span(), f"markup or escape sequence "
-                           f"“{shown}” would show as garbage", "write plain text"))
+        out.append(
+            Finding(
+                "markup",
+                "error",
+                *m.span(),
+                f"markup or escape sequence “{shown}” would show as garbage",
+                "write plain text",
+            )
+        )
     out += _copied_instructions(text, folded, ctx.review_text)
     return sorted(out, key=lambda f: (f.start, f.rule))
 
 
-def _compensation(text: str, folded: str, spans: list[tuple[int, int]],
-                  ctx: LintContext) -> list[Finding]:
+def _compensation(
+    text: str, folded: str, spans: list[tuple[int, int]], ctx: LintContext
+) -> list[Finding]:
     allowed = [fold(item) for item in ctx.catalogue]
     out = []
     for start, end in spans:
-        sentence_start = max(folded.rfind(".", 0, start), folded.rfind("!", 0, start),
-                             folded.rfind("?", 0, start), folded.rfind("\n", 0, start)) + 1
+        sentence_start = (
+            max(
+                folded.rfind(".", 0, start),
+                folded.rfind("!", 0, start),
+                folded.rfind("?", 0, start),
+                folded.rfind("\n", 0, start),
+            )
+            + 1
+        )
         stops = [i for i in (folded.find(c, end) for c in ".!?\n") if i != -1]
-        sentence = folded[sentence_start:min(stops) if stops else len(folded)]
+        sentence = folded[sentence_start : min(stops) if stops else len(folded)]
         if any(item and item in sentence for item in allowed):
             continue
-        out.append(Finding(
-            "W7-catalogue", "error", start, end,
-            f"offers “{text[start:end]}”, which is not in the bonus catalogue",
-            "offer only: " + ("; ".join(ctx.catalogue) if ctx.catalogue else
-                              "nothing (the catalogue in config is empty)")))
+        out.append(
+            Finding(
+                "W7-catalogue",
+                "error",
+                start,
+                end,
+                f"offers “{text[start:end]}”, which is not in the bonus catalogue",
+                "offer only: "
+                + (
+                    "; ".join(ctx.catalogue)
+                    if ctx.catalogue
+                    else "nothing (the catalogue in config is empty)"
+                ),
+            )
+        )
     return out
 
 
@@ -177,9 +242,16 @@ def _length(text: str, ctx: LintContext) -> list[Finding]:
     size = len(text.encode("utf-8")) if ctx.limit_unit == "bytes" else len(text)
     if size <= ctx.limit:
         return []
-    return [Finding("length", "error", 0, len(text), f"{size} {ctx.limit_unit}, over the "
-                    f"platform's limit of {ctx.limit}", f"cut {size - ctx.limit} "
-                    f"{ctx.limit_unit}")]
+    return [
+        Finding(
+            "length",
+            "error",
+            0,
+            len(text),
+            f"{size} {ctx.limit_unit}, over the platform's limit of {ctx.limit}",
+            f"cut {size - ctx.limit} {ctx.limit_unit}",
+        )
+    ]
 
 
 def _copied_instructions(text: str, folded: str, review: str) -> list[Finding]:
@@ -192,14 +264,21 @@ def _copied_instructions(text: str, folded: str, review: str) -> list[Finding]:
             continue
         words = WORD.findall(fold(sentence))
         for i in range(0, max(0, len(words) - 4)):
-            run = " ".join(words[i:i + 5])
+            run = " ".join(words[i : i + 5])
             m = re.search(r"\W+".join(map(re.escape, run.split())), folded)
             if m:
-                out.append(Finding("injection", "error", m.start(), m.end(),
-                                   "copies instructions from inside the review: "
-                                   f"“{text[m.start():m.end()]}”",
-                                   "answer the customer's problem; never what the review "
-                                   "tells the model to say"))
+                out.append(
+                    Finding(
+                        "injection",
+                        "error",
+                        m.start(),
+                        m.end(),
+                        "copies instructions from inside the review: "
+                        f"“{text[m.start() : m.end()]}”",
+                        "answer the customer's problem; never what the review "
+                        "tells the model to say",
+                    )
+                )
                 break
     return out
 

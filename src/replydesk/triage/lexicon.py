@@ -19,12 +19,44 @@ from importlib.resources import files
 
 from replydesk.text import fold
 
-CATEGORIES = ("hostile", "superlative", "attack", "threat", "vague", "positive", "problem",
-              "product", "sequence", "reasoning", "units", "device")
+CATEGORIES = (
+    "hostile",
+    "superlative",
+    "attack",
+    "threat",
+    "vague",
+    "positive",
+    "problem",
+    "product",
+    "sequence",
+    "reasoning",
+    "units",
+    "device",
+)
 # names every language writes the same way
-COMMON = {"device": ["iphone*", "ipad*", "ios", "android", "pixel", "samsung", "galaxy",
-                     "xiaomi", "redmi", "huawei", "oneplus", "motorola", "windows", "macos",
-                     "chrome", "safari", "firefox", "macbook", "ipados"]}
+COMMON = {
+    "device": [
+        "iphone*",
+        "ipad*",
+        "ios",
+        "android",
+        "pixel",
+        "samsung",
+        "galaxy",
+        "xiaomi",
+        "redmi",
+        "huawei",
+        "oneplus",
+        "motorola",
+        "windows",
+        "macos",
+        "chrome",
+        "safari",
+        "firefox",
+        "macbook",
+        "ipados",
+    ]
+}
 LANGUAGES = ("en", "ru", "es", "el", "de", "fr")
 WORD = re.compile(r"\w+")
 
@@ -37,9 +69,11 @@ class Lexicon:
 
     name: str
     exact: dict[str, list[tuple[tuple[Token, ...], str]]] = field(
-        default_factory=lambda: defaultdict(list))
+        default_factory=lambda: defaultdict(list)
+    )
     prefix: dict[str, list[tuple[tuple[Token, ...], str]]] = field(
-        default_factory=lambda: defaultdict(list))
+        default_factory=lambda: defaultdict(list)
+    )
     prefix_lengths: tuple[int, ...] = ()
     _cache: dict[str, tuple] = field(default_factory=dict)
 
@@ -73,8 +107,9 @@ class Lexicon:
             out.extend(self.prefix.get(word[:n], ()))
         return tuple(out)
 
-    def scan(self, folded: str) -> tuple[dict[str, list[tuple[int, int]]],
-                                         list[tuple[str, int, int]]]:
+    def scan(
+        self, folded: str
+    ) -> tuple[dict[str, list[tuple[int, int]]], list[tuple[str, int, int]]]:
         """Spans per category, and the words themselves; one pass over the words."""
         words = [(m.group(), m.start(), m.end()) for m in WORD.finditer(folded)]
         found: dict[str, list[tuple[int, int]]] = defaultdict(list)
@@ -97,8 +132,7 @@ class Lexicon:
 def _match(tokens: tuple[Token, ...], words: list[tuple[str, int, int]], i: int) -> int | None:
     if i + len(tokens) > len(words):
         return None
-    for (text, is_prefix), (word, _s, _e) in zip(tokens, words[i:i + len(tokens)],
-                                                  strict=False):
+    for (text, is_prefix), (word, _s, _e) in zip(tokens, words[i : i + len(tokens)], strict=False):
         if not (word.startswith(text) if is_prefix else word == text):
             return None
     return words[i + len(tokens) - 1][2]
@@ -108,8 +142,7 @@ def _match(tokens: tuple[Token, ...], words: list[tuple[str, int, int]], i: int)
 def raw(language: str) -> dict[str, list[str]]:
     """The bundled lists for one language ({} for a language we have none for)."""
     try:
-        text = files("replydesk.triage").joinpath("lexicons", f"{language}.json").read_text(
-            "utf-8")
+        text = files("replydesk.triage").joinpath("lexicons", f"{language}.json").read_text("utf-8")
     except FileNotFoundError:
         return {}
     return json.loads(text)

@@ -23,32 +23,52 @@ from replydesk.triage.lexicon import LANGUAGES, Lexicon, build
 
 # language-independent signals, matched on the original text
 VERSION = re.compile(r"(?<![\w.])v?\d+\.\d+(?:\.\d+)*(?![\w.]*\d)")
-ORDER_ID = re.compile(r"(?<!\w)(?:[A-Za-z]{1,5}-?\d{3,}(?:-[A-Za-z0-9]+)?|#\d{3,}|"
-                      r"\d{2,}-\d{3,}(?:-[A-Za-z]{1,3})?|\d{5,}(?:-[A-Za-z]{1,3})?)(?!\w)")
-MONEY = re.compile(r"(?:[€$£₽]\s?\d+(?:[.,]\d+)?|\d+(?:[.,]\d+)?\s?(?:€|\$|£|₽|eur\b|usd\b|"
-                   r"руб))", re.I)
-CLOCK = re.compile(r"(?<![\d:])\d{1,2}[:h]\d{2}(?![\d:])|(?<!\d)\d{1,2}[./]\d{1,2}"
-                   r"(?:[./]\d{2,4})?(?![\d.])|\b20\d\d-\d\d-\d\d\b")
+ORDER_ID = re.compile(
+    r"(?<!\w)(?:[A-Za-z]{1,5}-?\d{3,}(?:-[A-Za-z0-9]+)?|#\d{3,}|"
+    r"\d{2,}-\d{3,}(?:-[A-Za-z]{1,3})?|\d{5,}(?:-[A-Za-z]{1,3})?)(?!\w)"
+)
+MONEY = re.compile(
+    r"(?:[€$£₽]\s?\d+(?:[.,]\d+)?|\d+(?:[.,]\d+)?\s?(?:€|\$|£|₽|eur\b|usd\b|"
+    r"руб))",
+    re.I,
+)
+CLOCK = re.compile(
+    r"(?<![\d:])\d{1,2}[:h]\d{2}(?![\d:])|(?<!\d)\d{1,2}[./]\d{1,2}"
+    r"(?:[./]\d{2,4})?(?![\d.])|\b20\d\d-\d\d-\d\d\b"
+)
 QUOTE = re.compile(r"[\"“«„‘']([^\"”»“'’\n]{3,80})[\"”»“'’]")
 CAPS = re.compile(r"(?<!\w)[A-ZÀ-ÖØ-ÞА-ЯЁΑ-Ω]{3,}(?!\w)")
 BANGS = re.compile(r"[!?]*![!?]*!+[!?1]*")
-ANGRY = re.compile("[\U0001F620\U0001F621\U0001F92C\U0001F44E\U0001F4A9\U0001F595\U0001F92E]")
-HAPPY = re.compile("[\U0001F60A\U0001F600\U0001F603\U0001F44D\U0001F64F\u2764\U0001F60D"
-                   "\U0001F389\u2B50]")
+ANGRY = re.compile("[\U0001f620\U0001f621\U0001f92c\U0001f44e\U0001f4a9\U0001f595\U0001f92e]")
+HAPPY = re.compile(
+    "[\U0001f60a\U0001f600\U0001f603\U0001f44d\U0001f64f\u2764\U0001f60d\U0001f389\u2b50]"
+)
 NUMTOK = re.compile(r"\S*\d\S*")
 CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 GREEK = re.compile(r"[\u0370-\u03ff\u1f00-\u1fff]")
 
 # weights and caps per rule: (weight per match, most matches counted)
 SPECIFIC = {
-    "malfunction": (1.0, 2), "product term": (0.5, 3), "version": (1.0, 1),
-    "order or reference id": (1.2, 1), "amount": (1.0, 1), "time or date": (0.8, 2),
-    "duration": (0.8, 1), "device or OS": (1.0, 1), "quoted message": (0.8, 1),
-    "steps": (0.5, 2), "reasoning": (0.6, 3),
+    "malfunction": (1.0, 2),
+    "product term": (0.5, 3),
+    "version": (1.0, 1),
+    "order or reference id": (1.2, 1),
+    "amount": (1.0, 1),
+    "time or date": (0.8, 2),
+    "duration": (0.8, 1),
+    "device or OS": (1.0, 1),
+    "quoted message": (0.8, 1),
+    "steps": (0.5, 2),
+    "reasoning": (0.6, 3),
 }
 HOSTILE = {
-    "insult": (1.5, 3), "generic superlative": (0.8, 3), "attack on people": (1.5, 1),
-    "threat": (1.0, 1), "shouting": (0.6, 2), "!!!": (0.6, 1), "repetition": (0.6, 1),
+    "insult": (1.5, 3),
+    "generic superlative": (0.8, 3),
+    "attack on people": (1.5, 1),
+    "threat": (1.0, 1),
+    "shouting": (0.6, 2),
+    "!!!": (0.6, 1),
+    "repetition": (0.6, 1),
     "angry emoji": (0.6, 3),
 }
 CRITICISM_AT = 2.6
@@ -60,25 +80,40 @@ class Tally:
     score: float = 0.0
     evidence: list[Evidence] = field(default_factory=list)
 
-    def add(self, rule: str, weights: dict[str, tuple[float, int]],
-            spans: Iterable[tuple[int, int]], text: str, kind: str) -> None:
+    def add(
+        self,
+        rule: str,
+        weights: dict[str, tuple[float, int]],
+        spans: Iterable[tuple[int, int]],
+        text: str,
+        kind: str,
+    ) -> None:
         weight, cap = weights[rule]
         spans = list(spans)[:cap]
         for start, end in spans:
             self.score += weight
-            self.evidence.append(Evidence(f"{kind}: {rule}", text[start:end][:80], start, end,
-                                          weight))
+            self.evidence.append(
+                Evidence(f"{kind}: {rule}", text[start:end][:80], start, end, weight)
+            )
 
 
 class Rules:
     """Compiled once per workspace; ``classify`` is pure and fast."""
 
-    def __init__(self, glossary: Iterable[str] = (), extra_hostile: dict | None = None,
-                 extra_specific: dict | None = None) -> None:
+    def __init__(
+        self,
+        glossary: Iterable[str] = (),
+        extra_hostile: dict | None = None,
+        extra_specific: dict | None = None,
+    ) -> None:
         glossary = list(glossary)
-        self.extra = {lang: {"hostile": list((extra_hostile or {}).get(lang, [])),
-                             "product": [*glossary, *(extra_specific or {}).get(lang, [])]}
-                      for lang in LANGUAGES}
+        self.extra = {
+            lang: {
+                "hostile": list((extra_hostile or {}).get(lang, [])),
+                "product": [*glossary, *(extra_specific or {}).get(lang, [])],
+            }
+            for lang in LANGUAGES
+        }
         self._lexicons: dict[tuple[str, ...], Lexicon] = {}
 
     def lexicon(self, languages: tuple[str, ...]) -> Lexicon:
@@ -88,8 +123,9 @@ class Rules:
 
     @classmethod
     def from_config(cls, triage_config) -> Rules:
-        return cls(triage_config.glossary, triage_config.extra_hostile,
-                   triage_config.extra_specific)
+        return cls(
+            triage_config.glossary, triage_config.extra_hostile, triage_config.extra_specific
+        )
 
     def lexicon_for(self, text: str, language: str) -> Lexicon:
         lang = (language or "").split("-")[0].lower()
@@ -118,8 +154,9 @@ class Rules:
             return [m.span() for m in pattern.finditer(text)]
 
         # numbers are few: look for versions, ids, amounts and times only around them
-        windows = [(max(0, m.start() - 2), min(len(text), m.end() + 4))
-                   for m in NUMTOK.finditer(text)]
+        windows = [
+            (max(0, m.start() - 2), min(len(text), m.end() + 4)) for m in NUMTOK.finditer(text)
+        ]
 
         def near_numbers(pattern: re.Pattern[str]) -> list[tuple[int, int]]:
             spans: dict[int, tuple[int, int]] = {}
@@ -139,11 +176,21 @@ class Rules:
         spec.add("product term", SPECIFIC, lex("product"), text, "specific")
         spec.add("version", SPECIFIC, versions, text, "specific")
         taken = {s for span in versions for s in range(*span)}
-        spec.add("order or reference id", SPECIFIC,
-                 [s for s in near_numbers(ORDER_ID) if s[0] not in taken], text, "specific")
+        spec.add(
+            "order or reference id",
+            SPECIFIC,
+            [s for s in near_numbers(ORDER_ID) if s[0] not in taken],
+            text,
+            "specific",
+        )
         spec.add("amount", SPECIFIC, near_numbers(MONEY), text, "specific")
-        spec.add("time or date", SPECIFIC,
-                 [s for s in near_numbers(CLOCK) if s[0] not in taken], text, "specific")
+        spec.add(
+            "time or date",
+            SPECIFIC,
+            [s for s in near_numbers(CLOCK) if s[0] not in taken],
+            text,
+            "specific",
+        )
         spec.add("duration", SPECIFIC, self._durations(folded, lex("units")), text, "specific")
         spec.add("device or OS", SPECIFIC, lex("device"), text, "specific")
         quotes = any(q in text for q in "\"“«„‘'")
@@ -160,7 +207,7 @@ class Rules:
         host.add("generic superlative", HOSTILE, lex("superlative"), text, "hostile")
         host.add("attack on people", HOSTILE, lex("attack"), text, "hostile")
         host.add("threat", HOSTILE, lex("threat"), text, "hostile")
-        caps = [s for s in rx(CAPS) if not _is_code(text[s[0]:s[1]])]
+        caps = [s for s in rx(CAPS) if not _is_code(text[s[0] : s[1]])]
         loud = {start for start, _ in lex("hostile") + lex("superlative")}
         if len(caps) >= 2 or (caps and (words <= 6 or caps[0][0] in loud)):
             host.add("shouting", HOSTILE, caps, text, "hostile")
@@ -176,29 +223,41 @@ class Rules:
     def _durations(folded: str, units: list[tuple[int, int]]) -> list[tuple[int, int]]:
         out = []
         for start, end in units:
-            before = folded[max(0, start - 12):start]
+            before = folded[max(0, start - 12) : start]
             m = re.search(r"(\d+|\w+)\s*$", before)
             if m and (m.group(1).isdigit() or m.group(1) in _NUMBER_WORDS):
                 out.append((start - len(before) + m.start(), end))
         return out
 
-    def _decide(self, spec: Tally, host: Tally, positive: list[tuple[int, int]],
-                vague: list[tuple[int, int]], rating: int | None, text: str,
-                words: int) -> Triage:
+    def _decide(
+        self,
+        spec: Tally,
+        host: Tally,
+        positive: list[tuple[int, int]],
+        vague: list[tuple[int, int]],
+        rating: int | None,
+        text: str,
+        words: int,
+    ) -> Triage:
         reasons: list[Evidence] = []
         malfunction = any(e.rule.endswith("malfunction") for e in spec.evidence)
         happy = len(positive)
         for start, end in positive[:2]:
             reasons.append(Evidence("praise: positive words", text[start:end], start, end, 1.0))
         for start, end in vague[:2]:
-            reasons.append(Evidence("vague: disappointment, no specifics", text[start:end],
-                                    start, end, 1.0))
+            reasons.append(
+                Evidence("vague: disappointment, no specifics", text[start:end], start, end, 1.0)
+            )
         if rating is not None:
             reasons.append(Evidence(f"rating: {rating}★", weight=0.0))
 
         is_positive = (rating is not None and rating >= 4) or (
-            rating is None and happy and not malfunction and words < 40
-            and spec.score < CRITICISM_AT)
+            rating is None
+            and happy
+            and not malfunction
+            and words < 40
+            and spec.score < CRITICISM_AT
+        )
         if is_positive and host.score < PROVOCATION_AT and (not malfunction or rating == 5):
             label, margin = "praise", 1.0 + happy
         elif spec.score >= CRITICISM_AT:
@@ -209,23 +268,30 @@ class Rules:
             label = "vague"
             margin = 0.5 + len(vague) - abs(spec.score - CRITICISM_AT / 2) / 3
             margin = min(margin, CRITICISM_AT - spec.score, PROVOCATION_AT - host.score + 0.3)
-        evidence = {"criticism": spec.evidence + host.evidence,
-                    "provocation": host.evidence + spec.evidence,
-                    "vague": reasons[-3:] + spec.evidence + host.evidence,
-                    "praise": reasons + spec.evidence}[label]
+        evidence = {
+            "criticism": spec.evidence + host.evidence,
+            "provocation": host.evidence + spec.evidence,
+            "vague": reasons[-3:] + spec.evidence + host.evidence,
+            "praise": reasons + spec.evidence,
+        }[label]
         ordered = _dedupe(reasons + evidence if label != "vague" else evidence)
         score = round(0.5 + 0.5 * math.tanh(max(margin, 0.0) / 1.5), 3)
-        return Triage(label=label, score=score, reasons=ordered[:8], method="rules",
-                      decided_by="rules")
+        return Triage(
+            label=label, score=score, reasons=ordered[:8], method="rules", decided_by="rules"
+        )
 
 
-_NUMBER_WORDS = {fold(w) for w in (
-    "one two three four five six seven eight nine ten a few several "
-    "два три четыре пять шесть семь несколько "
-    "dos tres cuatro cinco seis siete varios varias "
-    "δύο τρεις τέσσερις πέντε έξι μερικές "
-    "zwei drei vier fünf sechs sieben mehrere "
-    "deux trois quatre cinq six sept plusieurs").split()}
+_NUMBER_WORDS = {
+    fold(w)
+    for w in (
+        "one two three four five six seven eight nine ten a few several "
+        "два три четыре пять шесть семь несколько "
+        "dos tres cuatro cinco seis siete varios varias "
+        "δύο τρεις τέσσερις πέντε έξι μερικές "
+        "zwei drei vier fünf sechs sieben mehrere "
+        "deux trois quatre cinq six sept plusieurs"
+    ).split()
+}
 
 
 def _is_code(word: str) -> bool:

@@ -29,9 +29,13 @@ def uncertain(t: Triage, low: float, high: float) -> bool:
 
 async def ask(client: LLMClient, text: str, rating: int | None, rules: Triage) -> Triage:
     prompt = load("triage")
-    messages = [{"role": "system", "content": prompt.text},
-                {"role": "user", "content": f"Star rating: {rating if rating else 'none'}\n"
-                                            f"{review_block(text)}"}]
+    messages = [
+        {"role": "system", "content": prompt.text},
+        {
+            "role": "user",
+            "content": f"Star rating: {rating if rating else 'none'}\n{review_block(text)}",
+        },
+    ]
     try:
         data, done = await client.complete_json(messages)
         label = data.get("label")
@@ -42,21 +46,34 @@ async def ask(client: LLMClient, text: str, rating: int | None, rules: Triage) -
         for quote in data.get("evidence") or []:
             if isinstance(quote, str) and quote.strip() and quote in text:
                 start = text.index(quote)
-                evidence.append(Evidence("model: evidence", quote[:80], start,
-                                         start + len(quote), 1.0))
+                evidence.append(
+                    Evidence("model: evidence", quote[:80], start, start + len(quote), 1.0)
+                )
     except LLMError as exc:
         opinion = {"error": str(exc), "model": client.model}
         return replace(rules, second_opinion=json.dumps(opinion, ensure_ascii=False))
-    opinion = {"label": label, "rules_label": rules.label, "agrees": label == rules.label,
-               "reasons": reasons, "model": done.model, "prompt": prompt.version}
+    opinion = {
+        "label": label,
+        "rules_label": rules.label,
+        "agrees": label == rules.label,
+        "reasons": reasons,
+        "model": done.model,
+        "prompt": prompt.version,
+    }
     notes = [Evidence(f"model: {r}") for r in reasons[:2]]
-    return Triage(label=label, score=rules.score, method="rules+llm",
-                  reasons=(notes + evidence + rules.reasons)[:10],
-                  decided_by=done.model, second_opinion=json.dumps(opinion, ensure_ascii=False))
+    return Triage(
+        label=label,
+        score=rules.score,
+        method="rules+llm",
+        reasons=(notes + evidence + rules.reasons)[:10],
+        decided_by=done.model,
+        second_opinion=json.dumps(opinion, ensure_ascii=False),
+    )
 
 
-async def second_opinions(client: LLMClient, items: list[tuple[int, str, int | None, Triage]],
-                          concurrency: int) -> dict[int, Triage]:
+async def second_opinions(
+    client: LLMClient, items: list[tuple[int, str, int | None, Triage]], concurrency: int
+) -> dict[int, Triage]:
     gate = asyncio.Semaphore(concurrency)
 
     async def one(text: str, rating: int | None, verdict: Triage) -> Triage:

@@ -59,11 +59,11 @@ class ReplydeskApp(App):
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        yield SystemCommand("Promises", "The promise ledger: overdue first",
-                            self.action_promises)
+        yield SystemCommand("Promises", "The promise ledger: overdue first", self.action_promises)
         yield SystemCommand("Sources", "Health, last sync, sync now", self.action_sources)
-        yield SystemCommand("Stats", "Replies per day, response time, promises kept",
-                            self.action_stats)
+        yield SystemCommand(
+            "Stats", "Replies per day, response time, promises kept", self.action_stats
+        )
         yield SystemCommand("Audit log", "Who did what, newest first", self.action_audit)
         yield SystemCommand("Help", "Every key on this screen", self.action_help)
         for binding in getattr(screen, "BINDINGS", []):

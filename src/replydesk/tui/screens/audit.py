@@ -15,7 +15,6 @@ from replydesk.tui.widgets.render import cell
 class AuditScreen(WorkspaceScreen):
     BINDINGS = [BACK]
 
-
     def compose(self) -> ComposeResult:
         yield Header()
         yield DataTable(id="events", cursor_type="row", zebra_stripes=True)
@@ -28,7 +27,11 @@ class AuditScreen(WorkspaceScreen):
             table.add_column(name)
         t = now()
         for e in self.ws.store.events.recent(500):
-            table.add_row(age(e.at, t), cell(e.user, 12), e.action,
-                          str(e.review_id or ""), cell(json.dumps(e.detail, ensure_ascii=False),
-                                                       70))
+            table.add_row(
+                age(e.at, t),
+                cell(e.user, 12),
+                e.action,
+                str(e.review_id or ""),
+                cell(json.dumps(e.detail, ensure_ascii=False), 70),
+            )
         table.focus()

@@ -56,8 +56,12 @@ class ConfirmPromises(ModalScreen[list[Promise]]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(Text("This reply makes promises. Each one is tracked until it is "
-                             "delivered.", style="bold"))
+            yield Label(
+                Text(
+                    "This reply makes promises. Each one is tracked until it is delivered.",
+                    style="bold",
+                )
+            )
             yield DataTable(cursor_type="row", id="promised")
             yield Input(placeholder="what we promised", id="what")
             yield Input(placeholder="due date YYYY-MM-DD", id="due")
@@ -97,8 +101,7 @@ class ConfirmPromises(ModalScreen[list[Promise]]):
         what, due = self.query_one("#what", Input), self.query_one("#due", Input)
         what.value, due.value = p.what, p.due_date or ""
         what.display = due.display = True
-        self.query_one("#promise-hint", Static).update(
-            "Enter saves · Esc leaves it as it was")
+        self.query_one("#promise-hint", Static).update("Enter saves · Esc leaves it as it was")
         what.focus()
 
     def _save_edit(self) -> None:
@@ -106,8 +109,7 @@ class ConfirmPromises(ModalScreen[list[Promise]]):
         what = self.query_one("#what", Input).value.strip()
         due = self.query_one("#due", Input).value.strip()
         try:
-            updated = promising.edit(self.ws, self.editing.id, what=what,
-                                     due_date=due or None)
+            updated = promising.edit(self.ws, self.editing.id, what=what, due_date=due or None)
         except ValueError as exc:
             self.notify(str(exc), severity="error")
             return
@@ -162,12 +164,21 @@ class ConfirmPost(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         t = self.target
         with Vertical():
-            yield Label(Text.assemble(("Post this reply publicly on ", "bold"),
-                                      (f"{t.source} ({t.kind})", "bold yellow"),
-                                      ("?", "bold")))
+            yield Label(
+                Text.assemble(
+                    ("Post this reply publicly on ", "bold"),
+                    (f"{t.source} ({t.kind})", "bold yellow"),
+                    ("?", "bold"),
+                )
+            )
             yield Static(plain(self.text), id="post-text")
-            yield Static(Text(t.describe_length(self.text) + " · posted replies cannot be "
-                              "taken back from here", style="dim"))
+            yield Static(
+                Text(
+                    t.describe_length(self.text) + " · posted replies cannot be "
+                    "taken back from here",
+                    style="dim",
+                )
+            )
             with Horizontal():
                 yield Button("Not now (n)", id="no")
                 yield Button("Post it (y)", id="yes", variant="error")

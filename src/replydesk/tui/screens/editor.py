@@ -60,8 +60,10 @@ class EditorScreen(Screen[bool | None]):
             with Vertical(id="editor-main"):
                 yield VerticalScroll(Static(id="editor-review"), id="editor-review-pane")
                 yield Static(id="editor-status")
-                yield Input(placeholder="a note for the model: shorter, offer a call… (Enter)",
-                            id="editor-note")
+                yield Input(
+                    placeholder="a note for the model: shorter, offer a call… (Enter)",
+                    id="editor-note",
+                )
                 yield TextArea(id="editor-text", soft_wrap=True, show_line_numbers=False)
             yield VerticalScroll(Static(id="editor-findings"), id="editor-findings-pane")
         yield Footer()
@@ -71,9 +73,15 @@ class EditorScreen(Screen[bool | None]):
         detail = inbox.detail(self.ws, self.review_id)
         assert detail is not None
         r = detail.review
-        head = Text.assemble(plain(r.author or "anonymous", "bold"), "  ", stars(r.rating),
-                             "  ", label(detail.triage.effective if detail.triage else None),
-                             (f"  {r.source} · {r.language or '?'}", "dim"), "\n")
+        head = Text.assemble(
+            plain(r.author or "anonymous", "bold"),
+            "  ",
+            stars(r.rating),
+            "  ",
+            label(detail.triage.effective if detail.triage else None),
+            (f"  {r.source} · {r.language or '?'}", "dim"),
+            "\n",
+        )
         if r.title:
             head.append_text(plain(r.title + "\n", "bold"))
         head.append_text(plain(r.body))
@@ -88,8 +96,11 @@ class EditorScreen(Screen[bool | None]):
         area.read_only = self.read_only
         self.sub_title = f"review {self.review_id}"
         if self.read_only:
-            self._status(f"{holder.user} is working on this review (claim until "
-                         f"{holder.expires_at:%H:%M}); you can read but not approve", "magenta")
+            self._status(
+                f"{holder.user} is working on this review (claim until "
+                f"{holder.expires_at:%H:%M}); you can read but not approve",
+                "magenta",
+            )
         else:
             self._status(self._describe_base(), "dim")
         self._lint()
@@ -114,8 +125,11 @@ class EditorScreen(Screen[bool | None]):
     def _lint(self) -> None:
         text = self.query_one(TextArea).text
         kind = self.base.kind if self.base else "reply"
-        self.findings = editing.check(self.ws, self.review_id, text, self.language, kind) \
-            if text.strip() else []
+        self.findings = (
+            editing.check(self.ws, self.review_id, text, self.language, kind)
+            if text.strip()
+            else []
+        )
         self.query_one("#editor-findings", Static).update(self._render_findings(text))
 
     def _render_findings(self, text: str) -> Text:
@@ -168,9 +182,11 @@ class EditorScreen(Screen[bool | None]):
             if self.base:
                 area.load_text(self.base.text)
                 self.language = self.base.language
-        self._status(f"{outcome.status}: {self._describe_base()}"
-                     + (f" — {outcome.message}" if outcome.message else ""),
-                     "red" if outcome.status in ("failed", "failing-lint") else "green")
+        self._status(
+            f"{outcome.status}: {self._describe_base()}"
+            + (f" — {outcome.message}" if outcome.message else ""),
+            "red" if outcome.status in ("failed", "failing-lint") else "green",
+        )
         self._lint()
 
     def action_regenerate_with_note(self) -> None:
@@ -189,8 +205,9 @@ class EditorScreen(Screen[bool | None]):
         if running:
             for w in running:
                 w.cancel()
-            self._status("stopped; the partial text is kept (not saved until you approve)",
-                         "yellow")
+            self._status(
+                "stopped; the partial text is kept (not saved until you approve)", "yellow"
+            )
             return
         editing.release(self.ws, self.review_id)
         self.dismiss(None)
@@ -200,13 +217,13 @@ class EditorScreen(Screen[bool | None]):
     def _approve(self, next_review: bool, post: bool = False) -> None:
         """Approve; a person confirms the promises it makes; post it if asked and confirmed."""
         if self.read_only:
-            self.notify("someone else holds this review: you cannot approve it",
-                        severity="error")
+            self.notify("someone else holds this review: you cannot approve it", severity="error")
             return
         text = self.query_one(TextArea).text
         try:
-            done = editing.approve(self.ws, self.review_id, text, self.base,
-                                   despite_lint=self.pending_despite_lint)
+            done = editing.approve(
+                self.ws, self.review_id, text, self.base, despite_lint=self.pending_despite_lint
+            )
         except editing.EditError as exc:
             self.pending_despite_lint = "house style" in str(exc)
             self.notify(str(exc), title="Not approved", severity="error", timeout=8)
@@ -215,8 +232,10 @@ class EditorScreen(Screen[bool | None]):
 
         def confirmed(promised: list | None) -> None:
             summary = "; ".join(f"{p.kind} due {p.due_date}" for p in promised or [])
-            self.notify(f"approved v{done.draft.version}"
-                        + (f" · promises: {summary}" if summary else ""), title="Approved")
+            self.notify(
+                f"approved v{done.draft.version}" + (f" · promises: {summary}" if summary else ""),
+                title="Approved",
+            )
             if post:
                 self._ask_to_post(done.draft, next_review)
             else:
@@ -230,8 +249,12 @@ class EditorScreen(Screen[bool | None]):
     def _ask_to_post(self, draft: Draft, next_review: bool) -> None:
         where = posting.target(self.ws, self.review_id)
         if not where.can_post:
-            self.notify(where.why_not + " (Ctrl+B copies)", title="Not posted",
-                        severity="warning", timeout=8)
+            self.notify(
+                where.why_not + " (Ctrl+B copies)",
+                title="Not posted",
+                severity="warning",
+                timeout=8,
+            )
             self._close(next_review)
             return
 
@@ -240,8 +263,10 @@ class EditorScreen(Screen[bool | None]):
                 self._status(f"posting to {where.source}…", "yellow")
                 self._send(draft, where.source, next_review)
             else:
-                self.notify("approved, not posted: Ctrl+T again or `replydesk post` later",
-                            title="Not posted")
+                self.notify(
+                    "approved, not posted: Ctrl+T again or `replydesk post` later",
+                    title="Not posted",
+                )
                 self._close(next_review)
 
         self.app.push_screen(ConfirmPost(where, draft.text), answered)
@@ -254,8 +279,12 @@ class EditorScreen(Screen[bool | None]):
             self._close(next_review)
         else:  # stay here: the person can fix the text, or copy it instead
             self._status(f"not posted: {outcome.message or outcome.status}", "red")
-            self.notify(outcome.message or outcome.status, severity="error", timeout=12,
-                        title=f"Not posted ({outcome.status})")
+            self.notify(
+                outcome.message or outcome.status,
+                severity="error",
+                timeout=12,
+                title=f"Not posted ({outcome.status})",
+            )
 
     def _close(self, next_review: bool) -> None:
         editing.release(self.ws, self.review_id)
@@ -285,8 +314,7 @@ class EditorScreen(Screen[bool | None]):
     def action_external_editor(self) -> None:
         editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
         area = self.query_one(TextArea)
-        with tempfile.NamedTemporaryFile("w+", suffix=".txt", delete=False,
-                                         encoding="utf-8") as fh:
+        with tempfile.NamedTemporaryFile("w+", suffix=".txt", delete=False, encoding="utf-8") as fh:
             fh.write(area.text)
             path = Path(fh.name)
         try:

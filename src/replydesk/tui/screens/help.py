@@ -36,7 +36,10 @@ class HelpScreen(ModalScreen[None]):
             seen.add(binding.key)
             text.append(f"{binding.key:<14}", "bold cyan")
             text.append(f"{binding.description}\n")
-        text.append("\nReview text is shown as plain text: markup and escape sequences "
-                    "appear literally.\nCtrl+P opens the command palette.", style="dim")
+        text.append(
+            "\nReview text is shown as plain text: markup and escape sequences "
+            "appear literally.\nCtrl+P opens the command palette.",
+            style="dim",
+        )
         with VerticalScroll():
             yield Static(text)

@@ -53,8 +53,9 @@ class InboxScreen(Screen):
         yield Header()
         with Horizontal():
             with Vertical(id="list-pane"):
-                yield Input(placeholder="search reviews (Enter to apply, Esc to clear)",
-                            id="search")
+                yield Input(
+                    placeholder="search reviews (Enter to apply, Esc to clear)", id="search"
+                )
                 yield Static(id="counts")
                 yield ProgressBar(id="batch", show_eta=False)
                 yield ReviewList(id="reviews")
@@ -65,14 +66,19 @@ class InboxScreen(Screen):
         self.sub_title = "demo workspace" if self.ws.demo else str(self.ws.store.path)
         self.query_one("#search").display = False
         self.query_one("#batch").display = False
-        self.query_one(ReviewList).response_target_hours = (
-            self.ws.config.workspace.response_target_hours)
+        self.query_one(
+            ReviewList
+        ).response_target_hours = self.ws.config.workspace.response_target_hours
         self.reload()
         late = overdue(self.ws)
         if late:  # P1: nobody is more offended than a customer promised a fix and let down
-            self.notify(f"{len(late)} promise(s) overdue, the oldest due {late[0].due_date}: "
-                        "`replydesk promises --overdue`", title="Promises", severity="warning",
-                        timeout=10)
+            self.notify(
+                f"{len(late)} promise(s) overdue, the oldest due {late[0].due_date}: "
+                "`replydesk promises --overdue`",
+                title="Promises",
+                severity="warning",
+                timeout=10,
+            )
 
     def reload(self, keep_cursor: bool = True) -> None:
         """Counts and groups for the current filter; rows are fetched as they scroll in.
@@ -147,7 +153,8 @@ class InboxScreen(Screen):
         if (current.id if current else None) != review_id:
             return
         self.query_one(ReviewView).show(
-            inbox.detail(self.ws, review_id) if review_id is not None else None, now())
+            inbox.detail(self.ws, review_id) if review_id is not None else None, now()
+        )
 
     @on(ReviewList.Selected, "#reviews")
     def _selected(self) -> None:
@@ -160,8 +167,9 @@ class InboxScreen(Screen):
     def action_edit(self) -> None:
         review_id = self._current_id()
         if review_id is not None:
-            self.app.push_screen(EditorScreen(self.ws, review_id),
-                                 lambda result: self._after_edit(review_id, result))
+            self.app.push_screen(
+                EditorScreen(self.ws, review_id), lambda result: self._after_edit(review_id, result)
+            )
 
     def _after_edit(self, review_id: int, result: bool | None) -> None:
         self.reload()
@@ -248,6 +256,9 @@ class InboxScreen(Screen):
 
         await draft_batch(self.ws, todo, self.ws.config.llm.concurrency, progress)
         bar.display = False
-        self.notify(", ".join(f"{n} {k}" for k, n in counts.most_common()), title="Batch done",
-                    severity="error" if counts.get("failed") else "information")
+        self.notify(
+            ", ".join(f"{n} {k}" for k, n in counts.most_common()),
+            title="Batch done",
+            severity="error" if counts.get("failed") else "information",
+        )
         self.reload()

@@ -24,7 +24,6 @@ class PromisesScreen(WorkspaceScreen):
         BACK,
     ]
 
-
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(id="promises-summary")
@@ -45,8 +44,10 @@ class PromisesScreen(WorkspaceScreen):
         today = self.ws.today().isoformat()
         order = {"overdue": 0, "open": 1, "delivered": 2, "broken": 3, "withdrawn": 4}
         found = self.ws.store.promises.list()
-        return sorted(found, key=lambda p: (order["overdue" if p.is_overdue(today)
-                                                  else p.status], p.due_date or ""))
+        return sorted(
+            found,
+            key=lambda p: (order["overdue" if p.is_overdue(today) else p.status], p.due_date or ""),
+        )
 
     def reload(self) -> None:
         table = self.query_one(DataTable)
@@ -65,19 +66,30 @@ class PromisesScreen(WorkspaceScreen):
                 state = Text(p.status, style="yellow" if p.status == "open" else "dim")
             if p.flag:
                 state.append(" ⚑", style="bold magenta")
-            table.add_row(state, p.due_date or "—", p.kind, cell(p.owner, 10),
-                          str(p.review_id), cell(p.what, 50), cell(p.tracker_url or "", 18),
-                          key=str(p.id))
+            table.add_row(
+                state,
+                p.due_date or "—",
+                p.kind,
+                cell(p.owner, 10),
+                str(p.review_id),
+                cell(p.what, 50),
+                cell(p.tracker_url or "", 18),
+                key=str(p.id),
+            )
         if rows:  # stay on the same promise, wherever it moved to
             ids = [p.id for p in rows]
-            table.move_cursor(row=ids.index(current.id) if current and current.id in ids
-                              else min(keep, len(rows) - 1))
+            table.move_cursor(
+                row=ids.index(current.id)
+                if current and current.id in ids
+                else min(keep, len(rows) - 1)
+            )
         overdue = sum(p.is_overdue(today) for p in rows)
         on_time = sum(p.status == "open" for p in rows) - overdue
-        summary = Text.assemble((f"{overdue} overdue", "bold red" if overdue else "dim"),
-                                f" · {on_time} open on time · ",
-                                (f"{sum(p.status == 'delivered' for p in rows)} delivered",
-                                 "green"))
+        summary = Text.assemble(
+            (f"{overdue} overdue", "bold red" if overdue else "dim"),
+            f" · {on_time} open on time · ",
+            (f"{sum(p.status == 'delivered' for p in rows)} delivered", "green"),
+        )
         self.query_one("#promises-summary", Static).update(summary)
 
     def _current(self) -> Promise | None:
@@ -96,8 +108,11 @@ class PromisesScreen(WorkspaceScreen):
         except ValueError as exc:
             self.notify(str(exc), severity="error")
             return
-        self.notify(f"delivered ({done.timing or 'no due date'}); follow-up draft "
-                    f"{done.followup.id} is waiting for approval", title="Promise kept")
+        self.notify(
+            f"delivered ({done.timing or 'no due date'}); follow-up draft "
+            f"{done.followup.id} is waiting for approval",
+            title="Promise kept",
+        )
         self.reload()
 
     def action_link(self) -> None:
@@ -133,8 +148,9 @@ class PromisesScreen(WorkspaceScreen):
         results = await promising.watch_async(self.ws)
         delivered = sum(r.status == "delivered" for r in results)
         errors = [r for r in results if r.status == "error"]
-        self.notify(f"{delivered} delivered, {len(errors)} could not be checked"
-                    + (f": {errors[0].detail}" if errors else ""),
-                    severity="error" if errors else "information")
+        self.notify(
+            f"{delivered} delivered, {len(errors)} could not be checked"
+            + (f": {errors[0].detail}" if errors else ""),
+            severity="error" if errors else "information",
+        )
         self.reload()
-

@@ -21,7 +21,6 @@ class SourcesScreen(WorkspaceScreen):
         BACK,
     ]
 
-
     def compose(self) -> ComposeResult:
         yield Header()
         yield ProgressBar(id="sync-progress", show_eta=False)
@@ -44,20 +43,34 @@ class SourcesScreen(WorkspaceScreen):
         rows = source_rows(self.ws)
         details = Text()
         for row in rows:
-            table.add_row(cell(row.name, 18), row.kind, "yes" if row.enabled else "off",
-                          str(row.reviews), row.last_sync,
-                          Text(row.status, style=STATUS_STYLE.get(row.status, "dim")),
-                          key=row.name)
+            table.add_row(
+                cell(row.name, 18),
+                row.kind,
+                "yes" if row.enabled else "off",
+                str(row.reviews),
+                row.last_sync,
+                Text(row.status, style=STATUS_STYLE.get(row.status, "dim")),
+                key=row.name,
+            )
             details.append(f"{row.name}: ", "bold")
-            details.append(row.report.get("error") or (
-                f"{row.report.get('new', 0)} new, {row.report.get('updated', 0)} updated, "
-                f"{row.report.get('malformed', 0)} malformed" if row.report else "never synced"))
+            details.append(
+                row.report.get("error")
+                or (
+                    f"{row.report.get('new', 0)} new, {row.report.get('updated', 0)} updated, "
+                    f"{row.report.get('malformed', 0)} malformed"
+                    if row.report
+                    else "never synced"
+                )
+            )
             if row.note:
                 details.append(f" — {row.note}", "dim")
             details.append("\n")
         if not rows:
-            details = Text("No sources configured: add [[sources]] to your config "
-                           "(`replydesk init` writes an example).", style="dim")
+            details = Text(
+                "No sources configured: add [[sources]] to your config "
+                "(`replydesk init` writes an example).",
+                style="dim",
+            )
         self.query_one("#source-detail", Static).update(details)
 
     def action_sync(self) -> None:
@@ -75,7 +88,10 @@ class SourcesScreen(WorkspaceScreen):
         reports = await sync_sources(self.ws, progress=progress)
         bar.display = False
         failed = [r for r in reports if r.status == "error"]
-        self.notify(f"{sum(r.new for r in reports)} new, {sum(r.updated for r in reports)} "
-                    f"updated, {len(failed)} failed", title="Sync",
-                    severity="error" if failed else "information")
+        self.notify(
+            f"{sum(r.new for r in reports)} new, {sum(r.updated for r in reports)} "
+            f"updated, {len(failed)} failed",
+            title="Sync",
+            severity="error" if failed else "information",
+        )
         self.reload()

@@ -14,13 +14,16 @@ from replydesk.tui.widgets.render import LABEL_COLOURS
 
 def bar(label: str, value: int, total: int, width: int = 40, colour: str = "cyan") -> Text:
     filled = round(width * value / total) if total else 0
-    return Text.assemble((f"{label:<12}", "bold"), ("█" * filled, colour),
-                         ("░" * (width - filled), "grey30"), f" {value}")
+    return Text.assemble(
+        (f"{label:<12}", "bold"),
+        ("█" * filled, colour),
+        ("░" * (width - filled), "grey30"),
+        f" {value}",
+    )
 
 
 class StatsScreen(WorkspaceScreen):
     BINDINGS = [BACK]
-
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -36,19 +39,29 @@ class StatsScreen(WorkspaceScreen):
         s = compute(self.ws)
         per_day = list(s["replies_per_day"].values())
         within = s["within_target"]
-        self.query_one("#stats-replies", Static).update(Text.assemble(
-            ("Replies per day", "bold"), f" (last {len(per_day)} days, {s['replies']} in all)"
-            f" · median response {s['median_response_hours'] or '—'} h · within "
-            f"{s['response_target_hours']} h: ", (f"{within:.0%}" if within is not None
-                                                  else "—", "bold")))
+        self.query_one("#stats-replies", Static).update(
+            Text.assemble(
+                ("Replies per day", "bold"),
+                f" (last {len(per_day)} days, {s['replies']} in all)"
+                f" · median response {s['median_response_hours'] or '—'} h · within "
+                f"{s['response_target_hours']} h: ",
+                (f"{within:.0%}" if within is not None else "—", "bold"),
+            )
+        )
         self.query_one(Sparkline).data = per_day or [0]
         p = s["promises"]
         total = max(1, p["delivered"] + p["overdue"] + p["broken"] + p["open"])
         kept = f"{p['kept_rate']:.0%}" if p["kept_rate"] is not None else "—"
-        lines = Text.assemble(("\nPromises", "bold"), f"  kept {kept} · median "
-                              f"{p['median_days_to_delivery'] or '—'} days to deliver\n")
-        for name, colour in (("delivered", "green"), ("open", "yellow"),
-                             ("overdue", "red"), ("broken", "magenta")):
+        lines = Text.assemble(
+            ("\nPromises", "bold"),
+            f"  kept {kept} · median {p['median_days_to_delivery'] or '—'} days to deliver\n",
+        )
+        for name, colour in (
+            ("delivered", "green"),
+            ("open", "yellow"),
+            ("overdue", "red"),
+            ("broken", "magenta"),
+        ):
             lines.append_text(bar(name, p[name], total, colour=colour))
             lines.append("\n")
         self.query_one("#stats-promises", Static).update(lines)

@@ -43,8 +43,13 @@ class Column:
 # what a person scans first comes first; when narrow, source, language and then the claim
 # column make way (a claim then shows in place of the status)
 COLUMNS = (
-    Column("Age", 4), Column("Stars", 5), Column("Review", 0), Column("Source", 10, drop=3),
-    Column("Lang", 4, drop=2), Column("Status", 8), Column("Claim", 8, drop=1),
+    Column("Age", 4),
+    Column("Stars", 5),
+    Column("Review", 0),
+    Column("Source", 10, drop=3),
+    Column("Lang", 4, drop=2),
+    Column("Status", 8),
+    Column("Claim", 8, drop=1),
 )
 MIN_REVIEW_WIDTH = 24
 
@@ -80,8 +85,12 @@ class ReviewList(ScrollView, can_focus=True):
     ]
 
     COMPONENT_CLASSES = {
-        "review-list--header", "review-list--heading", "review-list--cursor",
-        "review-list--even", "review-list--late", "review-list--dim",
+        "review-list--header",
+        "review-list--heading",
+        "review-list--cursor",
+        "review-list--even",
+        "review-list--late",
+        "review-list--dim",
     }
 
     DEFAULT_CSS = """
@@ -143,8 +152,13 @@ class ReviewList(ScrollView, can_focus=True):
 
     # ------------------------------------------------------------ attributes down
 
-    def show(self, groups: Sequence[Group], fetch: Fetch, keep_cursor: bool = True,
-             pages: dict[tuple[str, int], list[Review]] | None = None) -> None:
+    def show(
+        self,
+        groups: Sequence[Group],
+        fetch: Fetch,
+        keep_cursor: bool = True,
+        pages: dict[tuple[str, int], list[Review]] | None = None,
+    ) -> None:
         """New data: the groups to show, how to fetch their rows, and any rows at hand.
 
         Called again with the same ``fetch`` (exact counts after provisional ones), the
@@ -200,8 +214,11 @@ class ReviewList(ScrollView, can_focus=True):
 
     def reviews(self) -> list[Review]:
         """Every review in list order (fetches them all: for tests and small lists)."""
-        return [r for i in range(self.row_count)
-                if (r := self._review_at_line(self._line_of(i))) is not None]
+        return [
+            r
+            for i in range(self.row_count)
+            if (r := self._review_at_line(self._line_of(i))) is not None
+        ]
 
     # ------------------------------------------------------------ layout
 
@@ -334,16 +351,21 @@ class ReviewList(ScrollView, can_focus=True):
         count = f"{group.count:,}{'' if group.exact else '+ (counting…)'} "
         rule = "─" * max(0, width - cell_len(title) - cell_len(count))
         dim = self.get_component_rich_style("review-list--dim", partial=True)
-        return Strip([Segment(title, style + colour), Segment(count, style),
-                      Segment(rule, base + dim)], width)
+        return Strip(
+            [Segment(title, style + colour), Segment(count, style), Segment(rule, base + dim)],
+            width,
+        )
 
     def _row(self, r: Review, width: int, style: Style) -> Strip:
         segments: list[Segment] = []
         plan = plan_columns(width)
         claim_shown = any(c.name == "Claim" for c, _ in plan)
         for column, w in plan:
-            name = "Claim" if column.name == "Status" and r.claimed_by and not claim_shown \
+            name = (
+                "Claim"
+                if column.name == "Status" and r.claimed_by and not claim_shown
                 else column.name
+            )
             text, extra = self._cell(name, r, w)
             segments.append(Segment(set_cell_size(text, w), style + extra if extra else style))
             segments.append(Segment(" ", style))
@@ -369,8 +391,11 @@ class ReviewList(ScrollView, can_focus=True):
         if name == "Status":
             return r.status, None
         if name == "Claim":
-            return (_fit("● " + one_line(r.claimed_by, 40), width), Style(color="yellow")) \
-                if r.claimed_by else ("", None)
+            return (
+                (_fit("● " + one_line(r.claimed_by, 40), width), Style(color="yellow"))
+                if r.claimed_by
+                else ("", None)
+            )
         raise ValueError(name)
 
 
@@ -379,4 +404,3 @@ def _fit(text: str, width: int) -> str:
     if cell_len(text) <= width:
         return text
     return set_cell_size(text, width - 1) + "…"
-

@@ -31,8 +31,12 @@ class ReviewView(VerticalScroll):
             return
         r = d.review
         line = Text.assemble(
-            plain(r.author or "anonymous", "bold"), "  ", stars(r.rating), "  ",
-            (f"{r.source} · {r.language or '?'} · {age(r.created_at, now)} ago", "dim"))
+            plain(r.author or "anonymous", "bold"),
+            "  ",
+            stars(r.rating),
+            "  ",
+            (f"{r.source} · {r.language or '?'} · {age(r.created_at, now)} ago", "dim"),
+        )
         if r.product_version:
             line.append(f" · v{r.product_version}", "dim")
         if r.edited:
@@ -43,8 +47,12 @@ class ReviewView(VerticalScroll):
         if r.title:
             parts.append(plain(r.title, "bold"))
         parts += [
-            plain(r.body) if r.body else Text("(rating only, no text)", style="dim"), "",
-            self._triage(d), "", self._history(d, now)]
+            plain(r.body) if r.body else Text("(rating only, no text)", style="dim"),
+            "",
+            self._triage(d),
+            "",
+            self._history(d, now),
+        ]
         view.update(Group(*parts))
         self.scroll_home(animate=False)
 
@@ -52,16 +60,19 @@ class ReviewView(VerticalScroll):
         t = d.triage
         if t is None:
             return Text("Not triaged yet.", style="dim italic")
-        out = Text.assemble(("Triage: ", "bold"), label(t.effective),
-                            (f"  score {t.score:.2f} · {t.method}", "dim"))
+        out = Text.assemble(
+            ("Triage: ", "bold"), label(t.effective), (f"  score {t.score:.2f} · {t.method}", "dim")
+        )
         if t.override_label:
             out.append(f"  (set by {t.override_by}; machine said {t.label})", "magenta")
         opinion = t.opinion
         if opinion.get("error"):
             out.append(f"\n  model second opinion failed: {opinion['error']}", "red")
         elif opinion and not opinion.get("agrees"):
-            out.append(f"\n  model says {opinion['label']}, rules said {opinion['rules_label']}",
-                       "bold magenta")
+            out.append(
+                f"\n  model says {opinion['label']}, rules said {opinion['rules_label']}",
+                "bold magenta",
+            )
         for ev in t.reasons[:6]:
             out.append("\n  • ")
             out.append(ev.rule, "italic")
@@ -75,8 +86,11 @@ class ReviewView(VerticalScroll):
         drafts = [x for x in d.drafts if x.kind == "reply" and x.state != "discarded"]
         if drafts:
             draft = drafts[-1]
-            who = "offline composer" if draft.author == "offline" else (
-                draft.model if draft.author == "model" else draft.author)
+            who = (
+                "offline composer"
+                if draft.author == "offline"
+                else (draft.model if draft.author == "model" else draft.author)
+            )
             out.append(f"Draft v{draft.version} ({who}, {draft.state})", "bold blue")
             if draft.author == "offline":
                 out.append("  OFFLINE", "reverse")
@@ -84,15 +98,21 @@ class ReviewView(VerticalScroll):
             if draft.state == "failed":
                 out.append(f"\n  failed: {draft.error}\n", "red")
             else:
-                out.append(f"  · {len(failing)} house-style error(s)\n" if failing else
-                           "  · follows the house style\n", "red" if failing else "green")
+                out.append(
+                    f"  · {len(failing)} house-style error(s)\n"
+                    if failing
+                    else "  · follows the house style\n",
+                    "red" if failing else "green",
+                )
                 out.append_text(plain(draft.text + "\n"))
                 for f in failing[:5]:
                     out.append(f"  ✗ {f['rule']}: {f['message']}\n", "red")
             out.append("\n")
         for reply in d.replies:
-            out.append(f"Our reply ({reply.by_user}, {age(reply.created_at, now)} ago, "
-                       f"{reply.state}):\n", "bold green")
+            out.append(
+                f"Our reply ({reply.by_user}, {age(reply.created_at, now)} ago, {reply.state}):\n",
+                "bold green",
+            )
             out.append_text(plain(reply.text + "\n"))
         for p in d.promises:
             out.append_text(_promise_line(p, d, now))
