@@ -68,7 +68,9 @@ def make_file(path: Path, n: int, seed: int = 7) -> None:
                         "title": body[:30],
                         "body": body,
                         "lang": rnd.choice(("en", "ru", "es", "el", "de", "fr")),
-                        "created_at": f"2026-{rnd.randint(1, 11):02d}-{rnd.randint(1, 28):02d}T10:00:00Z",
+                        "created_at": (
+                            f"2026-{rnd.randint(1, 11):02d}-{rnd.randint(1, 28):02d}T10:00:00Z"
+                        ),
                         "url": f"https://example.com/r/{i}",
                     },
                     ensure_ascii=False,
