@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).parents[1] / "tests"))
 from fakes.openai_server import OpenAIServer
 from fakes.server import FakeServer
 from replydesk.config import parse
-from replydesk.models import NewReview
+from replydesk.domain.models import NewReview
 from replydesk.services.drafting import draft
 from replydesk.services.triaging import triage_pending
 from replydesk.services.workspace import Workspace

@@ -28,9 +28,9 @@ def isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
     monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
     monkeypatch.setenv("REPLYDESK_USER", "tester")
-    from replydesk import secrets
+    from replydesk.domain import redact
 
-    monkeypatch.setattr(secrets, "_known", set())  # what one test revealed stays there
+    monkeypatch.setattr(redact, "_known", set())  # what one test revealed stays there
     return home
 
 

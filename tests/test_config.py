@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from replydesk import cli
-from replydesk.config import ConfigError, load, parse
+from replydesk.config import load, parse
+from replydesk.domain.errors import ConfigError
 
 
 def check(text: str, tmp_path: Path) -> ConfigError:

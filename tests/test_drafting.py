@@ -14,7 +14,7 @@ from conftest import workspace_with
 from fakes.openai_server import OpenAIServer
 from fakes.server import Scripted
 from replydesk import cli
-from replydesk.models import NewReview
+from replydesk.domain.models import NewReview
 from replydesk.services.drafting import draft, lint_draft, queue
 from replydesk.services.triaging import triage_pending
 
@@ -94,7 +94,7 @@ def test_a_draft_still_failing_is_marked_and_never_approved_silently(server, tmp
     (outcome,) = draft(ws)
     assert outcome.status == "failing-lint"
     d = ws.store.drafts.latest(outcome.review_id)
-    assert {f["rule"] for f in d.lint} >= {"W2", "W1"}
+    assert {f.rule for f in d.lint} >= {"W2", "W1"}
     ws.close()
     args = ["--config", str(tmp_path / "config.toml"), "--db", str(tmp_path / "ws.db")]
     assert cli.main([*args, "approve", str(outcome.review_id)]) == 2
@@ -118,7 +118,7 @@ def test_prompt_injection_never_yields_a_promise_outside_the_catalogue(server, t
     assert "Ignore previous" not in api.seen[0][0]["content"]
     assert outcome.status == "failing-lint"
     d = ws.store.drafts.latest(outcome.review_id)
-    rules = {f["rule"] for f in d.lint}
+    rules = {f.rule for f in d.lint}
     assert "W7-catalogue" in rules and "injection" in rules
     assert d.state == "draft"  # waiting for a person; nothing approved or posted
 
@@ -191,7 +191,9 @@ def test_offline_composer_drafts_pass_the_linter_in_six_languages(demo_ws):
     drafts = [
         d
         for r in demo_ws.store.reviews.list(
-            __import__("replydesk.store", fromlist=["ReviewFilter"]).ReviewFilter(limit=1000)
+            __import__("replydesk.domain.models", fromlist=["ReviewFilter"]).ReviewFilter(
+                limit=1000
+            )
         )
         for d in demo_ws.store.drafts.for_review(r.id)
     ]

@@ -9,8 +9,9 @@ import sys
 
 from conftest import write_jsonl
 from replydesk import cli
+from replydesk.domain.models import ReviewFilter
 from replydesk.services.importing import import_file
-from replydesk.store import ReviewFilter, Store
+from replydesk.store import Store
 
 
 def row(i: int | str, **kw) -> dict:

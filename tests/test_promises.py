@@ -12,7 +12,7 @@ import pytest
 from conftest import workspace_with
 from replydesk import cli
 from replydesk.config import Release
-from replydesk.models import NewReview
+from replydesk.domain.models import NewReview
 from replydesk.promises.extract import extract
 from replydesk.services import promising
 from replydesk.services.stats import compute

@@ -22,8 +22,8 @@ from fakes.apis import (
 )
 from fakes.server import Scripted
 from replydesk import secrets
+from replydesk.domain.models import ReviewFilter
 from replydesk.services.sync import sync
-from replydesk.store import ReviewFilter
 
 
 def only(reports):

@@ -6,8 +6,9 @@ import sqlite3
 
 import pytest
 
-from replydesk.models import Evidence, NewReview, Triage
-from replydesk.store import ReviewFilter, Store, StoreError
+from replydesk.domain.errors import StoreError
+from replydesk.domain.models import Evidence, NewReview, ReviewFilter, Triage
+from replydesk.store import Store
 from replydesk.store.schema import MIGRATIONS
 
 

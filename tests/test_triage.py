@@ -11,7 +11,7 @@ import pytest
 
 from replydesk import cli
 from replydesk.config import TriageConfig
-from replydesk.models import NewReview
+from replydesk.domain.models import NewReview
 from replydesk.services.triaging import triage_pending
 from replydesk.triage.rules import Rules
 

@@ -10,7 +10,7 @@ import pytest
 from conftest import workspace_with
 from fakes.openai_server import OpenAIServer
 from fakes.server import Scripted
-from replydesk.models import NewReview
+from replydesk.domain.models import NewReview
 from replydesk.services.triaging import rules_for, triage_pending
 
 VAGUE = "The app has been weird since the update."  # the rules are unsure about this one

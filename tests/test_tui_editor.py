@@ -9,7 +9,7 @@ from textual.widgets import TextArea
 
 from conftest import trustpilot_workspace, workspace_with
 from fakes.openai_server import OpenAIServer
-from replydesk.models import NewReview
+from replydesk.domain.models import NewReview
 from replydesk.services.triaging import triage_pending
 from replydesk.services.workspace import Workspace
 from replydesk.tui.app import make_app

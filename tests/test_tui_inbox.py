@@ -105,7 +105,7 @@ async def test_triage_evidence_is_shown_with_the_review(demo_ws):
 
 
 async def test_rows_are_fetched_as_they_scroll_into_view(ws):
-    from replydesk.models import NewReview
+    from replydesk.domain.models import NewReview
 
     ws.store.reviews.upsert(
         [

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from conftest import workspace_with
-from replydesk.models import NewReview
+from replydesk.domain.models import NewReview
 from replydesk.services.triaging import triage_pending
 from replydesk.tui.app import make_app
 from replydesk.tui.screens.promises import PromisesScreen
@@ -112,7 +112,7 @@ async def test_draft_all_runs_while_the_inbox_stays_usable(tmp_path):
 
 
 async def test_filters_by_source_language_status_and_the_audit_log(demo_ws):
-    from replydesk.store import ReviewFilter
+    from replydesk.domain.models import ReviewFilter
 
     app = make_app(demo_ws)
     async with app.run_test(size=SIZE) as pilot:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from conftest import workspace_with
 from fakes.server import Scripted
 from replydesk import cli, secrets
-from replydesk.models import NewReview
+from replydesk.domain.models import NewReview
 from replydesk.services.promising import watch
 
 FEED = """<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>Releases</title>

@@ -24,9 +24,7 @@ from replydesk.commands.workspace import (
     cmd_init,
     cmd_tui,
 )
-from replydesk.config import ConfigError
-from replydesk.ingest import InputError
-from replydesk.store import StoreError
+from replydesk.domain.errors import ConfigError, InputError, StoreError
 
 
 def build_parser() -> argparse.ArgumentParser:

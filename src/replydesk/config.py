@@ -21,25 +21,8 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from replydesk import paths
+from replydesk.domain.errors import ConfigError
 from replydesk.sources.registry import COMMON_OPTIONS, KIND_OPTIONS
-
-
-class ConfigError(Exception):
-    """A config problem a person can fix: where, which key, and what would be valid."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        path: Path | None = None,
-        line: int | None = None,
-        key: str | None = None,
-    ) -> None:
-        self.path, self.line, self.key, self.message = path, line, key, message
-        where = str(path) if path else "config"
-        if line:
-            where += f":{line}"
-        super().__init__(f"{where}: {f'{key}: ' if key else ''}{message}")
 
 
 def _opt(default: Any, help: str) -> Any:

@@ -16,9 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from replydesk.models import NewReview
-from replydesk.text import normalise
-from replydesk.timeutil import parse_time
+from replydesk.domain.errors import InputError
+from replydesk.domain.models import NewReview
+from replydesk.domain.text import normalise
+from replydesk.domain.timeutil import parse_time
 
 FIELDS = ("id", "author", "rating", "title", "body", "lang", "created_at", "url")
 OPTIONAL_FIELDS = ("author_key", "language", "updated_at", "version", "source")
@@ -26,10 +27,6 @@ _KNOWN = frozenset(FIELDS + OPTIONAL_FIELDS)
 MAX_FIELD = 64 * 1024 * 1024
 
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
-
-
-class InputError(Exception):
-    """The file as a whole cannot be read (missing, unknown format)."""
 
 
 @dataclass(frozen=True)

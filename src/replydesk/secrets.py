@@ -10,12 +10,11 @@ from __future__ import annotations
 import os
 import re
 
+from replydesk.domain.errors import SecretError
+from replydesk.domain.redact import remember
+
 SERVICE = "replydesk"
-_known: set[str] = set()
-
-
-class SecretError(Exception):
-    """A secret is missing or cannot be read; the message names the fixes."""
+__all__ = ["SecretError", "env_name", "get", "set"]
 
 
 def env_name(name: str) -> str:
@@ -64,15 +63,3 @@ def set(name: str, value: str) -> None:
         raise _no_backend(name, str(exc) or "no backend") from None
     except (KeyringError, RuntimeError, OSError) as exc:
         raise _no_backend(name, type(exc).__name__) from None
-
-
-def remember(value: str) -> None:
-    """Treat ``value`` as secret from now on (tokens obtained with a secret, too)."""
-    if value and len(value) >= 4:
-        _known.add(value)
-
-
-def redact(text: str) -> str:
-    for value in sorted(_known, key=len, reverse=True):
-        text = text.replace(value, "***")
-    return text

@@ -10,8 +10,8 @@ from replydesk.commands.common import FINDINGS, OK, CommandError, workspace
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
+    from replydesk.domain.errors import SourceError
     from replydesk.services.sync import sync
-    from replydesk.sources.http import SourceError
 
     ws = workspace(args)
     try:
@@ -85,8 +85,8 @@ def cmd_secret_set(args: argparse.Namespace) -> int:
 
 
 def cmd_post(args: argparse.Namespace) -> int:
+    from replydesk.domain.errors import SourceError
     from replydesk.services.posting import mark_copied, post
-    from replydesk.sources.http import SourceError
 
     ws = workspace(args)
     try:

@@ -9,6 +9,7 @@ from typing import TextIO
 
 from replydesk import config as config_mod
 from replydesk.commands.common import FINDINGS, OK, CommandError, stdout, workspace
+from replydesk.domain.findings import errors
 
 
 def cmd_triage(args: argparse.Namespace) -> int:
@@ -153,9 +154,9 @@ def cmd_approve(args: argparse.Namespace) -> int:
             )
         if draft.state not in ("draft", "approved"):
             raise CommandError(f"draft {draft.id} is {draft.state}; nothing to approve")
-        failing = [f for f in draft.lint if f.get("severity") == "error"]
+        failing = errors(draft.lint)
         if failing and not args.despite_lint:
-            rules = ", ".join(sorted({f["rule"] for f in failing}))
+            rules = ", ".join(sorted({f.rule for f in failing}))
             raise CommandError(
                 f"draft {draft.id} breaks the house style ({rules}); edit it, "
                 "or approve with --despite-lint if you have read it"

@@ -13,13 +13,13 @@ from pathlib import Path
 from typing import Any
 
 from replydesk import config as config_mod
+from replydesk.domain.models import ReviewFilter
+from replydesk.domain.timeutil import now
 from replydesk.ingest import to_review
 from replydesk.services.drafting import draft
 from replydesk.services.promising import flag_returning_authors
 from replydesk.services.triaging import triage_pending
 from replydesk.services.workspace import Workspace
-from replydesk.store import ReviewFilter
-from replydesk.timeutil import now
 
 
 def sample() -> dict[str, Any]:

@@ -13,10 +13,10 @@ import re
 from dataclasses import dataclass
 
 from replydesk.config import KnownIssue
-from replydesk.models import Review
+from replydesk.domain.models import Review
+from replydesk.domain.text import fold, visible_controls
 from replydesk.sources.base import ReplyLimit
 from replydesk.style.linter import INSTRUCTION, MARKUP
-from replydesk.text import fold, visible_controls
 
 T = dict[str, str]
 

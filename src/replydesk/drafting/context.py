@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from replydesk.config import Config
+from replydesk.domain.models import ReviewDetail
 from replydesk.drafting.composer import known_issue_for, language_for
 from replydesk.llm.prompts import load
-from replydesk.services.inbox import ReviewDetail
 from replydesk.sources.base import ReplyLimit
 from replydesk.triage.second_opinion import review_block
 

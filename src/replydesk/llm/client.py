@@ -16,11 +16,8 @@ from typing import Any
 
 from replydesk import secrets
 from replydesk.config import Config
-
-
-class LLMError(Exception):
-    def __init__(self, reason: str) -> None:
-        super().__init__(secrets.redact(reason))
+from replydesk.domain.errors import LLMError
+from replydesk.domain.redact import remember
 
 
 @dataclass(frozen=True)
@@ -44,7 +41,7 @@ class LLMClient:
                 key = secrets.get(config.llm.api_key_secret)
             except secrets.SecretError:
                 key = "not-needed"  # local servers (Ollama, llama.cpp) take any key
-        secrets.remember(key)
+        remember(key)
         self.client = AsyncOpenAI(
             base_url=config.llm_base_url or None,
             api_key=key,

@@ -18,7 +18,7 @@ from importlib.resources import files
 from zoneinfo import ZoneInfo
 
 from replydesk.config import Release
-from replydesk.text import fold
+from replydesk.domain.text import fold
 from replydesk.triage.lexicon import Lexicon
 
 KINDS = ("fix", "refund", "callback", "info")

@@ -20,9 +20,10 @@ import feedparser
 
 from replydesk import secrets
 from replydesk.config import TrackerConfig
+from replydesk.domain.errors import SourceError
 from replydesk.sources.base import dig
 from replydesk.sources.feed import strip_html
-from replydesk.sources.http import Http, SourceError, parse_json
+from replydesk.sources.http import Http, parse_json
 
 DEFAULT_API = {"github": "https://api.github.com", "gitlab": "https://gitlab.com"}
 

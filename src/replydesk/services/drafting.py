@@ -13,15 +13,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from replydesk.config import Config
+from replydesk.domain.errors import LLMError
+from replydesk.domain.models import Draft, Review, ReviewFilter
 from replydesk.drafting import context
 from replydesk.drafting.composer import compose
-from replydesk.llm.client import LLMClient, LLMError
-from replydesk.models import Draft, Review
+from replydesk.llm.client import LLMClient
 from replydesk.services import inbox
 from replydesk.services.posting import reply_limit
 from replydesk.services.workspace import Workspace
 from replydesk.sources.base import ReplyLimit
-from replydesk.store import ReviewFilter
 from replydesk.style.linter import Finding, LintContext, errors, lint
 
 QUEUED_LABELS = ("criticism", "vague")
@@ -123,7 +123,7 @@ async def draft_one(
             language=composed.language,
             model="offline",
             prompt_version=composed.version,
-            lint=[f.to_dict() for f in findings],
+            lint=findings,
         )
         return DraftOutcome(review.id, "failing-lint" if errors(findings) else "drafted", d.id)
     detail = inbox.detail(ws, review.id)
@@ -174,7 +174,7 @@ async def draft_one(
         language=request.language,
         model=done.model,
         prompt_version=request.prompt_version,
-        lint=[f.to_dict() for f in findings],
+        lint=findings,
         tokens_in=t_in,
         tokens_out=t_out,
         cost=cost,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from replydesk.models import Claim, Draft, Promise
+from replydesk.domain.models import Claim, Draft, Promise
 from replydesk.services.drafting import lint_context
 from replydesk.services.posting import mark_copied
 from replydesk.services.promising import record_for_approved
@@ -54,7 +54,7 @@ def save(ws: Workspace, review_id: int, text: str, base: Draft | None) -> Draft:
         promise_id=base.promise_id if base else None,
         model=base.model if base else "",
         prompt_version=base.prompt_version if base else "",
-        lint=[f.to_dict() for f in findings],
+        lint=findings,
     )
 
 

@@ -13,9 +13,9 @@ from collections.abc import Iterator
 from dataclasses import asdict
 from typing import Any, TextIO
 
-from replydesk.models import Draft, Promise, Reply, Review, Triage
+from replydesk.domain.models import Draft, Promise, Reply, Review, Triage
+from replydesk.domain.timeutil import to_iso
 from replydesk.services.workspace import Workspace
-from replydesk.timeutil import to_iso
 
 CSV_COLUMNS = [
     "review_id",
@@ -125,7 +125,7 @@ def _draft(d: Draft) -> dict[str, Any]:
         "prompt_version": d.prompt_version,
         "language": d.language,
         "text": d.text,
-        "lint": d.lint,
+        "lint": [f.to_dict() for f in d.lint],
         "tokens_in": d.tokens_in,
         "tokens_out": d.tokens_out,
         "cost": d.cost,

@@ -11,8 +11,8 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from replydesk.domain.models import NewReview
 from replydesk.ingest import ImportReport, LineError, read_file
-from replydesk.models import NewReview
 from replydesk.services.promising import flag_returning_authors
 from replydesk.services.workspace import Workspace
 

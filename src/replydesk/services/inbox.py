@@ -2,38 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
-from replydesk.models import Claim, Draft, Promise, Reply, Review, ReviewVersion, Triage
+from replydesk.domain.models import AuthorHistory, Review, ReviewDetail, ReviewFilter
 from replydesk.services.workspace import Workspace
-from replydesk.store import ReviewFilter
 from replydesk.store.reviews import NARROW_SEARCH, fts_query
-
-
-@dataclass(frozen=True)
-class AuthorHistory:
-    """W13: a returning customer's earlier reviews, our replies, and what we promised."""
-
-    reviews: list[Review] = field(default_factory=list)
-    replies: dict[int, list[Reply]] = field(default_factory=dict)
-    promises: list[Promise] = field(default_factory=list)
-
-    @property
-    def returning(self) -> bool:
-        return bool(self.reviews)
-
-
-@dataclass(frozen=True)
-class ReviewDetail:
-    review: Review
-    triage: Triage | None
-    drafts: list[Draft]
-    replies: list[Reply]
-    promises: list[Promise]
-    versions: list[ReviewVersion]
-    history: AuthorHistory
-    claim: Claim | None
-
 
 # the order of work: real problems first, then what needs a question, then what was not
 # triaged yet (it may hide a real problem), then trolls, then thanks

@@ -13,14 +13,15 @@ import asyncio
 from dataclasses import dataclass
 
 from replydesk.config import SourceConfig
-from replydesk.models import Draft
-from replydesk.secrets import SecretError, redact
+from replydesk.domain.errors import SecretError, SourceError
+from replydesk.domain.models import Draft
+from replydesk.domain.redact import redact
+from replydesk.domain.text import fold
 from replydesk.services.sync import http_for, make_source
 from replydesk.services.workspace import Workspace
 from replydesk.sources.base import ReplyLimit, Source
-from replydesk.sources.http import Http, SourceError
+from replydesk.sources.http import Http
 from replydesk.sources.registry import source_class
-from replydesk.text import fold
 
 
 @dataclass

@@ -12,14 +12,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from replydesk.domain.errors import LLMError
+from replydesk.domain.models import PROMISE_KINDS, Draft, Promise
+from replydesk.domain.timeutil import now
 from replydesk.drafting.composer import compose_followup
-from replydesk.llm.client import LLMClient, LLMError
+from replydesk.llm.client import LLMClient
 from replydesk.llm.prompts import load as load_prompt
-from replydesk.models import PROMISE_KINDS, Draft, Promise
 from replydesk.promises.extract import Extracted, extract
 from replydesk.services.workspace import Workspace
 from replydesk.style.linter import lint
-from replydesk.timeutil import now
 
 
 def extract_from(ws: Workspace, draft: Draft, at: datetime | None = None) -> list[Extracted]:
@@ -202,7 +203,7 @@ def draft_followup(ws: Workspace, promise: Promise) -> Draft:
         language=composed.language,
         prompt_version=version,
         promise_id=promise.id,
-        lint=[f.to_dict() for f in findings],
+        lint=findings,
         tokens_in=tokens[0],
         tokens_out=tokens[1],
         cost=tokens[2],
@@ -288,9 +289,9 @@ class WatchResult:
 
 async def watch_async(ws: Workspace) -> list[WatchResult]:
     """Check every open promise linked to a tracker; deliver what has shipped."""
+    from replydesk.domain.errors import SecretError, SourceError
     from replydesk.promises.watchers import check, parse_link
-    from replydesk.secrets import SecretError
-    from replydesk.sources.http import Http, SourceError
+    from replydesk.sources.http import Http
 
     linked = [p for p in ws.store.promises.list("open") if p.tracker_url]
     out: list[WatchResult] = []

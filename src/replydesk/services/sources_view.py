@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from replydesk.domain.timeutil import age, now
 from replydesk.services.workspace import Workspace
 from replydesk.sources.registry import source_class
-from replydesk.timeutil import age, now
 
 
 @dataclass(frozen=True)

@@ -16,12 +16,13 @@ from dataclasses import asdict, dataclass, field, replace
 
 from replydesk import secrets
 from replydesk.config import SourceConfig
+from replydesk.domain.errors import SecretError, SourceError
+from replydesk.domain.redact import redact
 from replydesk.language import detect
-from replydesk.secrets import SecretError, redact
 from replydesk.services.importing import store_reviews
 from replydesk.services.workspace import Workspace
 from replydesk.sources.base import Source
-from replydesk.sources.http import Http, SourceError
+from replydesk.sources.http import Http
 from replydesk.sources.registry import source_class
 
 

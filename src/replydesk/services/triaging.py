@@ -12,9 +12,9 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict
 from typing import Any
 
+from replydesk.domain.models import LABELS, Triage
 from replydesk.language import detect
 from replydesk.llm.client import LLMClient
-from replydesk.models import LABELS, Triage
 from replydesk.services.workspace import Workspace
 from replydesk.triage.rules import Rules
 from replydesk.triage.second_opinion import second_opinions, uncertain

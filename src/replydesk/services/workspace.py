@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 
 from replydesk import config as config_mod
 from replydesk.config import Config
+from replydesk.domain.timeutil import now
 from replydesk.store import Store
-from replydesk.timeutil import now
 
 
 @dataclass

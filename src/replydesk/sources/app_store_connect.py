@@ -7,8 +7,9 @@ from typing import Any
 
 import jwt
 
-from replydesk.models import NewReview, Review
-from replydesk.secrets import remember
+from replydesk.domain.errors import SourceError
+from replydesk.domain.models import NewReview, Review
+from replydesk.domain.redact import remember
 from replydesk.sources.base import (
     Cutoff,
     FetchResult,
@@ -20,7 +21,7 @@ from replydesk.sources.base import (
     text_of,
     when,
 )
-from replydesk.sources.http import SourceError, parse_json
+from replydesk.sources.http import parse_json
 
 DEFAULT_BASE = "https://api.appstoreconnect.apple.com"
 TOKEN_LIFETIME = 15 * 60  # Apple refuses tokens that live longer than 20 minutes

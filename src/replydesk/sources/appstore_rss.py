@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from replydesk.models import NewReview
+from replydesk.domain.models import NewReview
 from replydesk.sources.base import (
     Cutoff,
     FetchResult,

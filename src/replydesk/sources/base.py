@@ -15,9 +15,10 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 from replydesk.config import SourceConfig
-from replydesk.models import NewReview, Review
-from replydesk.sources.http import Http, SourceError
-from replydesk.timeutil import from_iso, parse_time, to_iso
+from replydesk.domain.errors import SourceError
+from replydesk.domain.models import NewReview, Review
+from replydesk.domain.timeutil import from_iso, parse_time, to_iso
+from replydesk.sources.http import Http
 
 SecretGetter = Callable[[str], str]
 

@@ -16,9 +16,10 @@ from urllib.parse import urlsplit
 
 import feedparser
 
-from replydesk.models import NewReview
+from replydesk.domain.errors import SourceError
+from replydesk.domain.models import NewReview
 from replydesk.sources.base import Cutoff, FetchResult, Source
-from replydesk.sources.http import SourceError, where
+from replydesk.sources.http import where
 
 _TAG = re.compile(r"<[^>]+>")
 

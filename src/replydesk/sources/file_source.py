@@ -5,9 +5,9 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from replydesk.ingest import InputError, LineError, read_file
+from replydesk.domain.errors import InputError, SourceError
+from replydesk.ingest import LineError, read_file
 from replydesk.sources.base import FetchResult, Source
-from replydesk.sources.http import SourceError
 
 
 class FileSource(Source):

@@ -16,8 +16,8 @@ import httpx
 from google.oauth2 import credentials as user_credentials
 from google.oauth2 import service_account
 
-from replydesk.secrets import remember
-from replydesk.sources.http import SourceError
+from replydesk.domain.errors import SourceError
+from replydesk.domain.redact import remember
 
 
 class _Response(google.auth.transport.Response):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from replydesk.models import NewReview, Review
+from replydesk.domain.errors import SourceError
+from replydesk.domain.models import NewReview, Review
 from replydesk.sources.base import (
     Cutoff,
     FetchResult,
@@ -16,7 +17,6 @@ from replydesk.sources.base import (
     when,
 )
 from replydesk.sources.google_auth import GoogleToken
-from replydesk.sources.http import SourceError
 
 DEFAULT_BASE = "https://mybusiness.googleapis.com"
 SCOPE = "https://www.googleapis.com/auth/business.manage"

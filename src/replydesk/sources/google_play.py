@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from replydesk.models import NewReview, Review
+from replydesk.domain.models import NewReview, Review
 from replydesk.sources.base import (
     Cutoff,
     FetchResult,

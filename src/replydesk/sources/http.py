@@ -19,17 +19,10 @@ from tenacity import (
 )
 
 from replydesk import __version__
-from replydesk.secrets import redact
+from replydesk.domain.errors import SourceError
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 USER_AGENT = f"replydesk/{__version__} (+https://github.com/replydesk)"
-
-
-class SourceError(Exception):
-    """A source failed; ``str()`` is a reason a person can act on."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(redact(reason))
 
 
 class _Retryable(Exception):
@@ -134,9 +127,10 @@ class Http:
         if resp.status_code in (401, 403):
             raise SourceError(
                 f"{reason}: the credentials were refused{detail}; check the "
-                "source's secrets with `replydesk secret set`"
+                "source's secrets with `replydesk secret set`",
+                status=resp.status_code,
             )
-        raise SourceError(reason + detail)
+        raise SourceError(reason + detail, status=resp.status_code)
 
     async def get_json(self, url: str, **kwargs: Any) -> Any:
         resp = await self.request("GET", url, **kwargs)

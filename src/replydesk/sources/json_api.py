@@ -8,9 +8,9 @@ from typing import Any
 
 import httpx
 
-from replydesk.models import NewReview
+from replydesk.domain.errors import SourceError
+from replydesk.domain.models import NewReview
 from replydesk.sources.base import Cutoff, FetchResult, Source, dig, stars, take_page, text_of, when
-from replydesk.sources.http import SourceError
 
 MAX_PAGES = 200
 _SECRET_REF = re.compile(r"\{secret:([^}]+)\}")

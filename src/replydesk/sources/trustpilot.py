@@ -11,10 +11,11 @@ from typing import Any, ClassVar
 
 import httpx
 
-from replydesk.models import NewReview, Review
-from replydesk.secrets import remember
+from replydesk.domain.errors import SourceError
+from replydesk.domain.models import NewReview, Review
+from replydesk.domain.redact import remember
 from replydesk.sources.base import Cutoff, FetchResult, Source, dig, stars, take_page, text_of, when
-from replydesk.sources.http import SourceError, parse_json
+from replydesk.sources.http import parse_json
 
 DEFAULT_BASE = "https://api.trustpilot.com"
 TOKEN_PATH = "/v1/oauth/oauth-business-users-for-applications/accesstoken"

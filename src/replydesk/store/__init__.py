@@ -8,15 +8,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from replydesk.store.db import Database, StoreError
+from replydesk.domain.errors import StoreError
+from replydesk.store.db import Database
 from replydesk.store.drafts import DraftRepo, ReplyRepo
 from replydesk.store.events import ClaimRepo, EventRepo
 from replydesk.store.promises import PromiseRepo
-from replydesk.store.reviews import ReviewFilter, ReviewRepo
+from replydesk.store.reviews import ReviewRepo
 from replydesk.store.sources import SourceRepo, SourceState
 from replydesk.store.triage import TriageRepo
 
-__all__ = ["ReviewFilter", "SourceState", "Store", "StoreError"]
+__all__ = ["SourceState", "Store", "StoreError"]
 
 
 class Store:

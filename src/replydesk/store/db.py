@@ -15,13 +15,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from replydesk.domain.errors import StoreError
 from replydesk.store.schema import MIGRATIONS
 
 BUSY_TIMEOUT_MS = 30_000
-
-
-class StoreError(Exception):
-    """The database cannot be opened or used; the message says why and what to do."""
 
 
 def connect(path: Path | str) -> sqlite3.Connection:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from datetime import datetime
-from typing import Any
 
-from replydesk.models import Draft, Reply
+from replydesk.domain.findings import Finding
+from replydesk.domain.models import Draft, Reply
+from replydesk.domain.timeutil import from_iso, now, to_iso
 from replydesk.store import rows
 from replydesk.store.db import Database
 from replydesk.store.events import log
-from replydesk.timeutil import from_iso, now, to_iso
 
 
 class DraftRepo:
@@ -28,7 +28,7 @@ class DraftRepo:
         model: str = "",
         prompt_version: str = "",
         kind: str = "reply",
-        lint: list[dict[str, Any]] | None = None,
+        lint: list[Finding] | None = None,
         tokens_in: int = 0,
         tokens_out: int = 0,
         cost: float = 0.0,
@@ -57,7 +57,7 @@ class DraftRepo:
                     prompt_version,
                     author,
                     state,
-                    json.dumps(lint or [], ensure_ascii=False),
+                    json.dumps([f.to_dict() for f in lint or []], ensure_ascii=False),
                     tokens_in,
                     tokens_out,
                     cost,

@@ -7,10 +7,10 @@ import sqlite3
 from datetime import datetime, timedelta
 from typing import Any
 
-from replydesk.models import Claim, Event
+from replydesk.domain.models import Claim, Event
+from replydesk.domain.timeutil import now, to_iso
 from replydesk.store import rows
 from replydesk.store.db import Database
-from replydesk.timeutil import now, to_iso
 
 
 def log(

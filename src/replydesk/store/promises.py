@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime
 
-from replydesk.models import Promise
+from replydesk.domain.models import Promise
+from replydesk.domain.timeutil import now, to_iso
 from replydesk.store import rows
 from replydesk.store.db import Database
 from replydesk.store.events import log
-from replydesk.timeutil import now, to_iso
 
 
 class PromiseRepo:

@@ -7,15 +7,14 @@ import json
 import re
 import sqlite3
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from replydesk.models import NewReview, Review, ReviewVersion
+from replydesk.domain.models import NewReview, Review, ReviewFilter, ReviewVersion
+from replydesk.domain.text import fold
+from replydesk.domain.timeutil import now, to_iso
 from replydesk.store import rows
 from replydesk.store.db import Database
-from replydesk.text import fold
-from replydesk.timeutil import now, to_iso
 
 Outcome = Literal["new", "updated", "unchanged"]
 
@@ -26,21 +25,6 @@ def content_hash(r: NewReview) -> str:
         h.update(part.encode("utf-8", "surrogatepass"))
         h.update(b"\x00")
     return h.hexdigest()
-
-
-@dataclass(frozen=True)
-class ReviewFilter:
-    """What the inbox asks for; empty fields mean 'any'."""
-
-    label: str | None = None  # a label, or "untriaged"
-    source: str | None = None
-    language: str | None = None
-    status: str | None = None
-    search: str = ""
-    author_id: int | None = None
-    sort: str = "newest"  # newest, oldest, rating
-    limit: int = 500
-    offset: int = 0
 
 
 _SORTS = {  # each matches an index that starts with label (schema 3)

@@ -5,18 +5,27 @@ from __future__ import annotations
 import json
 import sqlite3
 
-from replydesk.models import (
+from replydesk.domain.findings import Finding
+from replydesk.domain.models import (
+    Channel,
     Claim,
     Draft,
+    DraftKind,
+    DraftState,
     Event,
     Evidence,
+    Label,
     Promise,
+    PromiseKind,
+    PromiseStatus,
     Reply,
+    ReplyState,
     Review,
+    ReviewStatus,
     ReviewVersion,
     Triage,
 )
-from replydesk.timeutil import from_iso
+from replydesk.domain.timeutil import from_iso
 
 REVIEW_SELECT = """
 SELECT r.*, coalesce(a.name, '') AS author_name, coalesce(a.author_key, '') AS author_key,
@@ -47,8 +56,8 @@ def review(row: sqlite3.Row) -> Review:
         fetched_at=from_iso(row["fetched_at"]),
         version=row["version"],
         edited=bool(row["edited"]),
-        status=row["status"],
-        label=row["label"],
+        status=ReviewStatus(row["status"]),
+        label=Label(row["label"]) if row["label"] else None,
         score=row["score"],
         claimed_by=row["claimed_by"],
     )
@@ -67,13 +76,13 @@ def version(row: sqlite3.Row) -> ReviewVersion:
 def triage(row: sqlite3.Row) -> Triage:
     reasons = [Evidence(**r) for r in json.loads(row["reasons"] or "[]")]
     return Triage(
-        label=row["label"],
+        label=Label(row["label"]) if row["label"] else None,
         score=row["score"] or 0.0,
         reasons=reasons,
         method=row["method"] or "",
         decided_by=row["decided_by"] or "",
         decided_at=from_iso(row["decided_at"]),
-        override_label=row["override_label"],
+        override_label=Label(row["override_label"]) if row["override_label"] else None,
         override_by=row["override_by"],
         override_at=from_iso(row["override_at"]),
         second_opinion=row["second_opinion"],
@@ -84,15 +93,15 @@ def draft(row: sqlite3.Row) -> Draft:
     return Draft(
         id=row["id"],
         review_id=row["review_id"],
-        kind=row["kind"],
+        kind=DraftKind(row["kind"]),
         version=row["version"],
         text=row["text"],
         language=row["language"],
         model=row["model"],
         prompt_version=row["prompt_version"],
         author=row["author"],
-        state=row["state"],
-        lint=json.loads(row["lint"] or "[]"),
+        state=DraftState(row["state"]),
+        lint=[Finding.from_dict(f) for f in json.loads(row["lint"] or "[]")],
         tokens_in=row["tokens_in"],
         tokens_out=row["tokens_out"],
         cost=row["cost"],
@@ -110,8 +119,8 @@ def reply(row: sqlite3.Row) -> Reply:
         review_id=row["review_id"],
         draft_id=row["draft_id"],
         text=row["text"],
-        channel=row["channel"],
-        state=row["state"],
+        channel=Channel(row["channel"]),
+        state=ReplyState(row["state"]),
         by_user=row["by_user"],
         created_at=from_iso(row["created_at"]),
         confirmed_at=from_iso(row["confirmed_at"]),
@@ -126,10 +135,10 @@ def promise(row: sqlite3.Row) -> Promise:
         review_id=row["review_id"],
         reply_id=row["reply_id"],
         what=row["what"],
-        kind=row["kind"],
+        kind=PromiseKind(row["kind"]),
         due_date=row["due_date"],
         owner=row["owner"],
-        status=row["status"],
+        status=PromiseStatus(row["status"]),
         created_at=from_iso(row["created_at"]),
         tracker_url=row["tracker_url"],
         delivered_at=from_iso(row["delivered_at"]),

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from replydesk.domain.timeutil import from_iso, now, to_iso
 from replydesk.store.db import Database
-from replydesk.timeutil import from_iso, now, to_iso
 
 
 @dataclass(frozen=True)

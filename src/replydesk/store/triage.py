@@ -6,11 +6,11 @@ import json
 from dataclasses import asdict
 from datetime import datetime
 
-from replydesk.models import Triage
+from replydesk.domain.models import Triage
+from replydesk.domain.timeutil import now, to_iso
 from replydesk.store import rows
 from replydesk.store.db import Database
 from replydesk.store.events import log
-from replydesk.timeutil import now, to_iso
 
 
 class TriageRepo:

@@ -14,12 +14,15 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib.resources import files
 
-from replydesk.text import fold
+from replydesk.domain.findings import Finding, Severity, errors
+from replydesk.domain.text import fold
 from replydesk.triage.lexicon import WORD, Lexicon
+
+__all__ = ["Finding", "LintContext", "Severity", "errors", "lint"]
 
 LANGS = ("en", "ru", "es", "el", "de", "fr")
 
@@ -80,19 +83,6 @@ INSTRUCTION = re.compile(
 
 
 @dataclass(frozen=True)
-class Finding:
-    rule: str
-    severity: str  # "error" blocks approval without a look; "warning" is advice
-    start: int
-    end: int
-    message: str
-    fix: str
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-
-@dataclass(frozen=True)
 class LintContext:
     language: str = "en"
     limit: int | None = None
@@ -135,7 +125,12 @@ def lint(text: str, ctx: LintContext | None = None) -> list[Finding]:
         for start, end in found.get(category, []):
             out.append(
                 Finding(
-                    rule, "error", start, end, f"{what}: “{text[start:end]}”", FORBIDDEN_FIX[rule]
+                    rule,
+                    Severity.ERROR,
+                    start,
+                    end,
+                    f"{what}: “{text[start:end]}”",
+                    FORBIDDEN_FIX[rule],
                 )
             )
     for category, rule in REQUIRED.items():
@@ -147,7 +142,7 @@ def lint(text: str, ctx: LintContext | None = None) -> list[Finding]:
             continue  # a question is a way forward too (W6)
         if not found.get(category):
             out.append(
-                Finding(rule, "error", 0, 0, REQUIRED_MESSAGE[rule], fixes.get(category, ""))
+                Finding(rule, Severity.ERROR, 0, 0, REQUIRED_MESSAGE[rule], fixes.get(category, ""))
             )
     if not ctx.allow_dated_promises:
         spans = found.get("dated", []) + [m.span() for m in DATE.finditer(text)]
@@ -155,7 +150,7 @@ def lint(text: str, ctx: LintContext | None = None) -> list[Finding]:
             out.append(
                 Finding(
                     "P3",
-                    "error",
+                    Severity.ERROR,
                     start,
                     end,
                     f"promises a date: “{text[start:end]}”; dated promises are off in config",
@@ -168,7 +163,7 @@ def lint(text: str, ctx: LintContext | None = None) -> list[Finding]:
         out.append(
             Finding(
                 "placeholder",
-                "error",
+                Severity.ERROR,
                 *m.span(),
                 f"leftover placeholder “{m.group()}”",
                 "fill it in or remove it",
@@ -178,7 +173,7 @@ def lint(text: str, ctx: LintContext | None = None) -> list[Finding]:
         out.append(
             Finding(
                 "internal-note",
-                "error",
+                Severity.ERROR,
                 *m.span(),
                 "an internal note would reach the customer",
                 "remove it",
@@ -189,7 +184,7 @@ def lint(text: str, ctx: LintContext | None = None) -> list[Finding]:
         out.append(
             Finding(
                 "markup",
-                "error",
+                Severity.ERROR,
                 *m.span(),
                 f"markup or escape sequence “{shown}” would show as garbage",
                 "write plain text",
@@ -221,7 +216,7 @@ def _compensation(
         out.append(
             Finding(
                 "W7-catalogue",
-                "error",
+                Severity.ERROR,
                 start,
                 end,
                 f"offers “{text[start:end]}”, which is not in the bonus catalogue",
@@ -245,7 +240,7 @@ def _length(text: str, ctx: LintContext) -> list[Finding]:
     return [
         Finding(
             "length",
-            "error",
+            Severity.ERROR,
             0,
             len(text),
             f"{size} {ctx.limit_unit}, over the platform's limit of {ctx.limit}",
@@ -270,7 +265,7 @@ def _copied_instructions(text: str, folded: str, review: str) -> list[Finding]:
                 out.append(
                     Finding(
                         "injection",
-                        "error",
+                        Severity.ERROR,
                         m.start(),
                         m.end(),
                         "copies instructions from inside the review: "
@@ -281,7 +276,3 @@ def _copied_instructions(text: str, folded: str, review: str) -> list[Finding]:
                 )
                 break
     return out
-
-
-def errors(findings: list[Finding]) -> list[Finding]:
-    return [f for f in findings if f.severity == "error"]

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib.resources import files
 
-from replydesk.text import fold
+from replydesk.domain.text import fold
 
 CATEGORIES = (
     "hostile",

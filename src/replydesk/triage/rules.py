@@ -17,8 +17,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import pairwise
 
-from replydesk.models import Evidence, Triage
-from replydesk.text import fold
+from replydesk.domain.models import Evidence, Triage
+from replydesk.domain.text import fold
 from replydesk.triage.lexicon import LANGUAGES, Lexicon, build
 
 # language-independent signals, matched on the original text

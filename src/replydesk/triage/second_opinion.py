@@ -12,9 +12,10 @@ import asyncio
 import json
 from dataclasses import replace
 
-from replydesk.llm.client import LLMClient, LLMError
+from replydesk.domain.errors import LLMError
+from replydesk.domain.models import LABELS, Evidence, Triage
+from replydesk.llm.client import LLMClient
 from replydesk.llm.prompts import load
-from replydesk.models import LABELS, Evidence, Triage
 
 
 def review_block(text: str) -> str:

@@ -7,7 +7,7 @@ import json
 from textual.app import ComposeResult
 from textual.widgets import DataTable, Footer, Header
 
-from replydesk.timeutil import age, now
+from replydesk.domain.timeutil import age, now
 from replydesk.tui.screens.base import BACK, WorkspaceScreen
 from replydesk.tui.widgets.render import cell
 

@@ -14,11 +14,11 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Footer, Input, Label, Static
 
-from replydesk.models import Promise
+from replydesk.domain.models import Promise
+from replydesk.domain.text import one_line
 from replydesk.services import promising
 from replydesk.services.posting import Target
 from replydesk.services.workspace import Workspace
-from replydesk.text import one_line
 from replydesk.tui.widgets.render import plain
 
 PROMISES_HINT = "Enter confirms · e edits the wording or date · w: not a promise"

@@ -20,7 +20,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static, TextArea
 
-from replydesk.models import Draft
+from replydesk.domain.models import Draft
 from replydesk.services import editing, inbox, posting
 from replydesk.services.drafting import draft_one, make_client
 from replydesk.services.workspace import Workspace

@@ -12,13 +12,12 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, ProgressBar, Static
 
-from replydesk.models import REVIEW_STATUSES
+from replydesk.domain.models import REVIEW_STATUSES, ReviewFilter
+from replydesk.domain.timeutil import now
 from replydesk.services import inbox
 from replydesk.services.inbox import GROUP_ORDER
 from replydesk.services.promising import overdue
 from replydesk.services.workspace import Workspace
-from replydesk.store import ReviewFilter
-from replydesk.timeutil import now
 from replydesk.tui.screens.editor import EditorScreen
 from replydesk.tui.widgets.inbox.review_list import ReviewList
 from replydesk.tui.widgets.inbox.review_view import ReviewView

@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
-from replydesk.models import Promise
+from replydesk.domain.models import Promise
 from replydesk.services import promising
 from replydesk.tui.screens.base import BACK, WorkspaceScreen
 from replydesk.tui.widgets.render import cell

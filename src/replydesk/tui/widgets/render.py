@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from replydesk.text import one_line, visible_controls
+from replydesk.domain.text import one_line, visible_controls
 
 LABEL_COLOURS = {
     "criticism": "dark_orange",

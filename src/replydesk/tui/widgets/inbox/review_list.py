@@ -24,10 +24,10 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from replydesk.models import Review
+from replydesk.domain.models import Review
+from replydesk.domain.text import one_line
+from replydesk.domain.timeutil import age, now
 from replydesk.services.inbox import Group
-from replydesk.text import one_line
-from replydesk.timeutil import age, now
 from replydesk.tui.widgets.render import LABEL_COLOURS, stars
 
 Fetch = Callable[[str, int, int], list[Review]]

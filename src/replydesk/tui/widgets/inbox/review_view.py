@@ -9,8 +9,9 @@ from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from replydesk.services.inbox import ReviewDetail
-from replydesk.timeutil import age
+from replydesk.domain.findings import errors
+from replydesk.domain.models import ReviewDetail
+from replydesk.domain.timeutil import age
 from replydesk.tui.widgets.render import label, plain, stars
 
 
@@ -94,7 +95,7 @@ class ReviewView(VerticalScroll):
             out.append(f"Draft v{draft.version} ({who}, {draft.state})", "bold blue")
             if draft.author == "offline":
                 out.append("  OFFLINE", "reverse")
-            failing = [f for f in draft.lint if f.get("severity") == "error"]
+            failing = errors(draft.lint)
             if draft.state == "failed":
                 out.append(f"\n  failed: {draft.error}\n", "red")
             else:
@@ -106,7 +107,7 @@ class ReviewView(VerticalScroll):
                 )
                 out.append_text(plain(draft.text + "\n"))
                 for f in failing[:5]:
-                    out.append(f"  ✗ {f['rule']}: {f['message']}\n", "red")
+                    out.append(f"  ✗ {f.rule}: {f.message}\n", "red")
             out.append("\n")
         for reply in d.replies:
             out.append(
