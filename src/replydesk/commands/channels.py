@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from replydesk import paths
+from replydesk.config import paths
 from replydesk.commands.common import FINDINGS, OK, CommandError, workspace
 
 

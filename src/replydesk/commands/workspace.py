@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from replydesk import config as config_mod
-from replydesk import paths
+from replydesk.config import paths
 from replydesk.commands.common import FINDINGS, OK, CommandError, stdout, workspace
 
 

@@ -10,7 +10,7 @@ from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
 
-from replydesk import paths
+from replydesk.config import paths
 
 _HEADER = re.compile(r"<!--\s*prompt:\s*(.+?)\s*-->")
 

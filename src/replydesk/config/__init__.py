@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from replydesk import paths
+from replydesk.config import paths
 from replydesk.domain.errors import ConfigError
 from replydesk.sources.registry import COMMON_OPTIONS, KIND_OPTIONS
 
