@@ -226,7 +226,7 @@ async def test_streamed_draft_arrives_in_pieces(server, tmp_path):
 
 
 def test_a_user_prompt_overrides_the_bundled_one(server, tmp_path, isolated_env):
-    from replydesk import paths
+    from replydesk.config import paths
 
     folder = paths.config_dir() / "prompts"
     folder.mkdir(parents=True)
