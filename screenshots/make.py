@@ -14,8 +14,8 @@ from pathlib import Path
 
 import time_machine
 
-from replydesk.demo.build import build_demo
-from replydesk.demo.frozen import FROZEN_AT, SHOTS, SIZE
+from replydesk.tui.shots import FROZEN_AT, SHOTS, SIZE, play
+from replydesk.services.demo import build_demo
 from replydesk.tui.app import make_app
 
 HERE = Path(__file__).parent
@@ -24,8 +24,7 @@ HERE = Path(__file__).parent
 async def shoot(name: str, keys: tuple[str, ...], ws) -> Path:
     app = make_app(ws)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press(*keys)
-        await pilot.pause()
+        await play(pilot, keys)
         path = HERE / f"{name}.svg"
         path.write_text(app.export_screenshot(title=f"replydesk — {name}"), encoding="utf-8")
     return path

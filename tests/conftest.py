@@ -36,14 +36,14 @@ def isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
 
 @pytest.fixture
 def ws(tmp_path: Path) -> Iterator[Workspace]:
-    workspace = Workspace.open(Config(), db=tmp_path / "test.db")
+    workspace = Workspace.open(Config(), db=tmp_path / "test.db", user="tester")
     yield workspace
     workspace.close()
 
 
 @pytest.fixture
 def demo_ws(tmp_path: Path) -> Iterator[Workspace]:
-    from replydesk.demo.build import build_demo
+    from replydesk.services.demo import build_demo
 
     workspace = build_demo(tmp_path / "demo")
     yield workspace

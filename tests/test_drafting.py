@@ -15,7 +15,8 @@ from fakes.openai_server import OpenAIServer
 from fakes.server import Scripted
 from replydesk import cli
 from replydesk.domain.models import NewReview
-from replydesk.services.drafting import draft, lint_draft, queue
+from replydesk.services.drafting import draft, queue
+from replydesk.services.editing import check
 from replydesk.services.triaging import triage_pending
 
 GOOD = (
@@ -201,7 +202,7 @@ def test_offline_composer_drafts_pass_the_linter_in_six_languages(demo_ws):
     languages = set()
     for d in drafts:
         assert d.author == "offline" and d.model == "offline"
-        assert lint_draft(demo_ws, d) == [], d.text
+        assert check(demo_ws, d.review_id, d.text, d.language, d.kind) == [], d.text
         languages.add(d.language)
     assert {"en", "ru", "es", "el", "de", "fr"} <= languages
     graham = demo_ws.store.reviews.by_external("trustpilot", "tp-3001")
@@ -209,17 +210,13 @@ def test_offline_composer_drafts_pass_the_linter_in_six_languages(demo_ws):
     assert text.startswith("Graham, I'm sorry") and "free express delivery" in text
 
 
-async def test_streamed_draft_arrives_in_pieces(server, tmp_path):
-    from replydesk.services.drafting import draft_one, make_client
+def test_streamed_draft_arrives_in_pieces(server, tmp_path):
+    from replydesk.services.drafting import redraft
 
     ws, _api = llm_ws(server, tmp_path, lambda m: GOOD, n=1)
     review = ws.store.reviews.list()[0]
     pieces: list[str] = []
-    client = make_client(ws.config)
-    try:
-        outcome = await draft_one(ws, review, client, on_token=pieces.append)
-    finally:
-        await client.close()
+    outcome = redraft(ws, review.id, on_token=pieces.append)
     assert outcome.status == "drafted" and len(pieces) > 5
     assert "".join(pieces) == GOOD == ws.store.drafts.get(outcome.draft_id).text
     assert ws.store.drafts.get(outcome.draft_id).tokens_in > 0  # usage from the last chunk

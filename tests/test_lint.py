@@ -42,7 +42,7 @@ def test_a_good_reply_passes(lang):
 @pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("category", list(FORBIDDEN))
 def test_every_forbidden_rule_in_every_language(lang, category):
-    raw = json.loads(files("replydesk.style").joinpath("packs", f"{lang}.json").read_text("utf-8"))
+    raw = json.loads(files("replydesk.languages").joinpath(lang, "style.json").read_text("utf-8"))
     phrase = next(p for p in raw[category] if "*" not in p)
     text = f"{GOOD[lang]} {phrase[:1].upper()}{phrase[1:]}."
     findings = lint(text, ctx(lang))

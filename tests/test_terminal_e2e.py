@@ -1,5 +1,6 @@
 """End to end in a real terminal: tmux runs `replydesk demo` at 80x24 with
-TERM=xterm-256color; we send keys and read the pane as a person would see it."""
+TERM=xterm-256color, and `replydesk` with a model configured against the loopback
+OpenAI-compatible server; we send keys and read the pane as a person would see it."""
 
 from __future__ import annotations
 
@@ -46,6 +47,17 @@ def search(session: str, words: str) -> None:
     keys(session, "Enter")
 
 
+def quit_and_wait(session: str) -> bool:
+    keys(session, "q")
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        alive = subprocess.run(["tmux", "has-session", "-t", session], capture_output=True)
+        if alive.returncode != 0:
+            return True
+        time.sleep(0.2)
+    return False
+
+
 def test_demo_in_a_real_terminal(tmp_path):
     session = f"rd-{uuid.uuid4().hex[:8]}"
     env = {**os.environ, "TERM": "xterm-256color", "TMUX": ""}
@@ -73,18 +85,94 @@ def test_demo_in_a_real_terminal(tmp_path):
         wait_for(session, "Generate")  # the editor opened
         keys(session, "Escape")
         wait_for(session, "Label")
-        keys(session, "q")
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            alive = (
-                subprocess.run(
-                    ["tmux", "has-session", "-t", session], capture_output=True
-                ).returncode
-                == 0
-            )
-            if not alive:
-                break
-            time.sleep(0.2)
-        assert not alive, "q did not quit"
+        assert quit_and_wait(session), "q did not quit"
     finally:
         subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+
+
+def test_draft_and_approve_with_a_model_in_a_real_terminal(tmp_path, server, monkeypatch):
+    """The path that crashed: a model in the environment, Ctrl+G then Ctrl+S."""
+    import json
+
+    from fakes.openai_server import OpenAIServer
+    from replydesk import cli
+
+    reply = (
+        "Kim, I'm sorry about the crash, and thank you for telling us. We will fix it in "
+        "the next update. Could you tell us your phone model?"
+    )
+
+    def respond(messages):
+        if "commitments a support reply makes" in messages[0]["content"]:
+            return json.dumps({"promises": [{"kind": "fix", "what": "fix the crash"}]})
+        return reply
+
+    model = OpenAIServer(server, respond)
+    db = tmp_path / "team.db"
+    source = tmp_path / "reviews.jsonl"
+    source.write_text(
+        json.dumps(
+            {
+                "id": "k1",
+                "author": "Kim",
+                "rating": 1,
+                "lang": "en",
+                "body": "The app crashes on login since 5.2.0 on my Pixel 8.",
+            }
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    assert cli.main(["--db", str(db), "import", str(source)]) == 0
+    assert cli.main(["--db", str(db), "triage"]) == 0
+    env = {
+        **os.environ,
+        "TERM": "xterm-256color",
+        "TMUX": "",
+        "REPLYDESK_DB": str(db),
+        "REPLYDESK_MODEL": "fake-model",
+        "OPENAI_BASE_URL": model.base_url,
+        "OPENAI_API_KEY": "sk-loopback-77",
+    }
+    session = f"rd-{uuid.uuid4().hex[:8]}"
+    subprocess.run(
+        [
+            "tmux",
+            "new-session",
+            "-d",
+            "-s",
+            session,
+            "-x",
+            "100",
+            "-y",
+            "30",
+            f"{sys.executable} -m replydesk; sleep 30",
+        ],
+        env=env,
+        check=True,
+    )
+    try:
+        wait_for(session, "criticism 1")
+        keys(session, "Enter")
+        wait_for(session, "Generate")
+        keys(session, "C-g")
+        wait_for(session, "phone model?")
+        keys(session, "C-s")
+        wait_for(session, "This reply makes promises")
+        keys(session, "Enter")
+        screen = wait_for(session, "approved v1")
+        assert "Traceback" not in screen and "RuntimeError" not in screen
+        keys(session, "q")
+        wait_for(session, "", timeout=1)
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+    from replydesk.services.workspace import Workspace
+
+    ws = Workspace.from_paths(None, db)
+    try:
+        (draft,) = [d for d in ws.store.drafts.for_review(1) if d.state == "approved"]
+        assert (draft.author, draft.approved_by) == ("model", "tester")
+        assert [p.what for p in ws.store.promises.for_review(1)] == ["fix the crash"]
+    finally:
+        ws.close()
+    assert len(model.seen) == 2  # one draft, one reading of its promises

@@ -135,16 +135,16 @@ def test_persistent_500_is_recorded_not_fatal(server, tmp_path):
 
 async def test_the_inbox_shows_a_disagreement(server, tmp_path):
     from replydesk.tui.app import make_app
-    from tui_helpers import screen_text
+    from tui_helpers import screen_text, settle
 
     ws, _api = setup(
         server,
         tmp_path,
         lambda m: json.dumps({"label": "criticism", "reasons": ["a real problem"], "evidence": []}),
     )
-    await __import__("asyncio").to_thread(triage_pending, ws)
+    triage_pending(ws)
     app = make_app(ws)
     async with app.run_test(size=(140, 40)) as pilot:
         await pilot.press("slash", *"weird", "enter")
-        await pilot.pause()
+        await settle(pilot)
         assert "model says criticism, rules said vague" in screen_text(app)

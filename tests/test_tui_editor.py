@@ -15,16 +15,16 @@ from replydesk.services.workspace import Workspace
 from replydesk.tui.app import make_app
 from replydesk.tui.screens.dialogs import ConfirmPost, ConfirmPromises
 from replydesk.tui.screens.editor import EditorScreen
-from tui_helpers import screen_text
+from tui_helpers import screen_text, settle
 
 SIZE = (130, 40)
 
 
 async def open_editor(pilot, search: str) -> EditorScreen:
     await pilot.press("slash", *search, "enter")
-    await pilot.pause()
+    await settle(pilot)
     await pilot.press("enter")
-    await pilot.pause()
+    await settle(pilot)
     screen = pilot.app.screen
     assert isinstance(screen, EditorScreen)
     return screen
@@ -41,12 +41,12 @@ async def test_lint_shows_inline_and_approval_needs_a_second_press(demo_ws):
         text = screen_text(app)
         assert "W2" in text and "hides behind company policy" in text and "fix:" in text
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, EditorScreen)  # refused: still editing
         review_id = editor.review_id
         assert demo_ws.store.drafts.latest(review_id).state == "draft"
         await pilot.press("ctrl+s")  # a second press approves it anyway, on purpose
-        await pilot.pause()
+        await settle(pilot)
         assert not isinstance(app.screen, EditorScreen)
     approved = demo_ws.store.drafts.latest(review_id)
     assert (approved.state, approved.author, approved.approved_by) == (
@@ -63,20 +63,20 @@ async def test_approve_and_next_then_copy(demo_ws):
         editor = await open_editor(pilot, "courier")
         first = editor.review_id
         await pilot.press("ctrl+j")
-        await pilot.pause()
+        await settle(pilot)
         nxt = app.screen
         assert isinstance(nxt, EditorScreen) and nxt.review_id != first
         assert demo_ws.store.drafts.latest(first).state == "approved"
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, ConfirmPromises)  # its draft offers a bonus
         assert "bonus" in screen_text(app) and "This reply makes promises" in screen_text(app)
         await pilot.press("enter")  # confirmed as read
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("enter")  # reopen the approved one and copy it
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("ctrl+b")
-        await pilot.pause()
+        await settle(pilot)
         reopened = app.screen
         assert app.clipboard == reopened.query_one(TextArea).text
     replies = demo_ws.store.replies.for_review(reopened.review_id)
@@ -185,29 +185,29 @@ async def test_promises_in_an_approved_reply_are_confirmed_corrected_or_withdraw
             "you tomorrow. We will fix the photo check for deliveries in the next update.\n"
             "— the Parcelly team"
         )
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
         if not isinstance(app.screen, ConfirmPromises):  # a house-style finding: on purpose
             await pilot.press("ctrl+s")
-            await pilot.pause()
+            await settle(pilot)
         dialog = app.screen
         assert isinstance(dialog, ConfirmPromises) and len(dialog.promises) == 2
         assert "callback" in screen_text(app)
         first, second = dialog.promises
         await pilot.press("w")  # the first one is not a promise after all
-        await pilot.pause()
+        await settle(pilot)
         assert [p.id for p in dialog.promises] == [second.id]
         await pilot.press("e")
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("tab", "ctrl+u", *"next week", "enter")
-        await pilot.pause()
+        await settle(pilot)
         assert "write YYYY-MM-DD" in " ".join(str(n.message) for n in app._notifications)
         await pilot.press("ctrl+u", *"2026-12-24", "enter")  # a person's date wins
-        await pilot.pause()
+        await settle(pilot)
         assert "2026-12-24" in screen_text(app)
         await pilot.press("enter")
-        await pilot.pause()
+        await settle(pilot)
         assert not isinstance(app.screen, (ConfirmPromises, EditorScreen))
     store = demo_ws.store.promises
     assert store.get(first.id).status == "withdrawn"
@@ -233,36 +233,36 @@ kind = "file"
 path = "{tmp_path / "in.jsonl"}"
 """,
     )
-    await asyncio.to_thread(sync, ws)  # they run their own event loops
+    sync(ws)
     triage_pending(ws)
-    await asyncio.to_thread(draft, ws)  # the offline composer: drafts in the house style
+    draft(ws)  # the offline composer: drafts in the house style
     review = ws.store.reviews.by_external("tp", "r0")
     app = make_app(ws)
     async with app.run_test(size=SIZE) as pilot:
         await open_editor(pilot, "number 0")
         await pilot.press("ctrl+t")
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, ConfirmPost)
         text = screen_text(app)
         assert "Post this reply publicly on tp (trustpilot)" in text
         assert "cannot be taken back" in text
         await pilot.press("n")  # approved, but not posted
-        await pilot.pause()
+        await settle(pilot)
         assert api.replies == {}
         assert ws.store.drafts.latest(review.id).state == "approved"
         await open_editor(pilot, "number 0")
         await pilot.press("ctrl+t")
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("y")
         for _ in range(100):
             if not isinstance(app.screen, (ConfirmPost, EditorScreen)):
                 break
             await asyncio.sleep(0.05)
-        await pilot.pause()
+        await settle(pilot)
         assert "posted on tp" in " ".join(str(n.message) for n in app._notifications)
         await open_editor(pilot, "Late parcel")  # a file: nowhere to post it
         await pilot.press("ctrl+t")
-        await pilot.pause()
+        await settle(pilot)
         assert not isinstance(app.screen, ConfirmPost)
         assert "copy it and post it by hand" in " ".join(str(n.message) for n in app._notifications)
     assert api.replies == {"r0": ws.store.drafts.latest(review.id).text}

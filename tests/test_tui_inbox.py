@@ -6,13 +6,13 @@ from datetime import UTC, datetime, timedelta
 
 from replydesk.tui.app import make_app
 from replydesk.tui.widgets.inbox.review_list import ReviewList
-from tui_helpers import screen_text
+from tui_helpers import screen_text, settle
 
 
 async def test_inbox_lists_the_demo_and_shows_a_review(demo_ws):
     app = make_app(demo_ws)
     async with app.run_test(size=(120, 36)) as pilot:
-        await pilot.pause()
+        await settle(pilot)
         reviews = app.screen.query_one(ReviewList)
         assert reviews.row_count == 86
         text = screen_text(app)
@@ -32,7 +32,7 @@ async def test_inbox_lists_the_demo_and_shows_a_review(demo_ws):
 async def test_narrow_list_gives_way_to_the_review_text(demo_ws):
     app = make_app(demo_ws)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
+        await settle(pilot)
         text = screen_text(app)
         assert "Status" in text and "Review" in text
         assert "Source" not in text and "Claim" not in text  # made way for the review text
@@ -42,14 +42,14 @@ async def test_markup_and_escapes_in_a_review_render_literally(demo_ws):
     app = make_app(demo_ws)
     async with app.run_test(size=(140, 40)) as pilot:
         await pilot.press("slash", *"widget", "enter")
-        await pilot.pause()
+        await settle(pilot)
         assert app.screen.query_one(ReviewList).row_count == 1
         text = screen_text(app)
         assert "[bold red]ERROR 503[/]" in text  # markup shown, not applied
         assert "[bold red]ADMIN[/bold red]" in text  # in the author name too
         assert "[link=https://example.com]Click for refund[/link]" in text
         await pilot.press("escape", "slash", *"twice", "enter")
-        await pilot.pause()
+        await settle(pilot)
         text = screen_text(app)
         assert "␛[2J␛[H" in text  # the escape sequence is visible and inert
         assert "\x1b" not in text
@@ -59,7 +59,7 @@ async def test_returning_customer_history_and_overdue_promise(demo_ws):
     app = make_app(demo_ws)
     async with app.run_test(size=(140, 50)) as pilot:
         await pilot.press("slash", *"57002", "enter")  # Dmitri's second complaint
-        await pilot.pause()
+        await settle(pilot)
         text = screen_text(app)
         assert "Returning customer" in text
         assert "OVERDUE" in text  # the callback we promised him last time
@@ -73,20 +73,20 @@ async def test_label_filter_and_sort_cycle(demo_ws):
         table = app.screen.query_one(ReviewList)
         for label in ("criticism", "vague", "provocation", "praise"):  # none is untriaged
             await pilot.press("l")
-            await pilot.pause()
+            await settle(pilot)
             assert table.row_count == counts[label]
             assert f"{label} {counts[label]}" in screen_text(app)
             assert {r.label for r in table.reviews()} == {label}
         await pilot.press("l")  # back to everything
-        await pilot.pause()
+        await settle(pilot)
         assert table.row_count == 86
         await pilot.press("o")
-        await pilot.pause()
+        await settle(pilot)
         assert "sort: oldest" in screen_text(app)
         oldest = [r.created_at for r in table.reviews() if r.label == "criticism"]
         assert oldest == sorted(oldest)  # within its group
         await pilot.press("o")
-        await pilot.pause()
+        await settle(pilot)
         stars = [r.rating or 6 for r in table.reviews() if r.label == "praise"]
         assert stars == sorted(stars)
         await pilot.press("q")
@@ -97,7 +97,7 @@ async def test_triage_evidence_is_shown_with_the_review(demo_ws):
     app = make_app(demo_ws)
     async with app.run_test(size=(140, 40)) as pilot:
         await pilot.press("slash", *"88310", "enter")  # rude but specific
-        await pilot.pause()
+        await settle(pilot)
         text = screen_text(app)
         assert "Triage: criticism" in text
         assert "hostile: insult" in text or "specific: order or reference id" in text
@@ -121,13 +121,13 @@ async def test_rows_are_fetched_as_they_scroll_into_view(ws):
     )
     app = make_app(ws)
     async with app.run_test(size=(120, 36)) as pilot:
-        await pilot.pause()
+        await settle(pilot)
         table = app.screen.query_one(ReviewList)
         assert table.row_count == 300
         assert table.loaded_rows == ReviewList.PAGE  # one page: the rest stays in SQLite
         assert "300 shown" in screen_text(app)
         await pilot.press("end")
-        await pilot.pause()
+        await settle(pilot)
         assert table.cursor_index == 299
         assert table.cursor_review.external_id == "0"  # newest first: the oldest is last
         assert "Sync fails 0" in screen_text(app)

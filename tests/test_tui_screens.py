@@ -11,7 +11,7 @@ from replydesk.tui.app import make_app
 from replydesk.tui.screens.promises import PromisesScreen
 from replydesk.tui.screens.sources import SourcesScreen
 from replydesk.tui.widgets.inbox.review_list import ReviewList
-from tui_helpers import screen_text
+from tui_helpers import screen_text, settle
 
 SIZE = (130, 40)
 
@@ -20,22 +20,22 @@ async def test_promises_board_deliver_and_link(demo_ws):
     app = make_app(demo_ws)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("p")
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, PromisesScreen)
         text = screen_text(app)
         assert "3 overdue" in text and "OVERDUE" in text and "⚑" in text
         first = app.screen._current()
         assert first.is_overdue(demo_ws.today().isoformat())  # overdue rows come first
         await pilot.press("t", *"app:812", "enter")
-        await pilot.pause()
+        await settle(pilot)
         assert demo_ws.store.promises.get(first.id).tracker_url == "app:812"
         await pilot.press("d")
-        await pilot.pause()
+        await settle(pilot)
         delivered = demo_ws.store.promises.get(first.id)
         assert delivered.status == "delivered" and delivered.followup_draft_id
         assert "2 overdue" in screen_text(app)
         await pilot.press("f")  # the follow-up opens in the editor
-        await pilot.pause()
+        await settle(pilot)
         assert type(app.screen).__name__ == "EditorScreen"
         assert "as promised" in app.screen.query_one("TextArea").text
 
@@ -54,7 +54,7 @@ async def test_sources_screen_syncs_in_a_worker(server, tmp_path):
     app = make_app(ws)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("s")
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, SourcesScreen)
         assert "never synced" in screen_text(app)
         await pilot.press("y")
@@ -72,15 +72,15 @@ async def test_stats_help_and_palette(demo_ws):
     app = make_app(demo_ws)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("t")
-        await pilot.pause()
+        await settle(pilot)
         text = screen_text(app)
         assert "kept 50%" in text and "Triage mix" in text and "criticism" in text
         await pilot.press("escape", "question_mark")
-        await pilot.pause()
+        await settle(pilot)
         help_text = screen_text(app)
         assert "Draft all" in help_text and "Search" in help_text
         await pilot.press("escape")
-        await pilot.pause()
+        await settle(pilot)
         titles = [c.title for c in app.get_system_commands(app.screen)]
         for wanted in ("Promises", "Sources", "Stats", "Help", "Draft all", "Search"):
             assert wanted in titles
@@ -105,7 +105,7 @@ async def test_draft_all_runs_while_the_inbox_stays_usable(tmp_path):
             await asyncio.sleep(0.05)
             if not app.screen.query_one("#batch").display:
                 break
-        await pilot.pause()
+        await settle(pilot)
         assert app.screen.query_one(ReviewList).cursor_index >= 1
         assert any("30 drafted" in str(n.message) for n in app._notifications)
     assert all(ws.store.drafts.latest(r.id) for r in ws.store.reviews.list())
@@ -118,20 +118,20 @@ async def test_filters_by_source_language_status_and_the_audit_log(demo_ws):
     async with app.run_test(size=SIZE) as pilot:
         table = app.screen.query_one(ReviewList)
         await pilot.press("S")  # first source alphabetically
-        await pilot.pause()
+        await settle(pilot)
         first_source = demo_ws.store.reviews.facets()["source"][0]
         assert table.row_count == demo_ws.store.reviews.count(ReviewFilter(source=first_source))
         assert f"source: {first_source}" in screen_text(app)
         await pilot.press("L")
-        await pilot.pause()
+        await settle(pilot)
         lang = demo_ws.store.reviews.facets()["language"][0]
         assert table.row_count == demo_ws.store.reviews.count(
             ReviewFilter(source=first_source, language=lang)
         )
         await pilot.press("escape", "u", "u")  # clear, then status: drafted
-        await pilot.pause()
+        await settle(pilot)
         assert table.row_count == demo_ws.store.reviews.count(ReviewFilter(status="drafted"))
         await pilot.press("a")
-        await pilot.pause()
+        await settle(pilot)
         text = screen_text(app)
         assert "promise.deliver" in text and "reply.posted" in text

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from replydesk.demo.build import build_demo
-from replydesk.demo.frozen import FROZEN_AT, SHOTS, SIZE
+from replydesk.tui.shots import FROZEN_AT, SHOTS, SIZE, play
+from replydesk.services.demo import build_demo
 from replydesk.tui.app import make_app
 
 
@@ -18,6 +18,8 @@ def test_screen_snapshot(name, snap_compare, tmp_path, time_machine):
     time_machine.move_to(FROZEN_AT, tick=False)
     ws = build_demo(tmp_path / "demo", at=FROZEN_AT)
     try:
-        assert snap_compare(make_app(ws), press=SHOTS[name], terminal_size=SIZE)
+        assert snap_compare(
+            make_app(ws), run_before=lambda pilot: play(pilot, SHOTS[name]), terminal_size=SIZE
+        )
     finally:
         ws.close()

@@ -9,6 +9,7 @@ from fakes.server import Scripted
 from replydesk import cli, secrets
 from replydesk.domain.models import NewReview
 from replydesk.services.promising import watch
+from tui_helpers import settle
 
 FEED = """<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>Releases</title>
 <entry><id>1</id><title>Release 5.3</title><link href="https://example.com/r/5.3"/>
@@ -232,5 +233,5 @@ async def test_the_inbox_warns_about_overdue_promises(demo_ws):
 
     app = make_app(demo_ws)
     async with app.run_test(size=(120, 36)) as pilot:
-        await pilot.pause()
+        await settle(pilot)
         assert any("3 promise(s) overdue" in str(n.message) for n in app._notifications)

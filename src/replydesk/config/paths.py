@@ -7,6 +7,7 @@ the database with ``--db``/``REPLYDESK_DB`` or ``[workspace] db`` in the config.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 import platformdirs
@@ -22,9 +23,14 @@ def data_dir() -> Path:
     return Path(platformdirs.user_data_dir(APP, appauthor=False))
 
 
-def default_config_path() -> Path:
-    env = os.environ.get("REPLYDESK_CONFIG")
-    return Path(env).expanduser() if env else config_dir() / "config.toml"
+def env_config_path(env: Mapping[str, str] | None = None) -> Path | None:
+    """The config file REPLYDESK_CONFIG names, if it names one."""
+    value = (os.environ if env is None else env).get("REPLYDESK_CONFIG")
+    return Path(value).expanduser() if value else None
+
+
+def default_config_path(env: Mapping[str, str] | None = None) -> Path:
+    return env_config_path(env) or config_dir() / "config.toml"
 
 
 def default_db_path() -> Path:

@@ -80,12 +80,17 @@ class IllegalTransition(UsageError):
     """A promise, draft or reply cannot move from where it is to where it was asked to."""
 
 
-class LintBlocked(ReplydeskError):
-    """The reply breaks the house style; approving it needs a deliberate second yes."""
+class LintBlocked(UsageError):
+    """The reply breaks the house style; approving it needs a deliberate second yes (the
+    CLI's ``--despite-lint``, the editor's second press)."""
 
     def __init__(self, findings: list[Finding], message: str) -> None:
         self.findings = findings
         super().__init__(message)
+
+    @property
+    def rules(self) -> str:
+        return ", ".join(sorted({f.rule for f in self.findings}))
 
 
 class SourceError(ReplydeskError):

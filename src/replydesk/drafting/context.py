@@ -8,18 +8,12 @@ from dataclasses import dataclass
 from replydesk.config import Config
 from replydesk.domain.models import ReviewDetail
 from replydesk.drafting.composer import known_issue_for, language_for
+from replydesk.languages import NAMES
 from replydesk.llm.prompts import load
 from replydesk.sources.base import ReplyLimit
 from replydesk.triage.second_opinion import review_block
 
-LANGUAGE_NAMES = {
-    "en": "English",
-    "ru": "Russian",
-    "es": "Spanish",
-    "el": "Greek",
-    "de": "German",
-    "fr": "French",
-}
+LANGUAGE_NAMES = NAMES  # code -> English name, for every language pack
 
 
 @dataclass(frozen=True)

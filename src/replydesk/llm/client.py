@@ -1,9 +1,11 @@
-"""One client for every model call (triage second opinions now, drafts next).
+"""One client for every model call: drafts, revisions, follow-ups, promises, triage.
 
-Base URL, model and key come from config, then the standard environment variables
-(``OPENAI_BASE_URL``, ``OPENAI_API_KEY``, ``REPLYDESK_MODEL``). The SDK retries 429 and
-5xx answers itself, honouring Retry-After. Errors come back as ``LLMError`` with a reason
-a person can act on; the key never appears in them.
+Built once per workspace (``Workspace.llm``) and shared by every thread: the SDK's sync
+client is thread-safe, so a batch drafts in a thread pool and the TUI calls it from thread
+workers; no event loop is involved. Base URL, model and key come from the config (which
+read the environment once, at load). The SDK retries 429 and 5xx answers itself, honouring
+Retry-After. Errors come back as ``LLMError`` with a reason a person can act on; the key
+never appears in them.
 """
 
 from __future__ import annotations
@@ -12,12 +14,21 @@ import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from replydesk import secrets
 from replydesk.config import Config
-from replydesk.domain.errors import LLMError
+from replydesk.domain.errors import LLMError, SecretError
 from replydesk.domain.redact import remember
+
+if TYPE_CHECKING:
+    import openai
+
+Messages = list[dict[str, str]]
+
+
+class StopGeneration(Exception):
+    """Raised by an ``on_token`` callback to stop a streamed answer (Esc in the editor)."""
 
 
 @dataclass(frozen=True)
@@ -31,7 +42,7 @@ class Completion:
 
 class LLMClient:
     def __init__(self, config: Config, api_key: str | None = None) -> None:
-        from openai import AsyncOpenAI
+        from openai import OpenAI
 
         self.config = config
         self.model = config.llm_model
@@ -39,10 +50,10 @@ class LLMClient:
         if not key:
             try:
                 key = secrets.get(config.llm.api_key_secret)
-            except secrets.SecretError:
+            except SecretError:
                 key = "not-needed"  # local servers (Ollama, llama.cpp) take any key
         remember(key)
-        self.client = AsyncOpenAI(
+        self.client = OpenAI(
             base_url=config.llm_base_url or None,
             api_key=key,
             timeout=config.llm.timeout,
@@ -59,12 +70,8 @@ class LLMClient:
             tokens_in * llm.input_price_per_mtok + tokens_out * llm.output_price_per_mtok
         ) / 1_000_000
 
-    async def complete(
-        self,
-        messages: list[dict[str, str]],
-        *,
-        json_mode: bool = False,
-        temperature: float | None = None,
+    def complete(
+        self, messages: Messages, *, json_mode: bool = False, temperature: float | None = None
     ) -> Completion:
         import openai
 
@@ -72,7 +79,7 @@ class LLMClient:
         if json_mode:
             kwargs["response_format"] = {"type": "json_object"}
         try:
-            resp = await self.client.chat.completions.create(
+            resp = self.client.chat.completions.create(
                 model=self.model,
                 messages=messages,  # type: ignore[arg-type]
                 temperature=self.config.llm.temperature if temperature is None else temperature,
@@ -90,33 +97,37 @@ class LLMClient:
         t_out = usage.completion_tokens if usage else 0
         return Completion(text, resp.model or self.model, t_in, t_out, self.cost(t_in, t_out))
 
-    async def stream(
-        self, messages: list[dict[str, str]], on_token: Callable[[str], None] | None = None
+    def stream(
+        self, messages: Messages, on_token: Callable[[str], None] | None = None
     ) -> Completion:
-        """Stream the answer, handing each piece to ``on_token`` as it arrives."""
+        """Stream the answer, handing each piece to ``on_token`` as it arrives.
+
+        ``on_token`` may raise ``StopGeneration``: the stream is closed and the exception
+        goes on to the caller, who keeps what arrived.
+        """
         import openai
 
         parts: list[str] = []
         t_in = t_out = 0
         model = self.model
         try:
-            stream = await self.client.chat.completions.create(
+            with self.client.chat.completions.create(
                 model=self.model,
                 messages=messages,  # type: ignore[arg-type]
                 temperature=self.config.llm.temperature,
                 stream=True,
                 stream_options={"include_usage": True},
-            )
-            async for chunk in stream:
-                model = chunk.model or model
-                if chunk.usage:
-                    t_in, t_out = chunk.usage.prompt_tokens, chunk.usage.completion_tokens
-                for choice in chunk.choices or []:
-                    piece = choice.delta.content if choice.delta else None
-                    if piece:
-                        parts.append(piece)
-                        if on_token:
-                            on_token(piece)
+            ) as stream:
+                for chunk in stream:
+                    model = chunk.model or model
+                    if chunk.usage:
+                        t_in, t_out = chunk.usage.prompt_tokens, chunk.usage.completion_tokens
+                    for choice in chunk.choices or []:
+                        piece = choice.delta.content if choice.delta else None
+                        if piece:
+                            parts.append(piece)
+                            if on_token:
+                                on_token(piece)
         except openai.APIError as exc:
             raise _error(exc, self.config) from None
         text = "".join(parts)
@@ -124,10 +135,8 @@ class LLMClient:
             t_out = max(1, len(text) // 4)
         return Completion(text, model, t_in, t_out, self.cost(t_in, t_out))
 
-    async def complete_json(
-        self, messages: list[dict[str, str]]
-    ) -> tuple[dict[str, Any], Completion]:
-        done = await self.complete(messages, json_mode=True, temperature=0)
+    def complete_json(self, messages: Messages) -> tuple[dict[str, Any], Completion]:
+        done = self.complete(messages, json_mode=True, temperature=0)
         text = done.text.strip()
         if text.startswith("```"):
             text = text.strip("`").removeprefix("json").strip()
@@ -139,27 +148,28 @@ class LLMClient:
             raise LLMError("the model's JSON is not an object")
         return data, done
 
-    async def close(self) -> None:
-        await self.client.close()
+    def close(self) -> None:
+        self.client.close()
 
 
-def _error(exc: Exception, config: Config) -> LLMError:
+def _error(exc: openai.APIError, config: Config) -> LLMError:
     import openai
 
+    where = config.llm_base_url or "the OpenAI API"
     if isinstance(exc, openai.APITimeoutError):
-        return LLMError(f"the model did not answer within {config.llm.timeout:g} s")
+        return LLMError(f"the model at {where} did not answer within {config.llm.timeout:g} s")
     if isinstance(exc, openai.APIConnectionError):
-        return LLMError(f"cannot reach the model endpoint: {exc}")
+        return LLMError(f"cannot reach the model endpoint {where}: {exc}")
     if isinstance(exc, openai.RateLimitError):
         return LLMError(
-            "the model endpoint is rate limiting (429) and kept asking to wait "
+            f"the model endpoint {where} is rate limiting (429) and kept asking to wait "
             f"after {config.llm.max_retries} retries"
         )
     if isinstance(exc, openai.AuthenticationError):
         return LLMError(
-            "the model endpoint refused the API key (401): set OPENAI_API_KEY or "
+            f"the model endpoint {where} refused the API key (401): set OPENAI_API_KEY or "
             f"`replydesk secret set {config.llm.api_key_secret}`"
         )
     if isinstance(exc, openai.APIStatusError):
-        return LLMError(f"the model endpoint answered HTTP {exc.status_code}")
+        return LLMError(f"the model endpoint {where} answered HTTP {exc.status_code}")
     return LLMError(f"the model's answer could not be read: {exc}")

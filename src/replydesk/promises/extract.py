@@ -9,43 +9,19 @@ workspace's time zone. A reply that promises nothing yields nothing.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
-from importlib.resources import files
 from zoneinfo import ZoneInfo
 
 from replydesk.config import Release
 from replydesk.domain.text import fold
-from replydesk.triage.lexicon import Lexicon
+from replydesk.languages import BASE, LanguagePack, Lexicon, known, pack
+from replydesk.languages.registry import number_words, weekday_stems
 
 KINDS = ("fix", "refund", "callback", "info")
 WHEN = ("next_update", "tomorrow", "next_week", "within", "weekday")
-WEEKDAYS = {  # folded weekday stems, Monday = 0
-    0: ("monday", "понедельник", "lunes", "δευτερα", "montag", "lundi"),
-    1: ("tuesday", "вторник", "martes", "τριτη", "dienstag", "mardi"),
-    2: ("wednesday", "сред", "miercoles", "τεταρτη", "mittwoch", "mercredi"),
-    3: ("thursday", "четверг", "jueves", "πεμπτη", "donnerstag", "jeudi"),
-    4: ("friday", "пятниц", "viernes", "παρασκευη", "freitag", "vendredi"),
-    5: ("saturday", "суббот", "sabado", "σαββατο", "samstag", "samedi"),
-    6: ("sunday", "воскресень", "domingo", "κυριακη", "sonntag", "dimanche"),
-}
-NUMBER_WORDS = {
-    fold(w): n
-    for n, words in {
-        1: "one один одна uno una ένα eins un une",
-        2: "two два две dos δύο zwei deux",
-        3: "three три tres τρεις drei trois",
-        4: "four четыре cuatro τέσσερις vier quatre",
-        5: "five пять cinco πέντε fünf cinq",
-        7: "seven семь siete επτά sieben sept",
-        10: "ten десять diez δέκα zehn dix",
-        14: "fourteen четырнадцать catorce",
-    }.items()
-    for w in words.split()
-}
 ISO = re.compile(r"\b(20\d\d)-(\d\d)-(\d\d)\b")
 DOTTED = re.compile(r"(?<![\d.])(\d{1,2})\.(\d{1,2})\.(20\d\d|\d\d)?(?![\d])")
 
@@ -59,17 +35,16 @@ class Extracted:
     end: int
 
 
-@lru_cache(maxsize=8)
 def _lexicon(language: str) -> Lexicon:
-    lex = Lexicon(f"promises-{language}")
-    for lang in {language, "en"}:
-        try:
-            data = json.loads(
-                files("replydesk.promises").joinpath("packs", f"{lang}.json").read_text("utf-8")
-            )
-        except FileNotFoundError:
-            continue
-        for category, terms in data.items():
+    """The reply language's promise phrases and English's (only English's if it has none)."""
+    return _compile(tuple(pack(code) for code in dict.fromkeys((language, BASE)) if known(code)))
+
+
+@lru_cache(maxsize=8)
+def _compile(packs: tuple[LanguagePack, ...]) -> Lexicon:
+    lex = Lexicon("promises-" + "+".join(p.code for p in packs))
+    for lang in packs:
+        for category, terms in lang.promises.items():
             for term in terms:
                 lex.add(term, category)
     return lex.freeze()
@@ -97,7 +72,7 @@ def extract(
     folded = fold(text)
     if len(folded) != len(text):
         folded = "".join(fold(ch)[:1] or " " for ch in text)
-    found, _ = _lexicon(language if language else "en").scan(folded)
+    found, _ = _lexicon(language or BASE).scan(folded)
     posted = posted_at.astimezone(tz).date()
     out: list[Extracted] = []
     for kind in KINDS:
@@ -161,12 +136,12 @@ def _due(
         return posted + timedelta(days=13 - posted.weekday())  # Sunday of next week
     for start, end in inside("within"):
         for word in re.findall(r"\w+", folded[start:end]):
-            n = int(word) if word.isdigit() else NUMBER_WORDS.get(word)
+            n = int(word) if word.isdigit() else number_words().get(word)
             if n:
                 return posted + timedelta(days=n)
     for start, end in inside("weekday"):
         phrase = folded[start:end]
-        for day, stems in WEEKDAYS.items():
+        for day, stems in enumerate(weekday_stems()):  # Monday = 0
             if any(s in phrase for s in stems):
                 return posted + timedelta(days=(day - posted.weekday() - 1) % 7 + 1)
     return posted + timedelta(days=default_days)

@@ -53,27 +53,27 @@ def _headers(tracker: TrackerConfig) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-async def check(http: Http, tracker: TrackerConfig, ref: str) -> Check:
+def check(http: Http, tracker: TrackerConfig, ref: str) -> Check:
     base = (tracker.url or DEFAULT_API.get(tracker.kind, "")).rstrip("/")
     kind = tracker.kind
     if kind == "github":
         if ref.startswith("pull/"):
             number = ref.removeprefix("pull/")
-            data = await _get(http, f"{base}/repos/{tracker.project}/pulls/{number}", tracker)
+            data = _get(http, f"{base}/repos/{tracker.project}/pulls/{number}", tracker)
             return Check(
                 bool(data.get("merged")),
                 data.get("html_url", ""),
                 "merged" if data.get("merged") else data.get("state", ""),
             )
-        data = await _get(http, f"{base}/repos/{tracker.project}/issues/{ref}", tracker)
+        data = _get(http, f"{base}/repos/{tracker.project}/issues/{ref}", tracker)
         return Check(data.get("state") == "closed", data.get("html_url", ""), data.get("state", ""))
     if kind == "gitlab":
-        data = await _get(
+        data = _get(
             http, f"{base}/api/v4/projects/{quote(tracker.project, safe='')}/issues/{ref}", tracker
         )
         return Check(data.get("state") == "closed", data.get("web_url", ""), data.get("state", ""))
     if kind == "jira":
-        data = await _get(http, f"{base}/rest/api/2/issue/{ref}?fields=status", tracker)
+        data = _get(http, f"{base}/rest/api/2/issue/{ref}?fields=status", tracker)
         category = dig(data, "fields.status.statusCategory.key")
         return Check(
             category == "done",
@@ -83,11 +83,11 @@ async def check(http: Http, tracker: TrackerConfig, ref: str) -> Check:
     if kind == "json":
         url = tracker.url.replace("{ref}", quote(ref))
         path, _, want = tracker.project.partition("=")
-        data = await _get(http, url, tracker)
+        data = _get(http, url, tracker)
         got = dig(data, path)
         return Check(str(got) == want, url, f"{path} = {got!r}")
     if kind == "feed":
-        resp = await http.request("GET", base, headers=_headers(tracker))
+        resp = http.request("GET", base, headers=_headers(tracker))
         parsed = feedparser.parse(resp.content)
         needle = ref.casefold()
         for entry in parsed.entries:
@@ -98,11 +98,11 @@ async def check(http: Http, tracker: TrackerConfig, ref: str) -> Check:
     raise ValueError(f"unknown tracker kind {kind!r}: use github, gitlab, jira, json or feed")
 
 
-async def _get(http: Http, url: str, tracker: TrackerConfig) -> dict:
+def _get(http: Http, url: str, tracker: TrackerConfig) -> dict:
     try:
-        resp = await http.request("GET", url, headers=_headers(tracker))
+        resp = http.request("GET", url, headers=_headers(tracker))
     except SourceError as exc:
-        if "HTTP 403" in str(exc) and tracker.kind == "github":
+        if exc.status == 403 and tracker.kind == "github":
             raise SourceError(
                 f"{exc} (GitHub rate limit or a token without access; set "
                 f"token_secret for tracker {tracker.name!r})"

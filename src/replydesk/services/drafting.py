@@ -1,37 +1,49 @@
-"""``replydesk draft``: the morning batch. Every queued criticism and vague review gets a
-draft, in parallel; each is committed the moment it is done, so a rerun after Ctrl-C or
-kill -9 picks up where the batch stopped. A model draft that breaks the house style gets
-one revision round with the findings; one still failing is stored with its findings and
-can only be approved on purpose. With no model configured the offline composer writes the
-drafts (marked "offline").
+"""Drafting: the morning batch and the editor's Ctrl+G.
+
+Every queued criticism and vague review gets a draft, several at once; each is committed
+the moment it is done, so a rerun after Ctrl-C or kill -9 picks up where the batch
+stopped. A model draft that breaks the house style gets one revision round with the
+findings; one still failing is stored with its findings and can only be approved on
+purpose. With no model configured the offline composer writes the drafts ("offline").
 """
 
 from __future__ import annotations
 
-import asyncio
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from enum import StrEnum
 
-from replydesk.config import Config
-from replydesk.domain.errors import LLMError
-from replydesk.domain.models import Draft, Review, ReviewFilter
+from replydesk.domain.errors import LLMError, NotFound
+from replydesk.domain.findings import errors
+from replydesk.domain.models import DraftKind, DraftState, Label, Review, ReviewFilter
 from replydesk.drafting import context
 from replydesk.drafting.composer import compose
-from replydesk.llm.client import LLMClient
+from replydesk.llm.client import LLMClient, StopGeneration
 from replydesk.services import inbox
-from replydesk.services.posting import reply_limit
+from replydesk.services.platforms import label_of, limit_for, lint_context
 from replydesk.services.workspace import Workspace
-from replydesk.sources.base import ReplyLimit
-from replydesk.style.linter import Finding, LintContext, errors, lint
+from replydesk.style.linter import lint
 
-QUEUED_LABELS = ("criticism", "vague")
-DONE_STATES = ("draft", "approved", "posted")
+__all__ = ["DraftOutcome", "DraftStatus", "StopGeneration", "draft", "queue", "redraft"]
+
+QUEUED_LABELS = (Label.CRITICISM, Label.VAGUE)
+LIVE_STATES = (DraftState.DRAFT, DraftState.APPROVED, DraftState.POSTED)
+
+
+class DraftStatus(StrEnum):
+    DRAFTED = "drafted"
+    REVISED = "revised"  # the first answer broke the house style; the revision does not
+    FAILING_LINT = "failing-lint"
+    FAILED = "failed"
+    SKIPPED = "skipped"
 
 
 @dataclass
 class DraftOutcome:
     review_id: int
-    status: str  # drafted, revised, failing-lint, failed, skipped
+    status: DraftStatus
     draft_id: int | None = None
     message: str = ""
 
@@ -44,6 +56,9 @@ def queue(ws: Workspace, ids: list[int] | None = None) -> list[Review]:
     vague review. Reviews that already have a live draft are left alone (resume)."""
     if ids:
         reviews = ws.store.reviews.many(ids)
+        missing = sorted(set(ids) - {r.id for r in reviews})
+        if missing:
+            raise NotFound(f"no review {', '.join(map(str, missing))}")
     else:
         reviews = [
             r
@@ -53,108 +68,91 @@ def queue(ws: Workspace, ids: list[int] | None = None) -> list[Review]:
     out = []
     for review in sorted(reviews, key=lambda r: r.id):
         drafts = ws.store.drafts.for_review(review.id)
-        if any(d.kind == "reply" and d.state in DONE_STATES for d in drafts):
+        if any(d.kind == DraftKind.REPLY and d.state in LIVE_STATES for d in drafts):
             continue
         out.append(review)
     return out
 
 
-def limit_for(ws: Workspace, review: Review) -> tuple[ReplyLimit | None, str]:
-    cfg = ws.config.source(review.source)
-    if cfg is None:
-        return None, review.source
-    return reply_limit(ws, cfg), cfg.kind
-
-
-def lint_context(ws: Workspace, review: Review, language: str, label: str) -> LintContext:
-    limit, _kind = limit_for(ws, review)
-    style = ws.config.style
-    return LintContext(
-        language=language,
-        limit=limit.size if limit else None,
-        limit_unit=limit.unit if limit else "characters",
-        catalogue=tuple(style.bonus_catalogue),
-        allow_dated_promises=style.allow_dated_promises,
-        review_text=review.text,
-        label=label,
-    )
-
-
-def lint_draft(ws: Workspace, draft: Draft) -> list[Finding]:
-    review = ws.store.reviews.get(draft.review_id)
-    assert review is not None
-    label = (
-        ws.store.triage.get(review.id).effective if ws.store.triage.get(review.id) else "criticism"
-    )
-    return lint(draft.text, lint_context(ws, review, draft.language or "en", label))
-
-
-async def draft_one(
+def draft_one(
     ws: Workspace,
     review: Review,
-    client: LLMClient | None,
     note: str = "",
     on_token: Callable[[str], None] | None = None,
-    gate: asyncio.Semaphore | None = None,
 ) -> DraftOutcome:
-    """One draft. ``gate`` bounds only the model calls, not the local work around them."""
-    gate = gate or asyncio.Semaphore(1)
-    triage = ws.store.triage.get(review.id)
-    label = triage.effective if triage else "criticism"
-    style = ws.config.style
+    """One draft, by the model when one is configured (streamed to ``on_token`` when
+    someone watches), else by the offline composer. ``on_token`` may raise
+    ``StopGeneration``: nothing is stored and the exception reaches the caller."""
+    label = label_of(ws, review.id)
+    client = ws.llm
     if client is None:
-        composed = compose(
-            review,
-            label,
-            catalogue=style.bonus_catalogue,
-            issues=ws.config.known_issues,
-            default_language=style.default_language,
-            signature=style.signature,
-            provocation_line=True,
-            limit=limit_for(ws, review)[0],
-        )
-        if composed is None:
-            return DraftOutcome(review.id, "skipped", message="provocation: no draft")
-        findings = lint(composed.text, lint_context(ws, review, composed.language, label))
-        d = ws.store.drafts.add(
-            review.id,
-            composed.text,
-            author="offline",
-            language=composed.language,
-            model="offline",
-            prompt_version=composed.version,
-            lint=findings,
-        )
-        return DraftOutcome(review.id, "failing-lint" if errors(findings) else "drafted", d.id)
+        return _offline(ws, review, label)
+    return _with_model(ws, client, review, label, note, on_token)
+
+
+def _offline(ws: Workspace, review: Review, label: Label) -> DraftOutcome:
+    style = ws.config.style
+    composed = compose(
+        review,
+        label,
+        catalogue=style.bonus_catalogue,
+        issues=ws.config.known_issues,
+        default_language=style.default_language,
+        signature=style.signature,
+        provocation_line=True,
+        limit=limit_for(ws, review)[0],
+    )
+    if composed is None:
+        return DraftOutcome(review.id, DraftStatus.SKIPPED, message="provocation: no draft")
+    findings = lint(composed.text, lint_context(ws, review, composed.language, label))
+    d = ws.store.drafts.add(
+        review.id,
+        composed.text,
+        author="offline",
+        language=composed.language,
+        model="offline",
+        prompt_version=composed.version,
+        lint=findings,
+    )
+    status = DraftStatus.FAILING_LINT if errors(findings) else DraftStatus.DRAFTED
+    return DraftOutcome(review.id, status, d.id)
+
+
+def _with_model(
+    ws: Workspace,
+    client: LLMClient,
+    review: Review,
+    label: Label,
+    note: str,
+    on_token: Callable[[str], None] | None,
+) -> DraftOutcome:
     detail = inbox.detail(ws, review.id)
-    assert detail is not None
     limit, kind = limit_for(ws, review)
     request = context.build(detail, label, ws.config, limit, kind, note)
     ctx = lint_context(ws, review, request.language, label)
     try:
-        async with gate:  # stream only when someone watches: chunks cost CPU in a batch
-            done = await (
-                client.stream(request.messages, on_token)
-                if on_token
-                else client.complete(request.messages)
-            )
+        # stream only when someone watches: chunks cost CPU in a batch
+        done = (
+            client.stream(request.messages, on_token)
+            if on_token
+            else (client.complete(request.messages))
+        )
         text, t_in, t_out, cost = done.text.strip(), done.tokens_in, done.tokens_out, done.cost
         findings = lint(text, ctx)
-        status = "drafted"
+        status = DraftStatus.DRAFTED
         if errors(findings):  # one revision round, with the findings
-            async with gate:
-                revised = await client.complete(
-                    context.revision(
-                        request,
-                        text,
-                        [f"{f.rule}: {f.message} (fix: {f.fix})" for f in errors(findings)],
-                    )
+            revised = client.complete(
+                context.revision(
+                    request,
+                    text,
+                    [f"{f.rule}: {f.message} (fix: {f.fix})" for f in errors(findings)],
                 )
+            )
             text = revised.text.strip()
             t_in, t_out = t_in + revised.tokens_in, t_out + revised.tokens_out
             cost += revised.cost
             findings = lint(text, ctx)
-            status = "failing-lint" if errors(findings) else "revised"
+            status = DraftStatus.FAILING_LINT if errors(findings) else DraftStatus.REVISED
     except LLMError as exc:
         d = ws.store.drafts.add(
             review.id,
@@ -163,10 +161,10 @@ async def draft_one(
             model=client.model,
             language=request.language,
             prompt_version=request.prompt_version,
-            state="failed",
+            state=DraftState.FAILED,
             error=str(exc),
         )
-        return DraftOutcome(review.id, "failed", d.id, str(exc))
+        return DraftOutcome(review.id, DraftStatus.FAILED, d.id, str(exc))
     d = ws.store.drafts.add(
         review.id,
         text,
@@ -182,30 +180,54 @@ async def draft_one(
     return DraftOutcome(review.id, status, d.id)
 
 
-def make_client(config: Config) -> LLMClient | None:
-    return LLMClient(config) if LLMClient.configured(config) else None
+def redraft(
+    ws: Workspace,
+    review_id: int,
+    note: str = "",
+    on_token: Callable[[str], None] | None = None,
+) -> DraftOutcome:
+    """A new draft for one review whatever it has already (the editor's Ctrl+G / Ctrl+N)."""
+    review = ws.store.reviews.get(review_id)
+    if review is None:
+        raise NotFound(f"no review {review_id}")
+    return draft_one(ws, review, note=note, on_token=on_token)
 
 
-async def draft_batch(
-    ws: Workspace, reviews: list[Review], concurrency: int, progress: Progress | None = None
+def draft_batch(
+    ws: Workspace,
+    reviews: list[Review],
+    concurrency: int | None = None,
+    progress: Progress | None = None,
+    stop: threading.Event | None = None,
 ) -> list[DraftOutcome]:
-    client = make_client(ws.config)
-    gate = asyncio.Semaphore(max(1, concurrency))
+    """Draft each review, ``concurrency`` at a time; one bad review never stops the batch.
+    Setting ``stop`` lets the drafts in flight finish and starts no more."""
+    stop = stop or threading.Event()
 
-    async def one(review: Review) -> DraftOutcome:
+    def one(review: Review) -> DraftOutcome:
+        if stop.is_set():
+            return DraftOutcome(review.id, DraftStatus.SKIPPED, message="stopped")
         try:
-            outcome = await draft_one(ws, review, client, gate=gate)
-        except Exception as exc:  # one bad review never stops the batch
-            outcome = DraftOutcome(review.id, "failed", message=f"{type(exc).__name__}: {exc}")
+            outcome = draft_one(ws, review)
+        except Exception as exc:  # a bug in one review's draft must not lose the others
+            outcome = DraftOutcome(
+                review.id, DraftStatus.FAILED, message=f"{type(exc).__name__}: {exc}"
+            )
         if progress:
             progress(outcome)
         return outcome
 
+    workers = max(1, concurrency or ws.config.llm.concurrency)
+    if ws.llm is None:
+        workers = 1  # the offline composer is local work: threads would only contend
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="replydesk-draft")
     try:
-        return list(await asyncio.gather(*(one(r) for r in reviews)))
+        return list(pool.map(one, reviews))
+    except BaseException:  # Ctrl-C: finish what is in flight, start nothing new
+        stop.set()
+        raise
     finally:
-        if client:
-            await client.close()
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def draft(
@@ -214,5 +236,5 @@ def draft(
     concurrency: int | None = None,
     progress: Progress | None = None,
 ) -> list[DraftOutcome]:
-    reviews = queue(ws, ids)
-    return asyncio.run(draft_batch(ws, reviews, concurrency or ws.config.llm.concurrency, progress))
+    """``replydesk draft``: the given reviews, or the whole queue."""
+    return draft_batch(ws, queue(ws, ids), concurrency, progress)

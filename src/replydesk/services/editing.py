@@ -1,22 +1,21 @@
-"""What the draft editor does, as plain functions: claim, save an edit, approve (claims and
-house style respected), mark copied. The TUI calls these; so could any other client."""
+"""What a person does to one review's reply: claim it, edit, approve, copy.
+
+The TUI's editor and ``replydesk approve`` both come here, so the rules (claims between
+colleagues, the house style, the promises a reply makes) are kept in one place.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from replydesk.domain.models import Claim, Draft, Promise
-from replydesk.services.drafting import lint_context
-from replydesk.services.posting import mark_copied
+from replydesk.domain.errors import Conflict, IllegalTransition, LintBlocked, NotFound, UsageError
+from replydesk.domain.findings import Finding, errors
+from replydesk.domain.models import Claim, Draft, DraftKind, DraftState, Promise
+from replydesk.services import platforms, posting
 from replydesk.services.promising import record_for_approved
 from replydesk.services.workspace import Workspace
-from replydesk.style.linter import Finding, errors, lint
 
 CLAIM_MINUTES = 15
-
-
-class EditError(Exception):
-    """An action refused for a reason the person should read."""
 
 
 def claim(ws: Workspace, review_id: int) -> Claim:
@@ -29,20 +28,46 @@ def release(ws: Workspace, review_id: int) -> None:
 
 
 def check(
-    ws: Workspace, review_id: int, text: str, language: str, kind: str = "reply"
+    ws: Workspace, review_id: int, text: str, language: str, kind: DraftKind = DraftKind.REPLY
 ) -> list[Finding]:
-    review = ws.store.reviews.get(review_id)
-    assert review is not None
-    triage = ws.store.triage.get(review_id)
-    label = "followup" if kind == "followup" else (triage.effective if triage else "criticism")
-    return lint(text, lint_context(ws, review, language or "en", label))
+    """The house-style findings for this text as a reply to this review."""
+    return platforms.check(ws, review_id, text, language, kind)
+
+
+def get_draft(ws: Workspace, draft_id: int) -> Draft:
+    draft = ws.store.drafts.get(draft_id)
+    if draft is None:
+        raise NotFound(f"no draft {draft_id}")
+    return draft
+
+
+def current_draft(ws: Workspace, review_id: int) -> Draft | None:
+    """What a person approves next: an open follow-up first, then the latest reply draft
+    still open or approved (None when the review has no draft)."""
+    if ws.store.reviews.get(review_id) is None:
+        raise NotFound(f"no review {review_id}")
+    followup = ws.store.drafts.latest(review_id, DraftKind.FOLLOWUP)
+    if followup and followup.state == DraftState.DRAFT:
+        return followup
+    reply = ws.store.drafts.latest(review_id, DraftKind.REPLY)
+    if reply and reply.state in (DraftState.DRAFT, DraftState.APPROVED):
+        return reply
+    return followup if followup and followup.state == DraftState.APPROVED else None
 
 
 def save(ws: Workspace, review_id: int, text: str, base: Draft | None) -> Draft:
     """A person's edit becomes a new draft version (the model's stays in history)."""
-    kind = base.kind if base else "reply"
+    kind = base.kind if base else DraftKind.REPLY
     language = base.language if base else ""
-    if base is not None and base.text == text and base.state == "draft":
+    if (
+        base is not None
+        and base.text == text
+        and base.state
+        in (
+            DraftState.DRAFT,
+            DraftState.APPROVED,
+        )
+    ):
         return base
     findings = check(ws, review_id, text, language, kind)
     return ws.store.drafts.add(
@@ -67,25 +92,43 @@ class Approved:
 def approve(
     ws: Workspace, review_id: int, text: str, base: Draft | None, despite_lint: bool = False
 ) -> Approved:
+    """Approve this text as the reply: the claim holder only, house style respected (or
+    overridden on purpose), and the promises it makes recorded for the ledger.
+
+    May call the model (to read the promises): call it from a worker, not a UI loop.
+    """
     holder = ws.store.claims.holder(review_id)
     if holder and holder.user != ws.user:
-        raise EditError(
-            f"{holder.user} is working on this review; only they can approve it "
+        raise Conflict(
+            f"{holder.user} is working on review {review_id}; only they can approve it "
             "until their claim expires"
         )
     if not text.strip():
-        raise EditError("the reply is empty")
+        raise UsageError("the reply is empty")
     draft = save(ws, review_id, text, base)
     failing = errors(check(ws, review_id, draft.text, draft.language, draft.kind))
     if failing and not despite_lint:
-        raise EditError(
-            "breaks the house style ("
-            + ", ".join(sorted({f.rule for f in failing}))
-            + "): fix it, or approve again to approve it anyway"
+        rules = ", ".join(sorted({f.rule for f in failing}))
+        raise LintBlocked(
+            failing,
+            f"breaks the house style ({rules}): fix it, or approve again to approve it anyway",
         )
     approved = ws.store.drafts.approve(draft.id, ws.user)
     return Approved(approved, record_for_approved(ws, approved))
 
 
+def approve_latest(ws: Workspace, review_id: int, despite_lint: bool = False) -> Approved:
+    """``replydesk approve``: the review's current draft, as it stands."""
+    draft = current_draft(ws, review_id)
+    if draft is None:
+        latest = ws.store.drafts.latest(review_id)
+        if latest is None:
+            raise UsageError(
+                f"review {review_id} has no draft to approve: `replydesk draft {review_id}`"
+            )
+        raise IllegalTransition(f"draft {latest.id} is {latest.state}; nothing to approve")
+    return approve(ws, review_id, draft.text, draft, despite_lint)
+
+
 def copied(ws: Workspace, draft: Draft) -> None:
-    mark_copied(ws, draft.id)
+    posting.mark_copied(ws, draft.id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from replydesk.domain.errors import NotFound
 from replydesk.domain.models import AuthorHistory, Review, ReviewDetail, ReviewFilter
 from replydesk.services.workspace import Workspace
 from replydesk.store.reviews import NARROW_SEARCH, fts_query
@@ -70,11 +71,11 @@ def page(ws: Workspace, f: ReviewFilter, label: str, offset: int, limit: int) ->
     return ws.store.reviews.list(replace(f, label=label, offset=offset, limit=limit))
 
 
-def detail(ws: Workspace, review_id: int) -> ReviewDetail | None:
+def detail(ws: Workspace, review_id: int) -> ReviewDetail:
     store = ws.store
     review = store.reviews.get(review_id)
     if review is None:
-        return None
+        raise NotFound(f"no review {review_id}")
     history = AuthorHistory()
     if review.author_id is not None:
         earlier = store.reviews.by_author(review.author_id, exclude=review.id)
@@ -95,3 +96,12 @@ def detail(ws: Workspace, review_id: int) -> ReviewDetail | None:
         history=history,
         claim=store.claims.holder(review_id),
     )
+
+
+def facets(ws: Workspace) -> dict[str, list[str]]:
+    """Distinct sources and languages, for the filter menus."""
+    return ws.store.reviews.facets()
+
+
+def count(ws: Workspace, f: ReviewFilter | None = None) -> int:
+    return ws.store.reviews.count(f)

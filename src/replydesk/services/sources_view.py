@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from replydesk.domain.timeutil import age, now
+from replydesk.domain.timeutil import age
 from replydesk.services.workspace import Workspace
 from replydesk.sources.registry import source_class
 
@@ -41,7 +41,7 @@ class SourceRow:
 
 def source_rows(ws: Workspace) -> list[SourceRow]:
     states = ws.store.sources.states()
-    t = now()
+    t = ws.now()
     out = []
     for cfg in ws.config.sources:
         st = states.get(cfg.name)

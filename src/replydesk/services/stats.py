@@ -7,7 +7,6 @@ from collections import Counter
 from datetime import timedelta
 from typing import Any
 
-from replydesk.services.promising import timing
 from replydesk.services.workspace import Workspace
 
 
@@ -47,7 +46,7 @@ def compute(ws: Workspace, days: int = 14) -> dict[str, Any]:
             "median_days_to_delivery": (
                 round(statistics.median(to_delivery), 1) if to_delivery else None
             ),
-            "timing": dict(Counter(timing(p, ws.tz) for p in delivered)),
+            "timing": dict(Counter(p.timing(ws.tz) for p in delivered)),
             "flagged": sum(bool(p.flag) for p in promises),
         },
         "triage": store.reviews.label_counts(),

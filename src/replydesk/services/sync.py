@@ -1,36 +1,44 @@
 """``replydesk sync``: every enabled source at once, incrementally, each failure contained.
 
-Each source runs with its own HTTP client (so its request count is its own), from the
-cursor its last good sync left. What it brings is stored at once; what it reports (new,
-updated, malformed, error) is printed and kept for ``replydesk sources`` and the TUI. A
-failing source keeps its old cursor, so nothing between the two syncs is lost.
+Each source fetches in a thread of its own with its own HTTP client (so its request count
+is its own), from the cursor its last good sync left. What it brings is stored by the
+calling thread as each source finishes; what it reports (new, updated, malformed, error)
+is handed to ``progress`` and kept for ``replydesk sources`` and the TUI. A failing source
+keeps its old cursor, so nothing between the two syncs is lost.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field, replace
+from enum import StrEnum
+from typing import Any
 
-from replydesk import secrets
 from replydesk.config import SourceConfig
-from replydesk.domain.errors import SecretError, SourceError
+from replydesk.domain.errors import ReplydeskError, UsageError
 from replydesk.domain.redact import redact
-from replydesk.language import detect
+from replydesk.languages.detect import detect
 from replydesk.services.importing import store_reviews
+from replydesk.services.platforms import open_source
 from replydesk.services.workspace import Workspace
-from replydesk.sources.base import Source
-from replydesk.sources.http import Http
-from replydesk.sources.registry import source_class
+from replydesk.sources.base import FetchResult
+
+
+class SyncStatus(StrEnum):
+    OK = "ok"
+    PARTIAL = "partial"  # some items were malformed and skipped
+    ERROR = "error"
+    SKIPPED = "skipped"  # disabled in config
 
 
 @dataclass
 class SourceReport:
     name: str
     kind: str
-    status: str = "ok"  # ok, partial (some items malformed), error, skipped
+    status: SyncStatus = SyncStatus.OK
     new: int = 0
     updated: int = 0
     unchanged: int = 0
@@ -41,9 +49,9 @@ class SourceReport:
     seconds: float = 0.0
 
     def line(self) -> str:
-        if self.status == "error":
+        if self.status == SyncStatus.ERROR:
             return f"{self.name:<18} ERROR    {self.error}"
-        if self.status == "skipped":
+        if self.status == SyncStatus.SKIPPED:
             return f"{self.name:<18} skipped  (disabled in config)"
         text = (
             f"{self.name:<18} {self.status:<8} {self.new} new, {self.updated} updated, "
@@ -54,60 +62,87 @@ class SourceReport:
             text += f"\n{'':<28}malformed: {reason}"
         return text
 
+    def stored(self) -> dict[str, Any]:
+        """What ``replydesk sources`` shows of the last sync."""
+        return {k: v for k, v in asdict(self).items() if k not in ("name", "kind")}
+
 
 Progress = Callable[[SourceReport], None]
 
 
-def make_source(cfg: SourceConfig, http: Http) -> Source:
-    return source_class(cfg.kind)(cfg, http, secrets.get)
+@dataclass
+class _Fetched:
+    result: FetchResult | None
+    error: str | None
+    requests: int
+    seconds: float
 
 
-def http_for(cfg: SourceConfig) -> Http:
-    return Http(
-        timeout=float(cfg.options.get("timeout", 20.0)),
-        max_retries=int(cfg.options.get("retries", 3)),
-    )
+def _fetch(ws: Workspace, cfg: SourceConfig, cursor: dict[str, str]) -> _Fetched:
+    """Network only (runs in a pool thread); storing happens on the caller's thread."""
+    t0 = time.perf_counter()
+    result, error, requests = None, None, 0
+    try:
+        with open_source(ws, cfg) as source:
+            try:
+                result = source.fetch(cursor)
+            finally:
+                requests = source.http.requests
+    except ReplydeskError as exc:
+        error = exc.message
+    except Exception as exc:  # a bug in one source must not stop the others
+        error = redact(f"unexpected {type(exc).__name__}: {exc}")
+    return _Fetched(result, error, requests, time.perf_counter() - t0)
 
 
-async def sync_sources(
-    ws: Workspace,
-    names: list[str] | None = None,
-    progress: Progress | None = None,
-    http_factory: Callable[[SourceConfig], Http] | None = None,
+def sync(
+    ws: Workspace, names: list[str] | None = None, progress: Progress | None = None
 ) -> list[SourceReport]:
+    """Sync the named sources (a disabled one too, when named), or every enabled one."""
     configured = ws.config.sources
     if names:
         unknown = [n for n in names if ws.config.source(n) is None]
         if unknown:
             valid = ", ".join(s.name for s in configured) or "none configured"
-            raise SourceError(f"no source named {', '.join(unknown)}; configured: {valid}")
+            raise UsageError(f"no source named {', '.join(unknown)}; configured: {valid}")
         configured = [s for s in configured if s.name in names]
     states = ws.store.sources.states()
-    factory = http_factory or http_for
-
-    async def one(cfg: SourceConfig) -> SourceReport:
-        report = SourceReport(cfg.name, cfg.kind)
-        if not cfg.enabled and not names:
-            report.status = "skipped"
-        else:
+    reports = {cfg.name: SourceReport(cfg.name, cfg.kind) for cfg in configured}
+    running: dict[Future[_Fetched], tuple[SourceConfig, dict[str, str]]] = {}
+    with ThreadPoolExecutor(
+        max_workers=max(1, len(configured)), thread_name_prefix="replydesk-sync"
+    ) as pool:
+        for cfg in configured:
+            if not cfg.enabled and not names:
+                reports[cfg.name].status = SyncStatus.SKIPPED
+                if progress:
+                    progress(reports[cfg.name])
+                continue
             state = states.get(cfg.name)
             cursor = json.loads(state.cursor) if state and state.cursor else {}
-            await _run(ws, cfg, cursor, report, factory(cfg))
-        if progress:
-            progress(report)
-        return report
+            running[pool.submit(_fetch, ws, cfg, cursor)] = (cfg, cursor)
+        for future in as_completed(running):
+            cfg, cursor = running[future]
+            report = reports[cfg.name]
+            _store(ws, cfg, cursor, future.result(), report)
+            if progress:
+                progress(report)
+    return [reports[cfg.name] for cfg in configured]
 
-    return list(await asyncio.gather(*(one(cfg) for cfg in configured)))
 
-
-async def _run(
-    ws: Workspace, cfg: SourceConfig, cursor: dict[str, str], report: SourceReport, http: Http
+def _store(
+    ws: Workspace,
+    cfg: SourceConfig,
+    cursor: dict[str, str],
+    fetched: _Fetched,
+    report: SourceReport,
 ) -> None:
-    t0 = time.perf_counter()
+    report.requests, report.seconds = fetched.requests, fetched.seconds
     new_cursor = None
-    try:
-        async with http:
-            result = await make_source(cfg, http).fetch(cursor)
+    if fetched.result is None:
+        report.status, report.error = SyncStatus.ERROR, fetched.error
+    else:
+        result = fetched.result
         languages = tuple(ws.config.style.languages)
         reviews = [
             r if r.language else replace(r, language=detect(r.text, languages))
@@ -116,22 +151,8 @@ async def _run(
         store_reviews(ws, reviews, report)
         report.malformed = len(result.malformed)
         report.malformed_reasons = [redact(m) for m in result.malformed[:20]]
-        report.status = "partial" if result.malformed else "ok"
+        report.status = SyncStatus.PARTIAL if result.malformed else SyncStatus.OK
         new_cursor = json.dumps({**cursor, **result.cursor}) if result.cursor else None
-    except (SourceError, SecretError) as exc:
-        report.status, report.error = "error", redact(str(exc))
-    except Exception as exc:  # a bug in one source must not stop the others
-        report.status = "error"
-        report.error = redact(f"unexpected {type(exc).__name__}: {exc}")
-    report.requests = http.requests
-    report.seconds = time.perf_counter() - t0
-    stored = {k: v for k, v in asdict(report).items() if k not in ("name", "kind")}
     ws.store.sources.record(
-        cfg.name, cfg.kind, status=report.status, report=stored, cursor=new_cursor
+        cfg.name, cfg.kind, status=report.status, report=report.stored(), cursor=new_cursor
     )
-
-
-def sync(
-    ws: Workspace, names: list[str] | None = None, progress: Progress | None = None
-) -> list[SourceReport]:
-    return asyncio.run(sync_sources(ws, names, progress))

@@ -5,21 +5,20 @@ A person's override is stored apart and always wins; re-running triage never tou
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict
 from typing import Any
 
-from replydesk.domain.models import LABELS, Triage
-from replydesk.language import detect
-from replydesk.llm.client import LLMClient
+from replydesk.domain.errors import NotFound, UsageError
+from replydesk.domain.models import LABELS, Label, Triage
+from replydesk.languages.detect import detect
 from replydesk.services.workspace import Workspace
 from replydesk.triage.rules import Rules
 from replydesk.triage.second_opinion import second_opinions, uncertain
 
-__all__ = ["Rules", "classify_lines", "override", "triage_pending"]
+__all__ = ["Rules", "classify_lines", "override", "triage_pending", "verdicts"]
 
 BATCH = 1000
 
@@ -37,39 +36,38 @@ def triage_pending(
     counts: Counter[str] = Counter()
     ids = ws.store.triage.untriaged_ids()
     tri = ws.config.triage
-    ask_model = tri.llm_second_opinion and LLMClient.configured(ws.config)
+    client = ws.llm if tri.llm_second_opinion else None
     for i in range(0, len(ids), BATCH):
-        verdicts: dict[int, Triage] = {}
+        found: dict[int, Triage] = {}
         unsure = []
         for review in ws.store.reviews.many(ids[i : i + BATCH]):
             lang = review.language or detect(review.text, languages)
             verdict = rules.classify(review.text, review.rating, lang)
-            verdicts[review.id] = verdict
-            if ask_model and uncertain(verdict, tri.uncertain_low, tri.uncertain_high):
+            found[review.id] = verdict
+            if client is not None and uncertain(verdict, tri.uncertain_low, tri.uncertain_high):
                 unsure.append((review.id, review.text, review.rating, verdict))
-        if unsure:
-            verdicts.update(asyncio.run(_opinions(ws, unsure)))
-        counts.update(v.label for v in verdicts.values())
-        ws.store.triage.save(list(verdicts.items()))
+        if unsure and client is not None:
+            found.update(second_opinions(client, unsure, ws.config.llm.concurrency))
+        counts.update(v.effective for v in found.values())
+        ws.store.triage.save(list(found.items()))
         if progress:
             progress(sum(counts.values()))
     return counts
 
 
-async def _opinions(ws: Workspace, unsure: list) -> dict[int, Triage]:
-    client = LLMClient(ws.config)  # one per event loop: the SDK's connections belong to it
-    try:
-        return await second_opinions(client, unsure, ws.config.llm.concurrency)
-    finally:
-        await client.close()
-
-
-def override(ws: Workspace, review_id: int, label: str) -> None:
+def override(ws: Workspace, review_id: int, label: str) -> Label:
+    """A person's label: it always wins, and re-running triage never touches it."""
     if label not in LABELS:
-        raise ValueError(f"unknown label {label!r}; use one of: {', '.join(LABELS)}")
+        raise UsageError(f"unknown label {label!r}; use one of: {', '.join(LABELS)}")
     if ws.store.reviews.get(review_id) is None:
-        raise ValueError(f"no review {review_id}")
-    ws.store.triage.override(review_id, label, ws.user)
+        raise NotFound(f"no review {review_id}")
+    ws.store.triage.override(review_id, Label(label), ws.user)
+    return Label(label)
+
+
+def verdicts(ws: Workspace) -> dict[int, Triage]:
+    """Every stored verdict by review id (``replydesk triage --json``)."""
+    return ws.store.triage.all()
 
 
 def verdict_json(ident: Any, t: Triage) -> dict[str, Any]:

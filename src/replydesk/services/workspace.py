@@ -1,18 +1,41 @@
-"""A workspace: one config, one store, one user. Every service takes one."""
+"""The composition root: one config, one store, one clock, one HTTP factory, one model client.
+
+Every service takes a ``Workspace`` and finds what it needs on it; nothing below the
+services builds its own client or reads the environment. Tests and the demo swap a part
+here, in one place (``Workspace.open(..., clock=..., http=..., llm=...)``).
+
+Services are plain synchronous functions. The CLI calls them directly; the TUI calls the
+ones that touch the network or the model from thread workers, so no event loop is ever
+nested and the UI never waits on a request. Concurrency inside a service (a batch of
+drafts, several sources at once) uses a thread pool.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from replydesk import config as config_mod
 from replydesk.config import Config
 from replydesk.domain.timeutil import now
+from replydesk.sources.http import Http
 from replydesk.store import Store
+
+if TYPE_CHECKING:
+    from replydesk.llm.client import LLMClient
+
+Clock = Callable[[], datetime]
+HttpFactory = Callable[[float, int], Http]  # (timeout seconds, retries) -> a client
+
+
+def default_http(timeout: float, retries: int) -> Http:
+    return Http(timeout=timeout, max_retries=retries)
 
 
 @dataclass
@@ -21,6 +44,11 @@ class Workspace:
     store: Store
     user: str
     demo: bool = False
+    clock: Clock = now
+    http: HttpFactory = default_http
+    _llm: LLMClient | None = field(default=None, repr=False)
+    _llm_built: bool = field(default=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
     def open(
@@ -29,9 +57,17 @@ class Workspace:
         db: Path | str | None = None,
         user: str | None = None,
         demo: bool = False,
+        *,
+        clock: Clock = now,
+        http: HttpFactory = default_http,
     ) -> Workspace:
         return cls(
-            config=config, store=Store(db or config.db_path), user=user or config.user, demo=demo
+            config=config,
+            store=Store(db or config.db_path, clock),
+            user=user or config.user,
+            demo=demo,
+            clock=clock,
+            http=http,
         )
 
     @classmethod
@@ -40,13 +76,41 @@ class Workspace:
     ) -> Workspace:
         return cls.open(config_mod.load(config_path), db)
 
+    # ------------------------------------------------------------ parts
+
+    @property
+    def llm(self) -> LLMClient | None:
+        """The model client, built on first use and shared by every thread; ``None`` when
+        no model is configured (the offline composer and the rules do the work)."""
+        with self._lock:
+            if not self._llm_built:
+                if self.config.llm_model and not self.demo:
+                    from replydesk.llm.client import LLMClient
+
+                    self._llm = LLMClient(self.config)
+                self._llm_built = True
+            return self._llm
+
+    @property
+    def path(self) -> Path | str:
+        """The database file (":memory:" in some tests)."""
+        return self.store.path
+
+    @property
+    def location(self) -> str:
+        """Where the data lives, to show a person."""
+        return "demo workspace" if self.demo else str(self.store.path)
+
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.config.workspace.timezone or "UTC")
 
+    def now(self) -> datetime:
+        return self.clock()
+
     def today(self, at: datetime | None = None) -> date:
         """Today in the workspace's zone: due dates are calendar days there."""
-        return (at or now()).astimezone(self.tz).date()
+        return (at or self.clock()).astimezone(self.tz).date()
 
     @contextmanager
     def own_connection(self) -> Iterator[Workspace]:
@@ -55,11 +119,15 @@ class Workspace:
         if str(self.store.path) == ":memory:":
             yield self
             return
-        store = Store(self.store.path)
+        store = Store(self.store.path, self.clock)
         try:
-            yield replace(self, store=store)
+            yield replace(self, store=store, _lock=threading.Lock())
         finally:
             store.close()
 
     def close(self) -> None:
+        with self._lock:
+            if self._llm is not None:
+                self._llm.close()
+                self._llm = None
         self.store.close()

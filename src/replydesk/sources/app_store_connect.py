@@ -55,7 +55,7 @@ class AppStoreConnect(Source):
         remember(token)
         return {"Authorization": f"Bearer {token}"}
 
-    async def fetch(self, cursor: dict[str, str]) -> FetchResult:
+    def fetch(self, cursor: dict[str, str]) -> FetchResult:
         result = FetchResult()
         cut = Cutoff(cursor.get("since"))
         url: str | None = (
@@ -63,7 +63,7 @@ class AppStoreConnect(Source):
             "/customerReviews?sort=-createdDate&limit=200"
         )
         while url:
-            data = await self.http.get_json(url, headers=self._headers())
+            data = self.http.get_json(url, headers=self._headers())
             saw_old = take_page(
                 result, cut, data.get("data"), self._review, stamp=lambda r: r.created_at
             )
@@ -89,7 +89,7 @@ class AppStoreConnect(Source):
             raw={"territory": attrs.get("territory"), "item": item},
         )
 
-    async def post_reply(self, review: Review, text: str) -> str:
+    def post_reply(self, review: Review, text: str) -> str:
         body = {
             "data": {
                 "type": "customerReviewResponses",
@@ -99,7 +99,7 @@ class AppStoreConnect(Source):
                 },
             }
         }
-        resp = await self.http.request(
+        resp = self.http.request(
             "POST",
             f"{self.base_url(DEFAULT_BASE)}/v1/customerReviewResponses",
             json=body,
@@ -108,8 +108,8 @@ class AppStoreConnect(Source):
         )
         return text_of(dig(parse_json(resp), "data.id"))
 
-    async def remote_reply(self, review: Review) -> str | None:
-        resp = await self.http.request(
+    def remote_reply(self, review: Review) -> str | None:
+        resp = self.http.request(
             "GET",
             f"{self.base_url(DEFAULT_BASE)}/v1/customerReviews/{review.external_id}/response",
             headers=self._headers(),

@@ -32,7 +32,7 @@ class AppStoreRss(Source):
     kind = "appstore_rss"
     health = "public feed: the newest ~500 reviews per country, no replies"
 
-    async def fetch(self, cursor: dict[str, str]) -> FetchResult:
+    def fetch(self, cursor: dict[str, str]) -> FetchResult:
         result = FetchResult()
         app_id = self.options["app_id"]
         pages = max(1, min(10, int(self.options.get("pages", 10))))
@@ -46,7 +46,7 @@ class AppStoreRss(Source):
                     f"{self.base_url(DEFAULT_BASE)}/{country}/rss/customerreviews/"
                     f"page={page}/id={app_id}/sortBy=mostRecent/json"
                 )
-                data = await self.http.get_json(url)
+                data = self.http.get_json(url)
                 feed = data.get("feed") if isinstance(data, dict) else None
                 if not isinstance(feed, dict):
                     result.malformed.append(f"{country} page {page}: no 'feed' object")

@@ -67,15 +67,15 @@ class Source:
     def base_url(self, default: str) -> str:
         return str(self.options.get("base_url") or default).rstrip("/")
 
-    async def fetch(self, cursor: dict[str, str]) -> FetchResult:
+    def fetch(self, cursor: dict[str, str]) -> FetchResult:
         raise NotImplementedError
 
-    async def post_reply(self, review: Review, text: str) -> str:
+    def post_reply(self, review: Review, text: str) -> str:
         raise SourceError(
             f"{self.kind} sources cannot publish replies: copy the reply and mark it copied"
         )
 
-    async def remote_reply(self, review: Review) -> str | None:
+    def remote_reply(self, review: Review) -> str | None:
         """The reply the platform shows now, if the API can tell (None otherwise)."""
         return None
 

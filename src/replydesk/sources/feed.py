@@ -38,9 +38,9 @@ class Feed(Source):
     kind = "feed"
     health = "alert feed: mentions, not reviews; no rating, reply where it was posted"
 
-    async def fetch(self, cursor: dict[str, str]) -> FetchResult:
+    def fetch(self, cursor: dict[str, str]) -> FetchResult:
         url = self.options["url"]
-        resp = await self.http.request("GET", url)
+        resp = self.http.request("GET", url)
         parsed = feedparser.parse(resp.content, response_headers=dict(resp.headers))
         if not parsed.entries and (parsed.bozo or not parsed.get("version")):
             kind = resp.headers.get("content-type", "").split(";")[0] or "unknown content"

@@ -13,7 +13,7 @@ from replydesk.sources.base import FetchResult, Source
 class FileSource(Source):
     kind = "file"
 
-    async def fetch(self, cursor: dict[str, str]) -> FetchResult:
+    def fetch(self, cursor: dict[str, str]) -> FetchResult:
         path = Path(self.options["path"]).expanduser()
         if not path.is_file():
             raise SourceError(f"{path}: no such file")

@@ -6,8 +6,8 @@ refresh their access token through google-auth; the token is kept until it expir
 
 from __future__ import annotations
 
-import asyncio
 import json
+import threading
 from typing import Any
 
 import google.auth.exceptions
@@ -95,13 +95,13 @@ class GoogleToken:
                 f"the secret {secret_name!r} is not {what} in JSON: {type(exc).__name__}"
             ) from None
         self.timeout = timeout
-        self.lock = asyncio.Lock()
+        self.lock = threading.Lock()
 
-    async def header(self, force: bool = False) -> dict[str, str]:
-        async with self.lock:
+    def header(self, force: bool = False) -> dict[str, str]:
+        with self.lock:
             if force or not self.creds.valid:
                 try:
-                    await asyncio.to_thread(self.creds.refresh, HttpxRequest(self.timeout))
+                    self.creds.refresh(HttpxRequest(self.timeout))
                 except google.auth.exceptions.RefreshError as exc:
                     raise SourceError(f"Google refused the credentials: {_first(exc)}") from None
                 except google.auth.exceptions.TransportError as exc:

@@ -35,7 +35,7 @@ class GoogleBusiness(Source):
             f"/locations/{self.options['location']}/reviews"
         )
 
-    async def _auth(self) -> dict[str, str]:
+    def _auth(self) -> dict[str, str]:
         if self._token is None:
             name = self.options["credentials_secret"]
             self._token = GoogleToken(
@@ -46,9 +46,9 @@ class GoogleBusiness(Source):
                 self.http.timeout,
                 self.options.get("token_url"),
             )
-        return await self._token.header()
+        return self._token.header()
 
-    async def fetch(self, cursor: dict[str, str]) -> FetchResult:
+    def fetch(self, cursor: dict[str, str]) -> FetchResult:
         result = FetchResult()
         cut = Cutoff(cursor.get("since"))
         page_token: str | None = None
@@ -56,7 +56,7 @@ class GoogleBusiness(Source):
             params: dict[str, Any] = {"pageSize": 50, "orderBy": "updateTime desc"}
             if page_token:
                 params["pageToken"] = page_token
-            data = await self.http.get_json(self._root(), params=params, headers=await self._auth())
+            data = self.http.get_json(self._root(), params=params, headers=self._auth())
             saw_old = take_page(result, cut, data.get("reviews"), self._review)
             page_token = data.get("nextPageToken")
             if saw_old or not page_token:
@@ -83,20 +83,18 @@ class GoogleBusiness(Source):
             raw={"name": item.get("name"), "hasReply": "reviewReply" in item, "item": item},
         )
 
-    async def post_reply(self, review: Review, text: str) -> str:
-        await self.http.request(
+    def post_reply(self, review: Review, text: str) -> str:
+        self.http.request(
             "PUT",
             f"{self._root()}/{review.external_id}/reply",
             json={"comment": text},
-            headers=await self._auth(),
+            headers=self._auth(),
         )
         return review.external_id
 
-    async def remote_reply(self, review: Review) -> str | None:
+    def remote_reply(self, review: Review) -> str | None:
         try:
-            data = await self.http.get_json(
-                f"{self._root()}/{review.external_id}", headers=await self._auth()
-            )
+            data = self.http.get_json(f"{self._root()}/{review.external_id}", headers=self._auth())
         except SourceError:
             return None
         return dig(data, "reviewReply.comment")

@@ -38,15 +38,15 @@ class GooglePlay(Source):
             f"{self.options['package_name']}/reviews"
         )
 
-    async def _auth(self) -> dict[str, str]:
+    def _auth(self) -> dict[str, str]:
         if self._token is None:
             name = self.options["service_account_secret"]
             self._token = GoogleToken(
                 self.secret(name), name, SCOPE, "service_account", self.http.timeout
             )
-        return await self._token.header()
+        return self._token.header()
 
-    async def fetch(self, cursor: dict[str, str]) -> FetchResult:
+    def fetch(self, cursor: dict[str, str]) -> FetchResult:
         result = FetchResult()
         cut = Cutoff(cursor.get("since"))
         token: str | None = None
@@ -54,7 +54,7 @@ class GooglePlay(Source):
             params: dict[str, Any] = {"maxResults": 100}
             if token:
                 params["token"] = token
-            data = await self.http.get_json(self._root(), params=params, headers=await self._auth())
+            data = self.http.get_json(self._root(), params=params, headers=self._auth())
             saw_old = take_page(result, cut, data.get("reviews"), self._review)
             token = dig(data, "tokenPagination.nextPageToken")
             if saw_old or not token:  # a missing token simply means the last page
@@ -90,19 +90,17 @@ class GooglePlay(Source):
             },
         )
 
-    async def post_reply(self, review: Review, text: str) -> str:
-        resp = await self.http.request(
+    def post_reply(self, review: Review, text: str) -> str:
+        resp = self.http.request(
             "POST",
             f"{self._root()}/{review.external_id}:reply",
             json={"replyText": text},
-            headers=await self._auth(),
+            headers=self._auth(),
         )
         return text_of(dig(parse_json(resp), "result.lastEdited.seconds"))
 
-    async def remote_reply(self, review: Review) -> str | None:
-        data = await self.http.get_json(
-            f"{self._root()}/{review.external_id}", headers=await self._auth()
-        )
+    def remote_reply(self, review: Review) -> str | None:
+        data = self.http.get_json(f"{self._root()}/{review.external_id}", headers=self._auth())
         for c in data.get("comments") or []:
             if "developerComment" in c:
                 return dig(c, "developerComment.text")

@@ -12,8 +12,8 @@ from urllib.parse import urlsplit
 
 import httpx
 from tenacity import (
-    AsyncRetrying,
     RetryCallState,
+    Retrying,
     retry_if_exception,
     stop_after_attempt,
 )
@@ -53,25 +53,25 @@ def retry_after(value: str | None) -> float | None:
 
 @dataclass
 class Http:
-    """One async client per sync; counts requests so a sync can report its cost."""
+    """One client per source and run; counts requests so a sync can report its cost."""
 
     timeout: float = 20.0
     max_retries: int = 4
     backoff: float = 0.5  # first wait; doubles each retry
     max_wait: float = 120.0  # a longer Retry-After fails the source instead of stalling sync
-    client: httpx.AsyncClient | None = None
+    client: httpx.Client | None = None
     requests: int = 0
 
-    async def __aenter__(self) -> Http:
+    def __enter__(self) -> Http:
         if self.client is None:
-            self.client = httpx.AsyncClient(
+            self.client = httpx.Client(
                 timeout=self.timeout, follow_redirects=True, headers={"User-Agent": USER_AGENT}
             )
         return self
 
-    async def __aexit__(self, *exc: object) -> None:
+    def __exit__(self, *exc: object) -> None:
         if self.client is not None:
-            await self.client.aclose()
+            self.client.close()
             self.client = None
 
     def _wait(self, state: RetryCallState) -> float:
@@ -80,31 +80,29 @@ class Http:
             return exc.wait
         return self.backoff * (2 ** (state.attempt_number - 1))
 
-    async def request(
+    def request(
         self, method: str, url: str, *, ok: tuple[int, ...] = (200,), **kwargs: Any
     ) -> httpx.Response:
         """Send with retries; return a response whose status is in ``ok``."""
-        assert self.client is not None, "use `async with Http() as http`"
-        retrying = AsyncRetrying(
+        assert self.client is not None, "use `with Http() as http`"
+        retrying = Retrying(
             stop=stop_after_attempt(self.max_retries + 1),
             wait=self._wait,
             retry=retry_if_exception(lambda e: isinstance(e, _Retryable)),
             reraise=True,
         )
         try:
-            async for attempt in retrying:
+            for attempt in retrying:
                 with attempt:
-                    return await self._once(method, url, ok, **kwargs)
+                    return self._once(method, url, ok, **kwargs)
         except _Retryable as exc:
             raise SourceError(f"{exc} (gave up after {self.max_retries + 1} attempts)") from None
         raise AssertionError("unreachable")
 
-    async def _once(
-        self, method: str, url: str, ok: tuple[int, ...], **kwargs: Any
-    ) -> httpx.Response:
+    def _once(self, method: str, url: str, ok: tuple[int, ...], **kwargs: Any) -> httpx.Response:
         self.requests += 1
         try:
-            resp = await self.client.request(method, url, **kwargs)  # type: ignore[union-attr]
+            resp = self.client.request(method, url, **kwargs)  # type: ignore[union-attr]
         except httpx.TimeoutException:
             raise _Retryable(
                 f"timed out after {self.timeout:g} s ({method} {where(url)})"
@@ -132,8 +130,8 @@ class Http:
             )
         raise SourceError(reason + detail, status=resp.status_code)
 
-    async def get_json(self, url: str, **kwargs: Any) -> Any:
-        resp = await self.request("GET", url, **kwargs)
+    def get_json(self, url: str, **kwargs: Any) -> Any:
+        resp = self.request("GET", url, **kwargs)
         return parse_json(resp)
 
 

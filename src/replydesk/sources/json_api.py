@@ -25,7 +25,7 @@ class JsonApi(Source):
             for k, v in (self.options.get("headers") or {}).items()
         }
 
-    async def fetch(self, cursor: dict[str, str]) -> FetchResult:
+    def fetch(self, cursor: dict[str, str]) -> FetchResult:
         result = FetchResult()
         cut = Cutoff(cursor.get("since"))
         fields: dict[str, str] = self.options["fields"]
@@ -37,7 +37,7 @@ class JsonApi(Source):
         headers = self._headers()
         while url and page <= MAX_PAGES:
             params = {page_param: page} if page_param else None
-            data = await self.http.get_json(url, headers=headers, params=params)
+            data = self.http.get_json(url, headers=headers, params=params)
             items = dig(data, self.options["items"])
             if items is None:
                 items = []

@@ -26,14 +26,14 @@ class Trustpilot(Source):
     can_post = True
     _tokens: ClassVar[dict[tuple[str, str], tuple[str, float]]] = {}
 
-    async def _auth(self, force: bool = False) -> dict[str, str]:
+    def _auth(self, force: bool = False) -> dict[str, str]:
         key = self.secret(self.options["api_key_secret"])
         cache_key = (self.base_url(DEFAULT_BASE), key)
         cached = self._tokens.get(cache_key)
         if cached and not force and cached[1] > time.time() + 60:
             return {"Authorization": f"Bearer {cached[0]}", "apikey": key}
         secret = self.secret(self.options["api_secret_secret"])
-        resp = await self.http.request(
+        resp = self.http.request(
             "POST",
             self.base_url(DEFAULT_BASE) + TOKEN_PATH,
             auth=httpx.BasicAuth(key, secret),
@@ -48,16 +48,16 @@ class Trustpilot(Source):
         self._tokens[cache_key] = (token, expires)
         return {"Authorization": f"Bearer {token}", "apikey": key}
 
-    async def _get(self, url: str, **kwargs: Any) -> Any:
+    def _get(self, url: str, **kwargs: Any) -> Any:
         try:
-            return await self.http.get_json(url, headers=await self._auth(), **kwargs)
+            return self.http.get_json(url, headers=self._auth(), **kwargs)
         except SourceError as exc:
-            if "HTTP 401" not in str(exc):
+            if exc.status != 401:
                 raise
         # the cached token was revoked or expired early: one fresh token, one more try
-        return await self.http.get_json(url, headers=await self._auth(force=True), **kwargs)
+        return self.http.get_json(url, headers=self._auth(force=True), **kwargs)
 
-    async def fetch(self, cursor: dict[str, str]) -> FetchResult:
+    def fetch(self, cursor: dict[str, str]) -> FetchResult:
         result = FetchResult()
         cut = Cutoff(cursor.get("since"))
         stars_filter = ",".join(str(s) for s in self.options.get("stars") or [1, 2, 3])
@@ -72,7 +72,7 @@ class Trustpilot(Source):
             "page": 1,
         }
         while url:
-            data = await self._get(url, params=params)
+            data = self._get(url, params=params)
             saw_old = take_page(
                 result, cut, data.get("reviews"), self._review, stamp=lambda r: r.created_at
             )
@@ -107,15 +107,15 @@ class Trustpilot(Source):
             raw={"status": item.get("status"), "item": item},
         )
 
-    async def post_reply(self, review: Review, text: str) -> str:
+    def post_reply(self, review: Review, text: str) -> str:
         body = {"message": text}
         if self.options.get("business_user_id"):
             body["authorBusinessUserId"] = self.options["business_user_id"]
-        await self.http.request(
+        self.http.request(
             "POST",
             f"{self.base_url(DEFAULT_BASE)}/v1/private/reviews/{review.external_id}/reply",
             json=body,
-            headers=await self._auth(),
+            headers=self._auth(),
             ok=(200, 201),
         )
         return review.external_id

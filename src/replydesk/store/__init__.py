@@ -9,7 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from replydesk.domain.errors import StoreError
-from replydesk.store.db import Database
+from replydesk.domain.timeutil import now
+from replydesk.store.db import Clock, Database
 from replydesk.store.drafts import DraftRepo, ReplyRepo
 from replydesk.store.events import ClaimRepo, EventRepo
 from replydesk.store.promises import PromiseRepo
@@ -21,8 +22,8 @@ __all__ = ["SourceState", "Store", "StoreError"]
 
 
 class Store:
-    def __init__(self, path: Path | str) -> None:
-        self.db = Database(path)
+    def __init__(self, path: Path | str, clock: Clock = now) -> None:
+        self.db = Database(path, clock)
         self.path = path
         self.reviews = ReviewRepo(self.db)
         self.triage = TriageRepo(self.db)

@@ -7,15 +7,19 @@ of failing. The file is created group-writable so a team can share it.
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from replydesk.domain.errors import StoreError
+from replydesk.domain.timeutil import now, to_iso
 from replydesk.store.schema import MIGRATIONS
 
 BUSY_TIMEOUT_MS = 30_000
@@ -108,14 +112,46 @@ def _statements(script: str) -> Iterator[str]:
         yield buf.strip()
 
 
-class Database:
-    """One connection with a lock, so TUI workers and the UI thread can share it."""
+Clock = Callable[[], datetime]
 
-    def __init__(self, path: Path | str) -> None:
+
+class Database:
+    """One connection with a lock, so TUI workers and the UI thread can share it.
+
+    ``clock`` stamps every row and event: the workspace passes its own, so a test or the
+    demo decides what "now" is in one place.
+    """
+
+    def __init__(self, path: Path | str, clock: Clock = now) -> None:
         self.path = path
+        self.clock = clock
         self.conn = connect(path)
         self.lock = threading.RLock()
         migrate(self.conn)
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    def log(
+        self,
+        conn: sqlite3.Connection,
+        user: str,
+        action: str,
+        review_id: int | None = None,
+        detail: dict[str, Any] | None = None,
+        at: datetime | None = None,
+    ) -> None:
+        """Append an audit event inside the caller's transaction."""
+        conn.execute(
+            "INSERT INTO events (at, user, action, review_id, detail) VALUES (?,?,?,?,?)",
+            (
+                to_iso(at or self.clock()),
+                user,
+                action,
+                review_id,
+                json.dumps(detail or {}, ensure_ascii=False),
+            ),
+        )
 
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:

@@ -8,10 +8,9 @@ from datetime import datetime
 
 from replydesk.domain.findings import Finding
 from replydesk.domain.models import Draft, Reply
-from replydesk.domain.timeutil import from_iso, now, to_iso
+from replydesk.domain.timeutil import from_iso, to_iso
 from replydesk.store import rows
 from replydesk.store.db import Database
-from replydesk.store.events import log
 
 
 class DraftRepo:
@@ -62,7 +61,7 @@ class DraftRepo:
                     tokens_out,
                     cost,
                     error,
-                    to_iso(created_at or now()),
+                    to_iso(created_at or self.db.now()),
                 ),
             ).fetchone()
             if state == "draft":
@@ -96,15 +95,27 @@ class DraftRepo:
             row = c.execute(
                 "UPDATE drafts SET state = 'approved', approved_by = ?, "
                 "approved_at = ? WHERE id = ? RETURNING *",
-                (user, to_iso(now()), draft_id),
+                (user, to_iso(self.db.now()), draft_id),
             ).fetchone()
             c.execute(
                 "UPDATE reviews SET status = 'approved' WHERE id = ? AND status IN "
                 "('new','drafted')",
                 (row["review_id"],),
             )
-            log(c, user, "draft.approve", row["review_id"], {"draft": draft_id})
+            self.db.log(c, user, "draft.approve", row["review_id"], {"draft": draft_id})
         return rows.draft(row)
+
+    def discard(self, draft_id: int, user: str) -> bool:
+        """Withdraw a draft nobody approved yet (True if it was still a draft)."""
+        with self.db.write() as c:
+            row = c.execute(
+                "UPDATE drafts SET state = 'discarded' WHERE id = ? AND state = 'draft' "
+                "RETURNING review_id",
+                (draft_id,),
+            ).fetchone()
+            if row is not None:
+                self.db.log(c, user, "draft.discard", row["review_id"], {"draft": draft_id})
+        return row is not None
 
     def approved(self) -> list[Draft]:
         return [
@@ -137,7 +148,7 @@ class ReplyRepo:
         external_id: str | None = None,
         created_at: datetime | None = None,
     ) -> Reply:
-        at = to_iso(created_at or now())
+        at = to_iso(created_at or self.db.now())
         with self.db.write() as c:
             row = c.execute(
                 "INSERT INTO replies (review_id, draft_id, text, channel, state, external_id, "
@@ -158,7 +169,9 @@ class ReplyRepo:
                 c.execute("UPDATE reviews SET status = 'replied' WHERE id = ?", (review_id,))
                 if draft_id:
                     c.execute("UPDATE drafts SET state = 'posted' WHERE id = ?", (draft_id,))
-            log(c, by_user, f"reply.{state}", review_id, {"reply": row["id"]}, at=created_at)
+            self.db.log(
+                c, by_user, f"reply.{state}", review_id, {"reply": row["id"]}, at=created_at
+            )
         return rows.reply(row)
 
     def for_review(self, review_id: int) -> list[Reply]:
@@ -189,9 +202,9 @@ class ReplyRepo:
                 "idempotency_key, by_user, created_at) VALUES (?,?,?,'post','pending',?,?,?) "
                 "ON CONFLICT (idempotency_key) DO UPDATE SET text = excluded.text "
                 "RETURNING *",
-                (review_id, draft_id, text, key, user, to_iso(now())),
+                (review_id, draft_id, text, key, user, to_iso(self.db.now())),
             ).fetchone()
-            log(c, user, "reply.intent", review_id, {"reply": row["id"], "draft": draft_id})
+            self.db.log(c, user, "reply.intent", review_id, {"reply": row["id"], "draft": draft_id})
         return rows.reply(row)
 
     def confirm(
@@ -201,12 +214,12 @@ class ReplyRepo:
             row = c.execute(
                 "UPDATE replies SET state = ?, external_id = coalesce(?, external_id), "
                 "confirmed_at = ?, error = NULL WHERE id = ? RETURNING *",
-                (state, external_id, to_iso(now()), reply_id),
+                (state, external_id, to_iso(self.db.now()), reply_id),
             ).fetchone()
             c.execute("UPDATE reviews SET status = 'replied' WHERE id = ?", (row["review_id"],))
             if row["draft_id"]:
                 c.execute("UPDATE drafts SET state = 'posted' WHERE id = ?", (row["draft_id"],))
-            log(c, user, f"reply.{state}", row["review_id"], {"reply": reply_id})
+            self.db.log(c, user, f"reply.{state}", row["review_id"], {"reply": reply_id})
         return rows.reply(row)
 
     def fail(self, reply_id: int, user: str, error: str, state: str = "failed") -> None:
@@ -216,7 +229,9 @@ class ReplyRepo:
                 "UPDATE replies SET state = ?, error = ? WHERE id = ? RETURNING *",
                 (state, error, reply_id),
             ).fetchone()
-            log(c, user, "reply.error", row["review_id"], {"reply": reply_id, "error": error})
+            self.db.log(
+                c, user, "reply.error", row["review_id"], {"reply": reply_id, "error": error}
+            )
 
     def response_pairs(self) -> list[tuple[datetime | None, datetime | None]]:
         """(review written, first reply published) for every replied review."""

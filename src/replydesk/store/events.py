@@ -2,36 +2,13 @@
 
 from __future__ import annotations
 
-import json
-import sqlite3
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from replydesk.domain.models import Claim, Event
-from replydesk.domain.timeutil import now, to_iso
+from replydesk.domain.timeutil import to_iso
 from replydesk.store import rows
 from replydesk.store.db import Database
-
-
-def log(
-    conn: sqlite3.Connection,
-    user: str,
-    action: str,
-    review_id: int | None = None,
-    detail: dict[str, Any] | None = None,
-    at: datetime | None = None,
-) -> None:
-    """Append an event inside the caller's transaction."""
-    conn.execute(
-        "INSERT INTO events (at, user, action, review_id, detail) VALUES (?,?,?,?,?)",
-        (
-            to_iso(at or now()),
-            user,
-            action,
-            review_id,
-            json.dumps(detail or {}, ensure_ascii=False),
-        ),
-    )
 
 
 class EventRepo:
@@ -46,7 +23,7 @@ class EventRepo:
         detail: dict[str, Any] | None = None,
     ) -> None:
         with self.db.write() as c:
-            log(c, user, action, review_id, detail)
+            self.db.log(c, user, action, review_id, detail)
 
     def recent(self, limit: int = 200, review_id: int | None = None) -> list[Event]:
         if review_id is None:
@@ -65,7 +42,7 @@ class ClaimRepo:
 
     def claim(self, review_id: int, user: str, minutes: int = 15) -> Claim:
         """Take or renew a claim; returns the holder's claim (someone else's if still live)."""
-        t = now()
+        t = self.db.now()
         with self.db.write() as c:
             row = c.execute("SELECT * FROM claims WHERE review_id = ?", (review_id,)).fetchone()
             if row and row["user"] != user and row["expires_at"] > to_iso(t):
@@ -77,7 +54,7 @@ class ClaimRepo:
                 (review_id, user, to_iso(t), to_iso(t + timedelta(minutes=minutes))),
             )
             if not row or row["user"] != user:
-                log(c, user, "claim.take", review_id)
+                self.db.log(c, user, "claim.take", review_id)
         return self.holder(review_id)  # type: ignore[return-value]
 
     def release(self, review_id: int, user: str) -> None:
@@ -87,6 +64,6 @@ class ClaimRepo:
     def holder(self, review_id: int) -> Claim | None:
         row = self.db.one(
             "SELECT * FROM claims WHERE review_id = ? AND expires_at > ?",
-            (review_id, to_iso(now())),
+            (review_id, to_iso(self.db.now())),
         )
         return rows.claim(row) if row else None

@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime
 
-from replydesk.domain.models import Promise
-from replydesk.domain.timeutil import now, to_iso
+from replydesk.domain.models import Promise, PromiseStatus
+from replydesk.domain.timeutil import to_iso
 from replydesk.store import rows
 from replydesk.store.db import Database
-from replydesk.store.events import log
 
 
 class PromiseRepo:
@@ -41,11 +40,11 @@ class PromiseRepo:
                     due_date,
                     owner,
                     tracker_url,
-                    to_iso(created_at or now()),
+                    to_iso(created_at or self.db.now()),
                     draft_id,
                 ),
             ).fetchone()
-            log(
+            self.db.log(
                 c,
                 owner,
                 "promise.create",
@@ -62,9 +61,9 @@ class PromiseRepo:
             row = c.execute(
                 "UPDATE promises SET status = 'delivered', delivered_at = ?, evidence = ? "
                 "WHERE id = ? RETURNING *",
-                (to_iso(at or now()), evidence, promise_id),
+                (to_iso(at or self.db.now()), evidence, promise_id),
             ).fetchone()
-            log(
+            self.db.log(
                 c,
                 user,
                 "promise.deliver",
@@ -72,6 +71,35 @@ class PromiseRepo:
                 {"promise": promise_id, "evidence": evidence},
                 at=at,
             )
+        return rows.promise(row)
+
+    def transition(
+        self,
+        promise_id: int,
+        user: str,
+        expected: PromiseStatus,
+        status: PromiseStatus,
+        action: str,
+        **fields: object,
+    ) -> Promise | None:
+        """Move a promise from ``expected`` to ``status`` in one conditional write; ``None``
+        when it was not in ``expected`` any more (a colleague acted first)."""
+        allowed = {"delivered_at", "evidence", "followup_draft_id"}
+        assert set(fields) <= allowed, fields
+        sets = "".join(f", {k} = ?" for k in fields)
+        values = [to_iso(v) if isinstance(v, datetime) else v for v in fields.values()]
+        with self.db.write() as c:
+            row = c.execute(
+                f"UPDATE promises SET status = ?{sets} WHERE id = ? AND status = ? RETURNING *",
+                (str(status), *values, promise_id, str(expected)),
+            ).fetchone()
+            if row is None:
+                return None
+            detail: dict[str, object] = {"promise": promise_id, "from": str(expected)}
+            detail.update(
+                (k, to_iso(v) if isinstance(v, datetime) else v) for k, v in fields.items()
+            )
+            self.db.log(c, user, action, row["review_id"], detail)
         return rows.promise(row)
 
     def update(self, promise_id: int, user: str, **fields: object) -> Promise:
@@ -94,7 +122,7 @@ class PromiseRepo:
             ).fetchone()
             if row is None:
                 raise KeyError(promise_id)
-            log(
+            self.db.log(
                 c,
                 user,
                 "promise.update",

@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from replydesk.domain.models import NewReview, Review, ReviewFilter, ReviewVersion
 from replydesk.domain.text import fold
-from replydesk.domain.timeutil import now, to_iso
+from replydesk.domain.timeutil import to_iso
 from replydesk.store import rows
 from replydesk.store.db import Database
 
@@ -62,7 +62,7 @@ class ReviewRepo:
         self, reviews: Iterable[NewReview], fetched_at: datetime | None = None, user: str = "system"
     ) -> list[tuple[Outcome, int]]:
         """Insert new reviews, record edits as versions; one transaction for the batch."""
-        fetched = to_iso(fetched_at or now())
+        fetched = to_iso(fetched_at or self.db.now())
         batch = list(reviews)
         try:
             return self._upsert(batch, fetched, user)
@@ -228,7 +228,8 @@ class ReviewRepo:
 
     def get(self, review_id: int) -> Review | None:
         row = self.db.one(
-            rows.REVIEW_SELECT + " WHERE r.id = :id", {"id": review_id, "now": to_iso(now())}
+            rows.REVIEW_SELECT + " WHERE r.id = :id",
+            {"id": review_id, "now": to_iso(self.db.now())},
         )
         return rows.review(row) if row else None
 
@@ -238,13 +239,13 @@ class ReviewRepo:
             chunk = ids[i : i + 500]
             marks = ",".join("?" * len(chunk))
             sql = rows.REVIEW_SELECT.replace(":now", "?") + f" WHERE r.id IN ({marks})"
-            out += [rows.review(r) for r in self.db.query(sql, (to_iso(now()), *chunk))]
+            out += [rows.review(r) for r in self.db.query(sql, (to_iso(self.db.now()), *chunk))]
         return out
 
     def by_external(self, source: str, external_id: str) -> Review | None:
         row = self.db.one(
             rows.REVIEW_SELECT + " WHERE r.source = :s AND r.external_id = :e",
-            {"s": source, "e": external_id, "now": to_iso(now())},
+            {"s": source, "e": external_id, "now": to_iso(self.db.now())},
         )
         return rows.review(row) if row else None
 
@@ -315,7 +316,7 @@ class ReviewRepo:
 
     def _where(self, f: ReviewFilter, skip_label: bool = False) -> tuple[str, dict]:
         clauses: list[str] = []
-        params: dict = {"now": to_iso(now())}
+        params: dict = {"now": to_iso(self.db.now())}
         if f.label and not skip_label:
             # reviews (label, created_at) and (label, rating, created_at) serve the filter
             # and the order at once: a page costs the same for 10 or 100,000 reviews
@@ -364,7 +365,7 @@ class ReviewRepo:
                 rows.review(r)
                 for r in self.db.query(
                     rows.REVIEW_SELECT + " WHERE r.id > :last ORDER BY r.id LIMIT :n",
-                    {"last": last, "n": batch, "now": to_iso(now())},
+                    {"last": last, "n": batch, "now": to_iso(self.db.now())},
                 )
             ]
             if not chunk:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from replydesk.domain.timeutil import from_iso, now, to_iso
+from replydesk.domain.timeutil import from_iso, to_iso
 from replydesk.store.db import Database
 
 
@@ -63,5 +63,5 @@ class SourceRepo:
                 "cursor = coalesce(excluded.cursor, cursor), last_sync_at = "
                 "excluded.last_sync_at, last_status = excluded.last_status, "
                 "last_report = excluded.last_report",
-                (name, kind, cursor, to_iso(at or now()), status, json.dumps(report)),
+                (name, kind, cursor, to_iso(at or self.db.now()), status, json.dumps(report)),
             )

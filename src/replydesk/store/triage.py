@@ -7,10 +7,9 @@ from dataclasses import asdict
 from datetime import datetime
 
 from replydesk.domain.models import Triage
-from replydesk.domain.timeutil import now, to_iso
+from replydesk.domain.timeutil import to_iso
 from replydesk.store import rows
 from replydesk.store.db import Database
-from replydesk.store.events import log
 
 
 class TriageRepo:
@@ -36,7 +35,7 @@ class TriageRepo:
 
     def save(self, verdicts: list[tuple[int, Triage]], decided_at: datetime | None = None) -> None:
         """Store machine verdicts; an existing human override is kept untouched."""
-        at = to_iso(decided_at or now())
+        at = to_iso(decided_at or self.db.now())
         with self.db.write() as c:
             c.executemany(
                 "INSERT INTO triage (review_id, label, score, reasons, method, decided_by, "
@@ -61,7 +60,7 @@ class TriageRepo:
             )
 
     def override(self, review_id: int, label: str, user: str) -> None:
-        at = to_iso(now())
+        at = to_iso(self.db.now())
         with self.db.write() as c:
             c.execute(
                 "INSERT INTO triage (review_id, override_label, override_by, override_at) "
@@ -70,4 +69,4 @@ class TriageRepo:
                 " override_at = excluded.override_at",
                 (review_id, label, user, at),
             )
-            log(c, user, "triage.override", review_id, {"label": label})
+            self.db.log(c, user, "triage.override", review_id, {"label": label})

@@ -1,30 +1,29 @@
 """The house-style linter: every draft is checked against the rules a machine can check.
 
-Rule packs (``packs/<lang>.json``) hold each language's phrases for what a reply must
-never say (W2 policy and "you are wrong", W4 another department, W5 negativity, W8
-fairness and favour-talk, W9 blaming staff, W11 blame-implying questions, dated promises)
-and what it must say (W1 an apology, W10 thanks, W6 a next step or a question). Checks
-that need no language: the platform's length limit, compensation outside the catalogue,
-leftover placeholders and internal notes, markup and escape sequences, and text copied
-from instructions inside the review. Each finding carries a rule id, severity, span,
-message and a suggested fix.
+Each language pack's ``style.json`` (``replydesk/languages/<code>/``) holds that
+language's phrases for what a reply must never say (W2 policy and "you are wrong", W4
+another department, W5 negativity, W8 fairness and favour-talk, W9 blaming staff, W11
+blame-implying questions, dated promises) and what it must say (W1 an apology, W10
+thanks, W6 a next step or a question). Checks that need no language: the platform's
+length limit, compensation outside the catalogue, leftover placeholders and internal
+notes, markup and escape sequences, and text copied from instructions inside the review
+(cue words from every pack). Each finding carries a rule id, severity, span, message and
+a suggested fix.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib.resources import files
 
 from replydesk.domain.findings import Finding, Severity, errors
 from replydesk.domain.text import fold
-from replydesk.triage.lexicon import WORD, Lexicon
+from replydesk.languages import BASE, LanguagePack, pack, resolve
+from replydesk.languages.lexicon import WORD, Lexicon
+from replydesk.languages.registry import instruction_pattern
 
 __all__ = ["Finding", "LintContext", "Severity", "errors", "lint"]
-
-LANGS = ("en", "ru", "es", "el", "de", "fr")
 
 FORBIDDEN = {
     "policy": ("W2", "hides behind company policy"),
@@ -73,18 +72,11 @@ DATE = re.compile(
     r"nov|dec)\w*",
     re.I,
 )
-INSTRUCTION = re.compile(
-    r"ignore (?:all |any )?(?:previous|prior|above)|instructions?|"
-    r"you are now|system\s*:|developer mode|reply with|respond with|"
-    r"say (?:that|the words)|промпт|инструкци|ignora|instrucciones|"
-    r"οδηγίες|anweisung|ignoriere|consignes|ignorez",
-    re.I,
-)
 
 
 @dataclass(frozen=True)
 class LintContext:
-    language: str = "en"
+    language: str = BASE
     limit: int | None = None
     limit_unit: str = "characters"
     catalogue: tuple[str, ...] = ()
@@ -93,22 +85,25 @@ class LintContext:
     label: str = "criticism"  # praise needs thanks, not an apology
 
 
+def style_pack(language: str) -> tuple[Lexicon, dict[str, str]]:
+    """The matcher and fix hints for ``language`` (English for a language without a pack)."""
+    return _compile(pack(resolve(language)))
+
+
 @lru_cache(maxsize=8)
-def pack(language: str) -> tuple[Lexicon, dict[str, str]]:
-    lang = language if language in LANGS else "en"
-    data = json.loads(files("replydesk.style").joinpath("packs", f"{lang}.json").read_text("utf-8"))
-    lex = Lexicon(f"style-{lang}")
-    for category, terms in data.items():
+def _compile(lang: LanguagePack) -> tuple[Lexicon, dict[str, str]]:
+    lex = Lexicon(f"style-{lang.code}")
+    for category, terms in lang.style.items():
         if category != "fix":
             for term in terms:
                 lex.add(term, category)
-    fixes = dict(item.split(": ", 1) for item in data.get("fix", []))
+    fixes = dict(item.split(": ", 1) for item in lang.style.get("fix", ()))
     return lex.freeze(), fixes
 
 
 def lint(text: str, ctx: LintContext | None = None) -> list[Finding]:
     ctx = ctx or LintContext()
-    lex, fixes = pack(ctx.language)
+    lex, fixes = style_pack(ctx.language)
     folded = fold(text)
     if len(folded) != len(text):
         folded = "".join(fold(ch)[:1] or " " for ch in text)
@@ -251,11 +246,12 @@ def _length(text: str, ctx: LintContext) -> list[Finding]:
 
 def _copied_instructions(text: str, folded: str, review: str) -> list[Finding]:
     """Five words in a row taken from an instruction-like sentence of the review."""
-    if not review or not INSTRUCTION.search(review):
+    instruction = instruction_pattern()
+    if not review or not instruction.search(review):
         return []
     out = []
     for sentence in re.split(r"(?<=[.!?\n])\s+", review):
-        if not INSTRUCTION.search(sentence):
+        if not instruction.search(sentence):
             continue
         words = WORD.findall(fold(sentence))
         for i in range(0, max(0, len(words) - 4)):

@@ -19,7 +19,34 @@ from itertools import pairwise
 
 from replydesk.domain.models import Evidence, Triage
 from replydesk.domain.text import fold
-from replydesk.triage.lexicon import LANGUAGES, Lexicon, build
+from replydesk.languages import Lexicon
+from replydesk.languages.registry import BASE, TRIAGE_KEYS, TRIAGE_OPTIONAL, registry
+
+# the packs' triage.json categories; device names every language writes the same way
+CATEGORIES = (*TRIAGE_KEYS, *TRIAGE_OPTIONAL)
+COMMON = {
+    "device": [
+        "iphone*",
+        "ipad*",
+        "ios",
+        "android",
+        "pixel",
+        "samsung",
+        "galaxy",
+        "xiaomi",
+        "redmi",
+        "huawei",
+        "oneplus",
+        "motorola",
+        "windows",
+        "macos",
+        "chrome",
+        "safari",
+        "firefox",
+        "macbook",
+        "ipados",
+    ]
+}
 
 # language-independent signals, matched on the original text
 VERSION = re.compile(r"(?<![\w.])v?\d+\.\d+(?:\.\d+)*(?![\w.]*\d)")
@@ -44,8 +71,6 @@ HAPPY = re.compile(
     "[\U0001f60a\U0001f600\U0001f603\U0001f44d\U0001f64f\u2764\U0001f60d\U0001f389\u2b50]"
 )
 NUMTOK = re.compile(r"\S*\d\S*")
-CYRILLIC = re.compile(r"[\u0400-\u04ff]")
-GREEK = re.compile(r"[\u0370-\u03ff\u1f00-\u1fff]")
 
 # weights and caps per rule: (weight per match, most matches counted)
 SPECIFIC = {
@@ -107,19 +132,36 @@ class Rules:
         extra_specific: dict | None = None,
     ) -> None:
         glossary = list(glossary)
+        self._packs = registry()  # the language packs, as they are now
+        self._codes = self._packs.codes()
+        self._scripts = self._packs.script_hints  # Cyrillic in an "English" review: add ru
+        self._count_words = self._packs.count_words
         self.extra = {
             lang: {
                 "hostile": list((extra_hostile or {}).get(lang, [])),
                 "product": [*glossary, *(extra_specific or {}).get(lang, [])],
             }
-            for lang in LANGUAGES
+            for lang in self._codes
         }
         self._lexicons: dict[tuple[str, ...], Lexicon] = {}
 
-    def lexicon(self, languages: tuple[str, ...]) -> Lexicon:
-        if languages not in self._lexicons:
-            self._lexicons[languages] = build(languages, self.extra)
-        return self._lexicons[languages]
+    def lexicon(self, codes: tuple[str, ...]) -> Lexicon:
+        if codes not in self._lexicons:
+            self._lexicons[codes] = self._build(codes)
+        return self._lexicons[codes]
+
+    def _build(self, codes: tuple[str, ...]) -> Lexicon:
+        """One matcher over several languages' lists plus the user's additions."""
+        lex = Lexicon("+".join(codes))
+        for category, terms in COMMON.items():
+            for term in terms:
+                lex.add(term, category)
+        for code in codes:
+            lists, extra = self._packs.pack(code).triage, self.extra.get(code, {})
+            for category in CATEGORIES:
+                for term in [*lists.get(category, ()), *extra.get(category, [])]:
+                    lex.add(term, category)
+        return lex.freeze()
 
     @classmethod
     def from_config(cls, triage_config) -> Rules:
@@ -129,15 +171,14 @@ class Rules:
 
     def lexicon_for(self, text: str, language: str) -> Lexicon:
         lang = (language or "").split("-")[0].lower()
-        if lang not in LANGUAGES:
-            return self.lexicon(LANGUAGES)  # unknown language: every list we have
+        if lang not in self._codes:
+            return self.lexicon(self._codes)  # unknown language: every list we have
         chosen = [lang]
-        if lang != "en":
-            chosen.append("en")  # English loanwords: app, update, login
-        if lang != "ru" and CYRILLIC.search(text):
-            chosen.append("ru")
-        if lang != "el" and GREEK.search(text):
-            chosen.append("el")
+        if lang != BASE:
+            chosen.append(BASE)  # English loanwords: app, update, login
+        for code, script in self._scripts:
+            if code != lang and script.search(text):
+                chosen.append(code)
         return self.lexicon(tuple(chosen))
 
     def classify(self, text: str, rating: int | None = None, language: str = "") -> Triage:
@@ -219,13 +260,12 @@ class Rules:
         vague = lex("vague")
         return self._decide(spec, host, positive, vague, rating, text, words)
 
-    @staticmethod
-    def _durations(folded: str, units: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    def _durations(self, folded: str, units: list[tuple[int, int]]) -> list[tuple[int, int]]:
         out = []
         for start, end in units:
             before = folded[max(0, start - 12) : start]
             m = re.search(r"(\d+|\w+)\s*$", before)
-            if m and (m.group(1).isdigit() or m.group(1) in _NUMBER_WORDS):
+            if m and (m.group(1).isdigit() or m.group(1) in self._count_words):
                 out.append((start - len(before) + m.start(), end))
         return out
 
@@ -279,19 +319,6 @@ class Rules:
         return Triage(
             label=label, score=score, reasons=ordered[:8], method="rules", decided_by="rules"
         )
-
-
-_NUMBER_WORDS = {
-    fold(w)
-    for w in (
-        "one two three four five six seven eight nine ten a few several "
-        "два три четыре пять шесть семь несколько "
-        "dos tres cuatro cinco seis siete varios varias "
-        "δύο τρεις τέσσερις πέντε έξι μερικές "
-        "zwei drei vier fünf sechs sieben mehrere "
-        "deux trois quatre cinq six sept plusieurs"
-    ).split()
-}
 
 
 def _is_code(word: str) -> bool:

@@ -8,8 +8,8 @@ and shown; when it fails, the rules' verdict stands and the failure is recorded.
 
 from __future__ import annotations
 
-import asyncio
 import json
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
 from replydesk.domain.errors import LLMError
@@ -28,7 +28,7 @@ def uncertain(t: Triage, low: float, high: float) -> bool:
     return low <= t.score <= high
 
 
-async def ask(client: LLMClient, text: str, rating: int | None, rules: Triage) -> Triage:
+def ask(client: LLMClient, text: str, rating: int | None, rules: Triage) -> Triage:
     prompt = load("triage")
     messages = [
         {"role": "system", "content": prompt.text},
@@ -38,7 +38,7 @@ async def ask(client: LLMClient, text: str, rating: int | None, rules: Triage) -
         },
     ]
     try:
-        data, done = await client.complete_json(messages)
+        data, done = client.complete_json(messages)
         label = data.get("label")
         if label not in LABELS:
             raise LLMError(f"the model answered an unknown label {label!r}")
@@ -72,14 +72,10 @@ async def ask(client: LLMClient, text: str, rating: int | None, rules: Triage) -
     )
 
 
-async def second_opinions(
+def second_opinions(
     client: LLMClient, items: list[tuple[int, str, int | None, Triage]], concurrency: int
 ) -> dict[int, Triage]:
-    gate = asyncio.Semaphore(concurrency)
-
-    async def one(text: str, rating: int | None, verdict: Triage) -> Triage:
-        async with gate:
-            return await ask(client, text, rating, verdict)
-
-    results = await asyncio.gather(*(one(t, r, v) for _i, t, r, v in items))
+    """Ask about each item, ``concurrency`` at a time; a failure keeps the rules' verdict."""
+    with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
+        results = list(pool.map(lambda item: ask(client, item[1], item[2], item[3]), items))
     return {item[0]: result for item, result in zip(items, results, strict=True)}

@@ -37,6 +37,18 @@ class ReplydeskApp(App):
     def on_mount(self) -> None:
         self.push_screen(InboxScreen(self.ws))
 
+    def _fatal_error(self) -> None:
+        """A crash shows where it happened, never the values in scope: they may hold a key,
+        the config or a customer's review (Textual's default shows locals)."""
+        import rich
+        from rich.segment import Segments
+        from rich.traceback import Traceback
+
+        self.bell()
+        trace = Traceback(show_locals=False, width=None, suppress=[rich])
+        self._exit_renderables.append(Segments(self.console.render(trace, self.console.options)))
+        self._close_messages_no_wait()
+
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))

@@ -7,7 +7,8 @@ import json
 from textual.app import ComposeResult
 from textual.widgets import DataTable, Footer, Header
 
-from replydesk.domain.timeutil import age, now
+from replydesk.domain.timeutil import age
+from replydesk.services import audit
 from replydesk.tui.screens.base import BACK, WorkspaceScreen
 from replydesk.tui.widgets.render import cell
 
@@ -25,8 +26,8 @@ class AuditScreen(WorkspaceScreen):
         table = self.query_one(DataTable)
         for name in ("When", "Who", "What", "Review", "Detail"):
             table.add_column(name)
-        t = now()
-        for e in self.ws.store.events.recent(500):
+        t = self.ws.now()
+        for e in audit.recent(self.ws, 500):
             table.add_row(
                 age(e.at, t),
                 cell(e.user, 12),

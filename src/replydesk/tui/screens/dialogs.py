@@ -14,10 +14,11 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Footer, Input, Label, Static
 
+from replydesk.domain.errors import ReplydeskError
 from replydesk.domain.models import Promise
 from replydesk.domain.text import one_line
 from replydesk.services import promising
-from replydesk.services.posting import Target
+from replydesk.services.platforms import Target
 from replydesk.services.workspace import Workspace
 from replydesk.tui.widgets.render import plain
 
@@ -110,8 +111,8 @@ class ConfirmPromises(ModalScreen[list[Promise]]):
         due = self.query_one("#due", Input).value.strip()
         try:
             updated = promising.edit(self.ws, self.editing.id, what=what, due_date=due or None)
-        except ValueError as exc:
-            self.notify(str(exc), severity="error")
+        except ReplydeskError as exc:
+            self.notify(exc.message, severity="error")
             return
         self.promises = [updated if p.id == updated.id else p for p in self.promises]
         self.action_cancel_edit()
@@ -128,7 +129,11 @@ class ConfirmPromises(ModalScreen[list[Promise]]):
         p = self._current()
         if p is None or self.editing is not None:
             return
-        promising.withdraw(self.ws, p.id)
+        try:
+            promising.withdraw(self.ws, p.id)
+        except ReplydeskError as exc:
+            self.notify(exc.message, severity="error")
+            return
         self.promises = [x for x in self.promises if x.id != p.id]
         self.notify(f"withdrawn: {one_line(p.what, 60)}")
         if not self.promises:

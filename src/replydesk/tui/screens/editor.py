@@ -1,8 +1,9 @@
 """The draft editor: the review above, the reply below, house-style findings beside it.
 
 Opening it claims the review for this user (colleagues see who holds it and cannot
-approve). Generation streams into the editor in an exclusive worker; Esc stops it and
-keeps what arrived. Every edit is linted as you type (debounced).
+approve). Generation streams into the editor from a thread worker; Esc stops it and keeps
+what arrived. Approving and posting run in thread workers too (the model may be asked for
+the promises a reply makes). Every edit is linted as you type (debounced).
 """
 
 from __future__ import annotations
@@ -19,12 +20,15 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static, TextArea
+from textual.worker import get_current_worker
 
-from replydesk.domain.models import Draft
-from replydesk.services import editing, inbox, posting
-from replydesk.services.drafting import draft_one, make_client
+from replydesk.domain.errors import LintBlocked, ReplydeskError
+from replydesk.domain.findings import Finding
+from replydesk.domain.models import Draft, DraftKind, Promise
+from replydesk.services import drafting, editing, inbox, platforms, posting
+from replydesk.services.drafting import DraftOutcome, DraftStatus, StopGeneration
 from replydesk.services.workspace import Workspace
-from replydesk.style.linter import Finding
+from replydesk.tui.screens.base import call_service
 from replydesk.tui.screens.dialogs import ConfirmPost, ConfirmPromises
 from replydesk.tui.widgets.render import label, plain, stars
 
@@ -53,6 +57,7 @@ class EditorScreen(Screen[bool | None]):
         self.read_only = False
         self.findings: list[Finding] = []
         self.pending_despite_lint = False
+        self.approving = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -71,7 +76,6 @@ class EditorScreen(Screen[bool | None]):
     def on_mount(self) -> None:
         self.query_one("#editor-note").display = False
         detail = inbox.detail(self.ws, self.review_id)
-        assert detail is not None
         r = detail.review
         head = Text.assemble(
             plain(r.author or "anonymous", "bold"),
@@ -124,7 +128,7 @@ class EditorScreen(Screen[bool | None]):
 
     def _lint(self) -> None:
         text = self.query_one(TextArea).text
-        kind = self.base.kind if self.base else "reply"
+        kind = self.base.kind if self.base else DraftKind.REPLY
         self.findings = (
             editing.check(self.ws, self.review_id, text, self.language, kind)
             if text.strip()
@@ -162,30 +166,48 @@ class EditorScreen(Screen[bool | None]):
         self._status("generating… (Esc stops and keeps what arrived)", "yellow")
         self._generate(note)
 
-    @work(exclusive=True, group="generate")
-    async def _generate(self, note: str) -> None:
-        review = self.ws.store.reviews.get(self.review_id)
-        assert review is not None
-        area = self.query_one(TextArea)
-        client = make_client(self.ws.config)
+    @work(thread=True, exclusive=True, group="generate")
+    def _generate(self, note: str) -> None:
+        """In a thread: the model streams into the editor piece by piece; Esc cancels this
+        worker and the next piece stops the stream (what arrived stays, unsaved)."""
+        worker = get_current_worker()
 
         def token(piece: str) -> None:
-            area.insert(piece, area.document.end)
+            if worker.is_cancelled:
+                raise StopGeneration
+            self.app.call_from_thread(self._append, piece)
 
         try:
-            outcome = await draft_one(self.ws, review, client, note=note, on_token=token)
-        finally:
-            if client is not None:
-                await client.close()
+            outcome = drafting.redraft(self.ws, self.review_id, note=note, on_token=token)
+        except StopGeneration:
+            return
+        except ReplydeskError as exc:
+            self.app.call_from_thread(self._generation_failed, exc)
+            return
+        if not worker.is_cancelled:
+            self.app.call_from_thread(self._generated, outcome)
+
+    def _append(self, piece: str) -> None:
+        if self.is_attached:
+            area = self.query_one(TextArea)
+            area.insert(piece, area.document.end)
+
+    def _generation_failed(self, exc: ReplydeskError) -> None:
+        if self.is_attached:
+            self._status(f"not generated: {exc.message}", "red")
+
+    def _generated(self, outcome: DraftOutcome) -> None:
+        if not self.is_attached:
+            return
         if outcome.draft_id:
-            self.base = self.ws.store.drafts.get(outcome.draft_id)
-            if self.base:
-                area.load_text(self.base.text)
-                self.language = self.base.language
+            self.base = editing.get_draft(self.ws, outcome.draft_id)
+            self.query_one(TextArea).load_text(self.base.text)
+            self.language = self.base.language
+        failed = outcome.status in (DraftStatus.FAILED, DraftStatus.FAILING_LINT)
         self._status(
             f"{outcome.status}: {self._describe_base()}"
             + (f" — {outcome.message}" if outcome.message else ""),
-            "red" if outcome.status in ("failed", "failing-lint") else "green",
+            "red" if failed else "green",
         )
         self._lint()
 
@@ -215,22 +237,38 @@ class EditorScreen(Screen[bool | None]):
     # ------------------------------------------------------------ approving
 
     def _approve(self, next_review: bool, post: bool = False) -> None:
-        """Approve; a person confirms the promises it makes; post it if asked and confirmed."""
+        """Approve (in a worker: reading the promises may ask the model); a person confirms
+        the promises it makes; post it if asked and confirmed on the last look."""
         if self.read_only:
             self.notify("someone else holds this review: you cannot approve it", severity="error")
             return
-        text = self.query_one(TextArea).text
-        try:
-            done = editing.approve(
-                self.ws, self.review_id, text, self.base, despite_lint=self.pending_despite_lint
-            )
-        except editing.EditError as exc:
-            self.pending_despite_lint = "house style" in str(exc)
-            self.notify(str(exc), title="Not approved", severity="error", timeout=8)
-            return
-        self.base = done.draft
+        if self.approving:
+            return  # one approval at a time: a second key press must not approve twice
+        self.approving = True
+        text, base, despite = self.query_one(TextArea).text, self.base, self.pending_despite_lint
+        self._status("approving…", "yellow")
+        call_service(
+            self,
+            lambda: editing.approve(self.ws, self.review_id, text, base, despite_lint=despite),
+            lambda done: self._approved(done, next_review, post),
+            title="Not approved",
+            group="approve",
+            failed=self._not_approved,
+        )
 
-        def confirmed(promised: list | None) -> None:
+    def _not_approved(self, exc: ReplydeskError) -> None:
+        self.approving = False
+        # a house-style block can be overridden by approving again; anything else cannot
+        self.pending_despite_lint = isinstance(exc, LintBlocked)
+        self._status(f"not approved: {exc.message}", "red")
+        self.notify(exc.message, title="Not approved", severity="error", timeout=8)
+
+    def _approved(self, done: editing.Approved, next_review: bool, post: bool) -> None:
+        self.approving = False
+        self.base = done.draft
+        self._status(f"approved: {self._describe_base()}", "green")
+
+        def confirmed(promised: list[Promise] | None) -> None:
             summary = "; ".join(f"{p.kind} due {p.due_date}" for p in promised or [])
             self.notify(
                 f"approved v{done.draft.version}" + (f" · promises: {summary}" if summary else ""),
@@ -247,7 +285,7 @@ class EditorScreen(Screen[bool | None]):
             confirmed([])
 
     def _ask_to_post(self, draft: Draft, next_review: bool) -> None:
-        where = posting.target(self.ws, self.review_id)
+        where = platforms.target(self.ws, self.review_id)
         if not where.can_post:
             self.notify(
                 where.why_not + " (Ctrl+B copies)",
@@ -261,7 +299,13 @@ class EditorScreen(Screen[bool | None]):
         def answered(yes: bool | None) -> None:
             if yes:
                 self._status(f"posting to {where.source}…", "yellow")
-                self._send(draft, where.source, next_review)
+                call_service(
+                    self,
+                    lambda: posting.post(self.ws, [draft.id])[0],
+                    lambda outcome: self._sent(outcome, where.source, next_review),
+                    title="Not posted",
+                    group="post",
+                )
             else:
                 self.notify(
                     "approved, not posted: Ctrl+T again or `replydesk post` later",
@@ -271,20 +315,19 @@ class EditorScreen(Screen[bool | None]):
 
         self.app.push_screen(ConfirmPost(where, draft.text), answered)
 
-    @work(exclusive=True, group="post")
-    async def _send(self, draft: Draft, where: str, next_review: bool) -> None:
-        (outcome,) = await posting.post_approved(self.ws, [draft.id])
-        if outcome.status in ("posted", "confirmed"):
+    def _sent(self, outcome: posting.PostOutcome, where: str, next_review: bool) -> None:
+        if outcome.published:
             self.notify(f"posted on {where}", title="Posted")
             self._close(next_review)
-        else:  # stay here: the person can fix the text, or copy it instead
-            self._status(f"not posted: {outcome.message or outcome.status}", "red")
-            self.notify(
-                outcome.message or outcome.status,
-                severity="error",
-                timeout=12,
-                title=f"Not posted ({outcome.status})",
-            )
+            return
+        # stay here: the person can fix the text, or copy it instead
+        self._status(f"not posted: {outcome.message or outcome.status}", "red")
+        self.notify(
+            outcome.message or outcome.status,
+            severity="error",
+            timeout=12,
+            title=f"Not posted ({outcome.status})",
+        )
 
     def _close(self, next_review: bool) -> None:
         editing.release(self.ws, self.review_id)

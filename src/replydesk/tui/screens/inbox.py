@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import replace
 
 from rich.text import Text
@@ -14,10 +15,12 @@ from textual.widgets import Footer, Header, Input, ProgressBar, Static
 
 from replydesk.domain.models import REVIEW_STATUSES, ReviewFilter
 from replydesk.domain.timeutil import now
-from replydesk.services import inbox
+from replydesk.services import drafting, inbox
+from replydesk.services.drafting import DraftOutcome, DraftStatus
 from replydesk.services.inbox import GROUP_ORDER
 from replydesk.services.promising import overdue
 from replydesk.services.workspace import Workspace
+from replydesk.tui.screens.base import call_service
 from replydesk.tui.screens.editor import EditorScreen
 from replydesk.tui.widgets.inbox.review_list import ReviewList
 from replydesk.tui.widgets.inbox.review_view import ReviewView
@@ -62,7 +65,7 @@ class InboxScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.sub_title = "demo workspace" if self.ws.demo else str(self.ws.store.path)
+        self.sub_title = self.ws.location
         self.query_one("#search").display = False
         self.query_one("#batch").display = False
         self.query_one(
@@ -216,7 +219,7 @@ class InboxScreen(Screen):
         if field == "status":
             values += list(REVIEW_STATUSES)
         else:
-            values += self.ws.store.reviews.facets()[field]
+            values += inbox.facets(self.ws)[field]
         current = getattr(self.filter, field)
         nxt = values[(values.index(current) + 1) % len(values)] if current in values else None
         self.refilter(**{field: nxt})
@@ -229,35 +232,33 @@ class InboxScreen(Screen):
         self.reload()
 
     def action_draft_all(self) -> None:
-        """The morning batch, in a worker: the inbox stays usable while it runs."""
-        from replydesk.services.drafting import queue
-
-        todo = queue(self.ws)
+        """The morning batch, in a thread worker: the inbox stays usable while it runs."""
+        todo = drafting.queue(self.ws)
         if not todo:
             self.notify("nothing to draft: every queued review has a draft")
             return
         bar = self.query_one("#batch", ProgressBar)
         bar.update(total=len(todo), progress=0)
         bar.display = True
-        self.run_worker(self._draft_all(todo), exclusive=True, group="batch")
-
-    async def _draft_all(self, todo: list) -> None:
-        from collections import Counter
-
-        from replydesk.services.drafting import draft_batch
-
-        bar = self.query_one("#batch", ProgressBar)
         counts: Counter[str] = Counter()
 
-        def progress(outcome) -> None:
+        def progress(outcome: DraftOutcome) -> None:  # from the batch's threads
             counts[outcome.status] += 1
-            bar.advance(1)
+            self.app.call_from_thread(bar.advance, 1)
 
-        await draft_batch(self.ws, todo, self.ws.config.llm.concurrency, progress)
-        bar.display = False
-        self.notify(
-            ", ".join(f"{n} {k}" for k, n in counts.most_common()),
-            title="Batch done",
-            severity="error" if counts.get("failed") else "information",
+        def finished(_outcomes: list[DraftOutcome]) -> None:
+            bar.display = False
+            self.notify(
+                ", ".join(f"{n} {k}" for k, n in counts.most_common()),
+                title="Batch done",
+                severity="error" if counts.get(DraftStatus.FAILED) else "information",
+            )
+            self.reload()
+
+        call_service(
+            self,
+            lambda: drafting.draft_batch(self.ws, todo, progress=progress),
+            finished,
+            title="Batch stopped",
+            group="batch",
         )
-        self.reload()

@@ -1,7 +1,13 @@
-"""The promises board: open, overdue and delivered; deliver, link a tracker item, open the
-follow-up draft. Overdue rows come first (P1)."""
+"""The promises board: open, overdue and delivered; deliver, undo, withdraw, mark broken,
+link a tracker item, open the follow-up draft. Overdue rows come first (P1).
+
+Delivering and checking trackers run in thread workers: a delivery drafts the follow-up,
+which may ask the model, and a tracker is asked over HTTP.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from rich.text import Text
 from textual import on
@@ -9,15 +15,20 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
+from replydesk.domain.errors import ReplydeskError
 from replydesk.domain.models import Promise
 from replydesk.services import promising
-from replydesk.tui.screens.base import BACK, WorkspaceScreen
+from replydesk.services.workspace import Workspace
+from replydesk.tui.screens.base import BACK, WorkspaceScreen, call_service
 from replydesk.tui.widgets.render import cell
 
 
 class PromisesScreen(WorkspaceScreen):
     BINDINGS = [
         Binding("d", "deliver", "Deliver"),
+        Binding("u", "undo", "Undo"),
+        Binding("x", "withdraw", "Withdraw", show=False),
+        Binding("b", "broken", "Broken", show=False),
         Binding("t", "link", "Link tracker"),
         Binding("f", "followup", "Open follow-up"),
         Binding("w", "watch", "Check trackers"),
@@ -40,27 +51,18 @@ class PromisesScreen(WorkspaceScreen):
         self.reload()
         table.focus()
 
-    def _rows(self) -> list[Promise]:
-        today = self.ws.today().isoformat()
-        order = {"overdue": 0, "open": 1, "delivered": 2, "broken": 3, "withdrawn": 4}
-        found = self.ws.store.promises.list()
-        return sorted(
-            found,
-            key=lambda p: (order["overdue" if p.is_overdue(today) else p.status], p.due_date or ""),
-        )
-
     def reload(self) -> None:
         table = self.query_one(DataTable)
         current = self._current()
         keep = table.cursor_row
         table.clear()
         today = self.ws.today().isoformat()
-        rows = self._rows()
+        rows = promising.board(self.ws)
         for p in rows:
             if p.is_overdue(today):
                 state = Text("OVERDUE", style="bold red")
             elif p.status == "delivered":
-                when = promising.timing(p, self.ws.tz)
+                when = p.timing(self.ws.tz)
                 state = Text(f"delivered{' ' + when if when else ''}", style="green")
             else:
                 state = Text(p.status, style="yellow" if p.status == "open" else "dim")
@@ -97,23 +99,63 @@ class PromisesScreen(WorkspaceScreen):
         if not table.row_count:
             return None
         key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
-        return self.ws.store.promises.get(int(key)) if key else None
+        return promising.get(self.ws, int(key)) if key else None
 
     def action_deliver(self) -> None:
         p = self._current()
         if p is None:
             return
+
+        def delivered(done: promising.Delivered) -> None:
+            self.notify(
+                f"delivered ({done.timing or 'no due date'}); follow-up draft "
+                f"{done.followup.id} is waiting for approval (u undoes)",
+                title="Promise kept",
+            )
+            self.reload()
+
+        self.notify("delivering… (drafting the follow-up)")
+        call_service(
+            self,
+            lambda: promising.deliver(self.ws, p.id, "delivered by hand in the TUI"),
+            delivered,
+            title="Not delivered",
+            group="promise",
+        )
+
+    def action_undo(self) -> None:
+        p = self._current()
+        if p is None:
+            return
         try:
-            done = promising.deliver(self.ws, p.id, "delivered by hand in the TUI")
-        except ValueError as exc:
-            self.notify(str(exc), severity="error")
+            undone = promising.undo(self.ws, p.id)
+        except ReplydeskError as exc:
+            self.notify(exc.message, title="Nothing undone", severity="error")
             return
         self.notify(
-            f"delivered ({done.timing or 'no due date'}); follow-up draft "
-            f"{done.followup.id} is waiting for approval",
-            title="Promise kept",
+            f"promise {p.id} is open again (was {undone.was})"
+            + (f"; {undone.note}" if undone.note else ""),
+            title="Undone",
         )
         self.reload()
+
+    def _change(self, change: Callable[[Workspace, int], Promise], verb: str) -> None:
+        p = self._current()
+        if p is None:
+            return
+        try:
+            change(self.ws, p.id)
+        except ReplydeskError as exc:
+            self.notify(exc.message, title=f"Not {verb}", severity="error")
+            return
+        self.notify(f"promise {p.id} {verb} (u undoes)")
+        self.reload()
+
+    def action_withdraw(self) -> None:
+        self._change(promising.withdraw, "withdrawn")
+
+    def action_broken(self) -> None:
+        self._change(promising.mark_broken, "marked broken")
 
     def action_link(self) -> None:
         if self._current() is None:
@@ -127,8 +169,12 @@ class PromisesScreen(WorkspaceScreen):
         event.input.display = False
         p = self._current()
         if p and event.value.strip():
-            self.ws.store.promises.update(p.id, self.ws.user, tracker_url=event.value.strip())
-            self.notify(f"promise {p.id} now watches {event.value.strip()}")
+            try:
+                promising.edit(self.ws, p.id, tracker_url=event.value.strip())
+            except ReplydeskError as exc:
+                self.notify(exc.message, title="Not linked", severity="error")
+            else:
+                self.notify(f"promise {p.id} now watches {event.value.strip()}")
         self.reload()
         self.query_one(DataTable).focus()
 
@@ -142,15 +188,16 @@ class PromisesScreen(WorkspaceScreen):
         self.app.push_screen(EditorScreen(self.ws, p.review_id), lambda _r: self.reload())
 
     def action_watch(self) -> None:
-        self.run_worker(self._watch(), exclusive=True, group="watch")
+        def checked(results: list[promising.WatchResult]) -> None:
+            delivered = sum(r.status == promising.WatchStatus.DELIVERED for r in results)
+            errors = [r for r in results if r.status == promising.WatchStatus.ERROR]
+            self.notify(
+                f"{delivered} delivered, {len(errors)} could not be checked"
+                + (f": {errors[0].detail}" if errors else ""),
+                severity="error" if errors else "information",
+            )
+            self.reload()
 
-    async def _watch(self) -> None:
-        results = await promising.watch_async(self.ws)
-        delivered = sum(r.status == "delivered" for r in results)
-        errors = [r for r in results if r.status == "error"]
-        self.notify(
-            f"{delivered} delivered, {len(errors)} could not be checked"
-            + (f": {errors[0].detail}" if errors else ""),
-            severity="error" if errors else "information",
+        call_service(
+            self, lambda: promising.watch(self.ws), checked, title="Trackers", group="promise"
         )
-        self.reload()

@@ -8,8 +8,8 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Header, ProgressBar, Static
 
 from replydesk.services.sources_view import source_rows
-from replydesk.services.sync import SourceReport, sync_sources
-from replydesk.tui.screens.base import BACK, WorkspaceScreen
+from replydesk.services.sync import SourceReport, SyncStatus, sync
+from replydesk.tui.screens.base import BACK, WorkspaceScreen, call_service
 from replydesk.tui.widgets.render import cell
 
 STATUS_STYLE = {"ok": "green", "partial": "yellow", "error": "bold red"}
@@ -74,24 +74,27 @@ class SourcesScreen(WorkspaceScreen):
         self.query_one("#source-detail", Static).update(details)
 
     def action_sync(self) -> None:
-        self.run_worker(self._sync(), exclusive=True, group="sync")
-
-    async def _sync(self) -> None:
+        """Sync every enabled source in a thread worker; the bar moves as each finishes."""
         enabled = [s for s in self.ws.config.sources if s.enabled]
         bar = self.query_one(ProgressBar)
         bar.update(total=max(1, len(enabled)), progress=0)
         bar.display = True
 
-        def progress(report: SourceReport) -> None:
-            bar.advance(1)
+        def progress(report: SourceReport) -> None:  # from the worker's thread
+            self.app.call_from_thread(bar.advance, 1)
 
-        reports = await sync_sources(self.ws, progress=progress)
-        bar.display = False
-        failed = [r for r in reports if r.status == "error"]
-        self.notify(
-            f"{sum(r.new for r in reports)} new, {sum(r.updated for r in reports)} "
-            f"updated, {len(failed)} failed",
-            title="Sync",
-            severity="error" if failed else "information",
+        def finished(reports: list[SourceReport]) -> None:
+            bar.display = False
+            failed = [r for r in reports if r.status == SyncStatus.ERROR]
+            self.notify(
+                f"{sum(r.new for r in reports)} new, {sum(r.updated for r in reports)} "
+                f"updated, {len(failed)} failed"
+                + (f": {failed[0].name}: {failed[0].error}" if failed else ""),
+                title="Sync",
+                severity="error" if failed else "information",
+            )
+            self.reload()
+
+        call_service(
+            self, lambda: sync(self.ws, progress=progress), finished, title="Sync", group="sync"
         )
-        self.reload()

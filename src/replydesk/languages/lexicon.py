@@ -1,66 +1,26 @@
-"""Per-language word lists (``lexicons/<lang>.json``) and a fast matcher over them.
+"""A fast matcher over phrase lists: the engine behind every language pack's word lists.
 
 Entries are matched on folded text (lower case, no accents), word by word; a word ending
 in ``*`` matches any ending, which is how inflected languages (Russian, Greek, German)
 are covered without a stemmer. Phrases match word sequences ("never again",
 "ожидал* больш*"). The text is split into words once and each word is looked up in hash
-tables, so matching costs the same however long the lists grow. Users extend a language
-from config (``[triage] extra_hostile``, ``extra_specific``, ``glossary``).
+tables, so matching costs the same however long the lists grow. Triage, the style linter
+and the promise extractor each build one over the lists of the packs they need.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import lru_cache
-from importlib.resources import files
 
 from replydesk.domain.text import fold
 
-CATEGORIES = (
-    "hostile",
-    "superlative",
-    "attack",
-    "threat",
-    "vague",
-    "positive",
-    "problem",
-    "product",
-    "sequence",
-    "reasoning",
-    "units",
-    "device",
-)
-# names every language writes the same way
-COMMON = {
-    "device": [
-        "iphone*",
-        "ipad*",
-        "ios",
-        "android",
-        "pixel",
-        "samsung",
-        "galaxy",
-        "xiaomi",
-        "redmi",
-        "huawei",
-        "oneplus",
-        "motorola",
-        "windows",
-        "macos",
-        "chrome",
-        "safari",
-        "firefox",
-        "macbook",
-        "ipados",
-    ]
-}
-LANGUAGES = ("en", "ru", "es", "el", "de", "fr")
 WORD = re.compile(r"\w+")
 
 Token = tuple[str, bool]  # (text, is_prefix)
+Entry = tuple[tuple[Token, ...], str]  # (tokens, category)
+Word = tuple[str, int, int]  # (folded word, start, end)
 
 
 @dataclass
@@ -68,14 +28,10 @@ class Lexicon:
     """Entries indexed by their first word: exact words and prefixes apart."""
 
     name: str
-    exact: dict[str, list[tuple[tuple[Token, ...], str]]] = field(
-        default_factory=lambda: defaultdict(list)
-    )
-    prefix: dict[str, list[tuple[tuple[Token, ...], str]]] = field(
-        default_factory=lambda: defaultdict(list)
-    )
+    exact: dict[str, list[Entry]] = field(default_factory=lambda: defaultdict(list))
+    prefix: dict[str, list[Entry]] = field(default_factory=lambda: defaultdict(list))
     prefix_lengths: tuple[int, ...] = ()
-    _cache: dict[str, tuple] = field(default_factory=dict)
+    _cache: dict[str, tuple[Entry, ...]] = field(default_factory=dict)
 
     def add(self, term: str, category: str) -> None:
         """``word*`` matches any ending; a lone ``*`` inside a phrase matches any word."""
@@ -99,7 +55,7 @@ class Lexicon:
         self.prefix_lengths = tuple(sorted({len(k) for k in self.prefix}))
         return self
 
-    def _candidates(self, word: str) -> tuple[tuple[tuple[Token, ...], str], ...]:
+    def _candidates(self, word: str) -> tuple[Entry, ...]:
         out = list(self.exact.get(word, ()))
         for n in self.prefix_lengths:
             if n > len(word):
@@ -107,9 +63,7 @@ class Lexicon:
             out.extend(self.prefix.get(word[:n], ()))
         return tuple(out)
 
-    def scan(
-        self, folded: str
-    ) -> tuple[dict[str, list[tuple[int, int]]], list[tuple[str, int, int]]]:
+    def scan(self, folded: str) -> tuple[dict[str, list[tuple[int, int]]], list[Word]]:
         """Spans per category, and the words themselves; one pass over the words."""
         words = [(m.group(), m.start(), m.end()) for m in WORD.finditer(folded)]
         found: dict[str, list[tuple[int, int]]] = defaultdict(list)
@@ -129,33 +83,10 @@ class Lexicon:
         return found, words
 
 
-def _match(tokens: tuple[Token, ...], words: list[tuple[str, int, int]], i: int) -> int | None:
+def _match(tokens: tuple[Token, ...], words: list[Word], i: int) -> int | None:
     if i + len(tokens) > len(words):
         return None
     for (text, is_prefix), (word, _s, _e) in zip(tokens, words[i : i + len(tokens)], strict=False):
         if not (word.startswith(text) if is_prefix else word == text):
             return None
     return words[i + len(tokens) - 1][2]
-
-
-@lru_cache(maxsize=16)
-def raw(language: str) -> dict[str, list[str]]:
-    """The bundled lists for one language ({} for a language we have none for)."""
-    try:
-        text = files("replydesk.triage").joinpath("lexicons", f"{language}.json").read_text("utf-8")
-    except FileNotFoundError:
-        return {}
-    return json.loads(text)
-
-
-def build(languages: tuple[str, ...], extra: dict[str, dict[str, list[str]]]) -> Lexicon:
-    """One matcher over several languages' lists plus the user's additions."""
-    lex = Lexicon("+".join(languages))
-    for category, terms in COMMON.items():
-        for term in terms:
-            lex.add(term, category)
-    for lang in languages:
-        for category in CATEGORIES:
-            for term in [*raw(lang).get(category, []), *extra.get(lang, {}).get(category, [])]:
-                lex.add(term, category)
-    return lex.freeze()

@@ -1,8 +1,10 @@
-"""The one fixed moment that snapshot tests and screenshots/ both render the demo at."""
+"""The screens worth a picture, the moment and size they are taken at, and how to drive
+the app there: shared by the snapshot tests and `screenshots/make.py`."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 FROZEN_AT = datetime(2026, 11, 23, 8, 30, tzinfo=UTC)  # a Monday morning batch
 SIZE = (120, 36)
@@ -19,3 +21,12 @@ SHOTS: dict[str, tuple[str, ...]] = {
     "stats": ("t",),
     "help": ("question_mark",),
 }
+
+
+async def play(pilot: Any, keys: tuple[str, ...]) -> None:
+    """Press ``keys`` as a person would: each one, then wait for what it started (thread
+    workers ask the database or the model) before the next, so pictures are deterministic."""
+    for key in keys:
+        await pilot.press(key)
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()

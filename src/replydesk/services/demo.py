@@ -1,7 +1,9 @@
-"""Build a throwaway demo workspace from the bundled sample data (offline, no API key).
+"""A throwaway demo workspace from the bundled sample data: offline, whatever the environment.
 
 Ages in the sample are relative ("6 hours ago"), so the demo inbox always looks like this
-morning's. The user's own config and database are never read or written.
+morning's. The user's own config and database are never read or written. The demo
+workspace has no model client and an HTTP factory that refuses every request, so no
+setting (``REPLYDESK_MODEL``, ``OPENAI_BASE_URL``, a source's URL) can make it send one.
 """
 
 from __future__ import annotations
@@ -12,18 +14,35 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from replydesk import config as config_mod
-from replydesk.domain.models import ReviewFilter
+from replydesk.domain.errors import SourceError
+from replydesk.domain.models import Channel, PromiseKind, ReplyState, ReviewFilter
 from replydesk.domain.timeutil import now
 from replydesk.ingest import to_review
 from replydesk.services.drafting import draft
 from replydesk.services.promising import flag_returning_authors
 from replydesk.services.triaging import triage_pending
 from replydesk.services.workspace import Workspace
+from replydesk.sources.http import Http
+
+
+class _Offline(httpx.BaseTransport):
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        raise SourceError(f"the demo workspace is offline: nothing was sent to {request.url.host}")
+
+
+def offline_http(timeout: float, retries: int) -> Http:
+    """The demo's HTTP factory: every request is refused before it leaves the process."""
+    return Http(timeout=timeout, max_retries=0, client=httpx.Client(transport=_Offline()))
 
 
 def sample() -> dict[str, Any]:
-    return json.loads(files("replydesk.demo").joinpath("reviews.json").read_text("utf-8"))
+    data: dict[str, Any] = json.loads(
+        files("replydesk.demo").joinpath("reviews.json").read_text("utf-8")
+    )
+    return data
 
 
 def build_demo(folder: Path, at: datetime | None = None) -> Workspace:
@@ -34,12 +53,15 @@ def build_demo(folder: Path, at: datetime | None = None) -> Workspace:
     cfg_text = files("replydesk.demo").joinpath("config.toml").read_text("utf-8")
     cfg_path = folder / "config.toml"
     cfg_path.write_text(cfg_text, encoding="utf-8")
-    cfg = config_mod.load(cfg_path)
-    ws = Workspace.open(cfg, db=folder / "demo.db", user=cfg.user, demo=True)
+    cfg = config_mod.load(cfg_path).offline()
+    ws = Workspace.open(cfg, db=folder / "demo.db", user=cfg.user, demo=True, http=offline_http)
     if ws.store.reviews.count():
         return ws  # already built (demo --keep on an existing folder)
-    data = sample()
+    _seed(ws, sample(), t0)
+    return ws
 
+
+def _seed(ws: Workspace, data: dict[str, Any], t0: datetime) -> None:
     def ago(hours: float) -> datetime:
         return t0 - timedelta(hours=hours)
 
@@ -55,14 +77,14 @@ def build_demo(folder: Path, at: datetime | None = None) -> Workspace:
         assert review is not None, ref
         return review.id
 
-    reply_ids: dict[tuple[str, str], int] = {}
+    reply_ids: dict[tuple[str, ...], int] = {}
     for item in data["replies"]:
         rid = review_id(item["review"])
         reply = ws.store.replies.add(
             rid,
             item["text"],
-            channel="post",
-            state="posted",
+            channel=Channel.POST,
+            state=ReplyState.POSTED,
             by_user=item["by"],
             created_at=ago(item["age_hours"]),
         )
@@ -74,7 +96,7 @@ def build_demo(folder: Path, at: datetime | None = None) -> Workspace:
         promise = ws.store.promises.add(
             rid,
             item["what"],
-            kind=item["kind"],
+            kind=PromiseKind(item["kind"]),
             owner=item["owner"],
             due_date=due,
             reply_id=reply_ids.get(tuple(item["review"])),
@@ -87,4 +109,3 @@ def build_demo(folder: Path, at: datetime | None = None) -> Workspace:
     flag_returning_authors(ws, [r.id for r in ws.store.reviews.list(ReviewFilter(limit=10**6))])
     triage_pending(ws)
     draft(ws)  # no model in the demo: the offline composer drafts the morning batch
-    return ws

@@ -1,4 +1,4 @@
-"""The command line (design.md's contract). The TUI is the default command.
+"""The command line, parsed here and handled in ``commands/``. The TUI is the default command.
 
 Exit codes: 0 ok, 1 findings (failed lines, lint violations), 2 bad input or config.
 Nothing here imports Textual until a command opens the TUI.
@@ -12,11 +12,11 @@ import sys
 from collections.abc import Sequence
 
 from replydesk import __version__
-from replydesk.commands.channels import cmd_post, cmd_secret_set, cmd_sources, cmd_sync
-from replydesk.commands.common import BAD_INPUT, OK, CommandError
-from replydesk.commands.ledger import cmd_promise, cmd_promises, cmd_stats
-from replydesk.commands.replies import cmd_approve, cmd_draft, cmd_lint, cmd_triage
-from replydesk.commands.workspace import (
+from replydesk.cli.commands.channels import cmd_post, cmd_secret_set, cmd_sources, cmd_sync
+from replydesk.cli.commands.common import BAD_INPUT, OK
+from replydesk.cli.commands.ledger import cmd_promise, cmd_promises, cmd_stats
+from replydesk.cli.commands.replies import cmd_approve, cmd_draft, cmd_lint, cmd_triage
+from replydesk.cli.commands.workspace import (
     cmd_config_check,
     cmd_demo,
     cmd_export,
@@ -24,7 +24,7 @@ from replydesk.commands.workspace import (
     cmd_init,
     cmd_tui,
 )
-from replydesk.domain.errors import ConfigError, InputError, StoreError
+from replydesk.domain.errors import ReplydeskError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -115,8 +115,8 @@ def build_parser() -> argparse.ArgumentParser:
     prs.add_argument("--json", action="store_true", help="one JSON object per promise")
     prs.set_defaults(handler=cmd_promises)
 
-    pro = sub.add_parser("promise", help="deliver, edit, withdraw or break one promise")
-    pro.add_argument("action", choices=("deliver", "edit", "withdraw", "broken"))
+    pro = sub.add_parser("promise", help="deliver, edit, withdraw, break or undo one promise")
+    pro.add_argument("action", choices=("deliver", "edit", "withdraw", "broken", "undo"))
     pro.add_argument("id", type=int)
     pro.add_argument("--evidence", help="with deliver: a URL or note showing it shipped")
     pro.add_argument("--what", help="with edit: what was promised")
@@ -186,10 +186,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # argparse exits 2 on bad usage, 0 on --help
         return int(exc.code or 0)
     try:
-        return args.handler(args)
-    except (ConfigError, CommandError, InputError, StoreError) as exc:
+        code: int = args.handler(args)
+        return code
+    except ReplydeskError as exc:
         print(f"replydesk: {exc}", file=sys.stderr)
-        return BAD_INPUT
+        return exc.exit_code
     except KeyboardInterrupt:
         print("replydesk: interrupted", file=sys.stderr)
         return 130

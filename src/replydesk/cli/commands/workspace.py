@@ -1,47 +1,45 @@
-"""The TUI, the demo, config and the review files in and out. (`replydesk` commands; see cli.py)."""
+"""The TUI, the demo, config and the review files in and out."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 from pathlib import Path
 
 from replydesk import config as config_mod
+from replydesk.cli.commands.common import BAD_INPUT, FINDINGS, OK, stdout, workspace
 from replydesk.config import paths
-from replydesk.commands.common import FINDINGS, OK, CommandError, stdout, workspace
+from replydesk.domain.errors import UsageError
+from replydesk.services import inbox, setup
+from replydesk.services.demo import build_demo
+from replydesk.services.exporting import write
+from replydesk.services.importing import import_file
+from replydesk.services.workspace import Workspace
 
 
 def cmd_tui(args: argparse.Namespace) -> int:
     from replydesk.tui.app import run
 
-    ws = workspace(args)
-    try:
+    with workspace(args) as ws:
         run(ws)
-    finally:
-        ws.close()
     return OK
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    import tempfile
-
-    from replydesk.demo.build import build_demo
-
     if args.keep:
         target = Path(args.keep).expanduser()
         target.mkdir(parents=True, exist_ok=True)
-        ws = build_demo(target)
-        return _demo_run(ws, args, keep=True)
+        return _demo_run(build_demo(target), args, keep=True)
     with tempfile.TemporaryDirectory(prefix="replydesk-demo-") as tmp:
         return _demo_run(build_demo(Path(tmp)), args, keep=False)
 
 
-def _demo_run(ws, args: argparse.Namespace, keep: bool) -> int:
+def _demo_run(ws: Workspace, args: argparse.Namespace, keep: bool) -> int:
     try:
         if args.no_tui:
-            n = ws.store.reviews.count()
             print(
-                f"demo workspace: {ws.store.path} ({n} reviews)"
+                f"demo workspace: {ws.path} ({inbox.count(ws)} reviews)"
                 + ("" if keep else " (removed on exit; use --keep DIR to keep it)")
             )
             return OK
@@ -54,33 +52,27 @@ def _demo_run(ws, args: argparse.Namespace, keep: bool) -> int:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    from importlib.resources import files
-
     target = Path(args.config or paths.default_config_path()).expanduser()
-    if target.exists() and not args.force:
-        raise CommandError(f"{target} already exists; use --force to overwrite it")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(
-        files("replydesk").joinpath("starter_config.toml").read_text("utf-8"), encoding="utf-8"
-    )
+    setup.write_starter(target, force=args.force)
     print(f"wrote {target}\nedit it, then run: replydesk config check")
     return OK
 
 
 def cmd_config_check(args: argparse.Namespace) -> int:
-    cfg = config_mod.load(args.config, required=True)
+    """Every problem at once, one line each (file:line: key: what, and a suggestion)."""
+    cfg, problems = config_mod.check(args.config, required=True)
+    for problem in problems:
+        print(f"replydesk: {problem}", file=sys.stderr)
+    if problems or cfg is None:
+        print(f"{len(problems)} problem(s)", file=sys.stderr)
+        return BAD_INPUT
     print(f"{cfg.path}: ok ({len(cfg.sources)} sources, database {cfg.db_path})")
     return OK
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from replydesk.services.importing import import_file
-
-    ws = workspace(args)
-    try:
+    with workspace(args) as ws:
         report = import_file(ws, args.file, args.source)
-    finally:
-        ws.close()
     for err in report.errors[:50]:
         print(f"{args.file}: {err}", file=sys.stderr)
     if report.failed > 50:
@@ -90,16 +82,14 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from replydesk.services.exporting import write
-
-    ws = workspace(args)
-    try:
+    with workspace(args) as ws:
         if args.output and args.output != "-":
-            with open(args.output, "w", encoding="utf-8", newline="") as out:
-                n = write(ws, out, args.format)
+            try:
+                with open(args.output, "w", encoding="utf-8", newline="") as out:
+                    n = write(ws, out, args.format)
+            except OSError as exc:
+                raise UsageError(f"cannot write {args.output}: {exc.strerror}") from None
             print(f"wrote {n} reviews to {args.output}", file=sys.stderr)
         else:
             write(ws, stdout(), args.format)
-    finally:
-        ws.close()
     return OK

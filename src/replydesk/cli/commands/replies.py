@@ -1,0 +1,126 @@
+"""Triage, drafting, the house-style linter and approval."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import TextIO
+
+from replydesk import config as config_mod
+from replydesk.cli.commands.common import FINDINGS, OK, stdout, workspace
+from replydesk.domain.errors import LintBlocked, UsageError
+from replydesk.domain.findings import errors
+from replydesk.services import drafting, editing, triaging
+from replydesk.services.drafting import DraftOutcome, DraftStatus
+from replydesk.services.platforms import lint_text
+
+
+def cmd_triage(args: argparse.Namespace) -> int:
+    if args.file:
+        return _triage_file(args)
+    with workspace(args) as ws:
+        if args.override:
+            review_id, label = args.override
+            if not review_id.isdigit():
+                raise UsageError(f"review id {review_id!r} is not a number")
+            chosen = triaging.override(ws, int(review_id), label)
+            print(f"review {review_id} is now {chosen} (set by {ws.user})")
+            return OK
+        counts = triaging.triage_pending(ws)
+        if args.json:
+            for review_id, verdict in triaging.verdicts(ws).items():
+                print(json.dumps(triaging.verdict_json(review_id, verdict), ensure_ascii=False))
+        else:
+            mix = ", ".join(f"{n} {label}" for label, n in counts.most_common()) or "nothing new"
+            print(f"triaged {sum(counts.values())}: {mix}")
+    return OK
+
+
+def _triage_file(args: argparse.Namespace) -> int:
+    cfg = config_mod.load(args.config)
+    rules = triaging.Rules.from_config(cfg.triage)
+    source = sys.stdin if args.file == "-" else _open_input(args.file)
+    failed = 0
+    out = stdout()
+    for item in triaging.classify_lines(source, rules, tuple(cfg.style.languages)):
+        if isinstance(item, str):
+            failed += 1
+            print(f"{args.file}: {item}", file=sys.stderr)
+        else:
+            out.write(json.dumps(item, ensure_ascii=False) + "\n")
+    return FINDINGS if failed else OK
+
+
+def _open_input(path: str) -> TextIO:
+    try:
+        return open(path, encoding="utf-8-sig")
+    except OSError as exc:
+        raise UsageError(f"{path}: {exc.strerror}") from None
+
+
+def cmd_draft(args: argparse.Namespace) -> int:
+    if not args.all and not args.ids:
+        raise UsageError("say which reviews: --all, or one or more review ids")
+    with workspace(args) as ws:
+        todo = drafting.queue(ws, args.ids or None)
+        mode = f"model {ws.config.llm_model}" if ws.llm is not None else "offline composer"
+        print(f"drafting {len(todo)} review(s) with the {mode}...", file=sys.stderr)
+        done = 0
+
+        def progress(o: DraftOutcome) -> None:
+            nonlocal done
+            done += 1
+            extra = f": {o.message}" if o.message else ""
+            print(f"[{done}/{len(todo)}] review {o.review_id}: {o.status}{extra}", flush=True)
+
+        outcomes = drafting.draft_batch(ws, todo, args.concurrency, progress)
+    counts = Counter(o.status for o in outcomes)
+    print(", ".join(f"{n} {s}" for s, n in counts.most_common()) or "nothing to draft")
+    return FINDINGS if counts.get(DraftStatus.FAILED) else OK
+
+
+def cmd_lint(args: argparse.Namespace) -> int:
+    if args.file in (None, "-"):
+        text = sys.stdin.read()
+    else:
+        try:
+            text = Path(args.file).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"{args.file}: {exc.strerror}") from None
+    cfg = config_mod.load(args.config)
+    findings = lint_text(cfg, text, language=args.lang, platform=args.platform, label=args.label)
+    if args.json:
+        for f in findings:
+            print(json.dumps(f.to_dict(), ensure_ascii=False))
+    else:
+        for f in findings:
+            where = f"{f.start}-{f.end}" if f.end else "whole reply"
+            print(f"{f.severity:<7} {f.rule:<13} {where:<12} {f.message}\n{'':<34}fix: {f.fix}")
+        failing = errors(findings)
+        print(
+            f"{len(failing)} error(s), {len(findings) - len(failing)} warning(s)"
+            if findings
+            else "ok: follows the house style"
+        )
+    return FINDINGS if errors(findings) else OK
+
+
+def cmd_approve(args: argparse.Namespace) -> int:
+    with workspace(args) as ws:
+        try:
+            done = editing.approve_latest(ws, args.review_id, despite_lint=args.despite_lint)
+        except LintBlocked as exc:
+            raise UsageError(
+                f"review {args.review_id}: the draft breaks the house style ({exc.rules}); "
+                "edit it, or approve with --despite-lint if you have read it"
+            ) from None
+        print(f"approved draft {done.draft.id} (v{done.draft.version}) of review {args.review_id}")
+        for p in done.promises:
+            print(
+                f"  promise {p.id} ({p.kind}, due {p.due_date}): {p.what}\n"
+                f"    wrong? `replydesk promise edit {p.id}` or `promise withdraw {p.id}`"
+            )
+    return OK

@@ -1,0 +1,361 @@
+"""The config schema: one pydantic model per TOML section, and ``Config``, the loaded whole.
+
+``ConfigFile`` is exactly what a config file may say; ``Config`` adds where it was read
+from and the values resolved once, at load, from the file and the environment (``user``,
+``db_path``, ``llm_base_url``, ``llm_model``). Help texts are the fields' descriptions.
+Each value check raises a ``PydanticCustomError`` whose message is already ours (and whose
+``suggestion``, when there is one, is the nearest valid value); ``problems`` turns every
+other pydantic error into a sentence.
+"""
+
+from __future__ import annotations
+
+import difflib
+import getpass
+import re
+from collections.abc import Mapping
+from datetime import date as Date
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
+
+from replydesk.config import paths
+from replydesk.config.sources import AnySource, SourceConfig
+from replydesk.languages import codes as language_codes
+
+ISSUE_STATUSES = ("open", "fixing", "fixed")
+
+
+class _Table(BaseModel):
+    # strict: TOML has types, so "8" for a number is a mistake to report, not to coerce
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class WorkspaceConfig(_Table):
+    db: str = Field(
+        default="",
+        description="SQLite file; a team shares one group-writable path. Default: data dir",
+    )
+    user: str = Field(
+        default="", description="who you are in the audit log. Default: your login name"
+    )
+    timezone: str = Field(
+        default="UTC", description="IANA zone for due dates and 'next week', e.g. Europe/Berlin"
+    )
+    response_target_hours: int = Field(
+        default=24, description="reply within this many hours (age turns red after)"
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        if value:
+            problem = zone_problem(value)
+            if problem:
+                raise problem
+        return value
+
+
+class LLMConfig(_Table):
+    base_url: str = Field(
+        default="", description="OpenAI-compatible endpoint; env OPENAI_BASE_URL overrides"
+    )
+    model: str = Field(
+        default="", description="model name; env REPLYDESK_MODEL overrides. Empty: offline composer"
+    )
+    api_key_secret: str = Field(
+        default="openai", description="secret name holding the key; env OPENAI_API_KEY wins"
+    )
+    timeout: float = Field(default=60.0, description="seconds per request")
+    max_retries: int = Field(default=4, description="retries on 429/5xx, honouring Retry-After")
+    concurrency: int = Field(default=8, ge=1, description="drafts in flight at once")
+    temperature: float = Field(default=0.4, description="sampling temperature")
+    input_price_per_mtok: float = Field(
+        default=0.0, description="price per million input tokens, for cost estimates"
+    )
+    output_price_per_mtok: float = Field(default=0.0, description="price per million output tokens")
+
+
+_BAND = "need 0 <= uncertain_low <= uncertain_high <= 1"
+
+
+class TriageConfig(_Table):
+    glossary: list[str] = Field(
+        default_factory=list, description="product terms that make a review specific"
+    )
+    llm_second_opinion: bool = Field(
+        default=False, description="ask the model about reviews in the uncertain band"
+    )
+    uncertain_low: float = Field(
+        default=0.5, description="ask the model when the rules' confidence (0.5-1) is"
+    )
+    uncertain_high: float = Field(
+        default=0.7, description="between uncertain_low and uncertain_high"
+    )
+    extra_hostile: dict[str, list[str]] = Field(
+        default_factory=dict, description="language -> extra insults/abuse words"
+    )
+    extra_specific: dict[str, list[str]] = Field(
+        default_factory=dict, description="language -> extra product words"
+    )
+
+    @field_validator("uncertain_low")
+    @classmethod
+    def _low_in_range(cls, value: float) -> float:
+        if not 0 <= value <= 1:
+            raise PydanticCustomError("uncertain_band", f"{_BAND}; it is {value}")
+        return value
+
+    @field_validator("uncertain_high")
+    @classmethod
+    def _high_in_range(cls, value: float, info: ValidationInfo) -> float:
+        low = info.data.get("uncertain_low", 0)
+        if not low <= value <= 1:
+            raise PydanticCustomError(
+                "uncertain_band", f"{_BAND}; it is {value} (uncertain_low is {low})"
+            )
+        return value
+
+
+class StyleConfig(_Table):
+    languages: list[str] = Field(
+        default_factory=lambda: list(language_codes()),
+        description="languages you answer in (default: every bundled language pack)",
+    )
+    default_language: str = Field(
+        default="en", description="language for reviews whose language is unknown"
+    )
+    signature: str = Field(
+        default="", description='closing line added to drafts, e.g. "— Anna, Acme support"'
+    )
+    bonus_catalogue: list[str] = Field(
+        default_factory=list, description="the only compensation a reply may offer"
+    )
+    allow_dated_promises: bool = Field(
+        default=False, description='may a reply promise a date ("by Friday")?'
+    )
+    platform_limits: dict[str, int] = Field(
+        default_factory=dict, description="source kind -> max reply length, overrides"
+    )
+
+
+class KnownIssue(_Table):
+    id: str = Field(default="", description='a short id, e.g. "sync-crash"')
+    summary: str = Field(default="", description="what is wrong, as you would tell a customer")
+    keywords: list[str] = Field(
+        default_factory=list, description="words that link a review to this issue"
+    )
+    status: str = Field(default="open", description="open, fixing or fixed")
+    fixed_in: str = Field(default="", description="the version that fixes it, once known")
+
+    @field_validator("status")
+    @classmethod
+    def _known_status(cls, value: str) -> str:
+        if value not in ISSUE_STATUSES:
+            close = difflib.get_close_matches(value, ISSUE_STATUSES, n=1)
+            raise PydanticCustomError(
+                "issue_status",
+                f"must be one of: {', '.join(ISSUE_STATUSES)}, not {value!r}{_did_you_mean(close)}",
+                {"suggestion": close[0] if close else None},
+            )
+        return value
+
+
+class Release(_Table):
+    version: str = Field(default="", description='a version, e.g. "2.4"')
+    date: str = Field(default="", description="its planned or actual date, YYYY-MM-DD")
+
+    def __init__(self, version: str = "", date: str = "", **data: Any) -> None:
+        # positional too, as in Release("2.4", "2026-12-01")
+        BaseModel.__init__(self, version=version, date=date, **data)
+
+    @field_validator("date")
+    @classmethod
+    def _iso_date(cls, value: str) -> str:
+        if value:
+            try:
+                ok = bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}", value)) and bool(
+                    Date.fromisoformat(value)
+                )
+            except ValueError:
+                ok = False
+            if not ok:
+                raise PydanticCustomError(
+                    "release_date", f"{value!r} is not a date; write YYYY-MM-DD"
+                )
+        return value
+
+
+class TrackerConfig(_Table):
+    name: str = Field(default="", description="a short name")
+    kind: str = Field(default="", description="github, gitlab, jira, json or feed")
+    url: str = Field(default="", description="API base or feed URL")
+    project: str = Field(default="", description="owner/repo, project id or Jira key")
+    token_secret: str = Field(default="", description="secret name holding the token")
+
+
+class PromisesConfig(_Table):
+    default_due_days: int = Field(default=14, description="due date for a promise that names none")
+    releases: list[Release] = Field(
+        default_factory=list, description="release calendar: resolves 'in the next update'"
+    )
+    trackers: list[TrackerConfig] = Field(
+        default_factory=list, description="where fixes are tracked"
+    )
+
+
+class ConfigFile(BaseModel):
+    """What a config file may say: these sections and nothing else."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    workspace: WorkspaceConfig = Field(default_factory=lambda: WorkspaceConfig())
+    llm: LLMConfig = Field(default_factory=lambda: LLMConfig())
+    triage: TriageConfig = Field(default_factory=lambda: TriageConfig())
+    style: StyleConfig = Field(default_factory=lambda: StyleConfig())
+    promises: PromisesConfig = Field(default_factory=lambda: PromisesConfig())
+    known_issues: list[KnownIssue] = Field(
+        default_factory=list, description="what you know is broken, and where it is fixed"
+    )
+    sources: list[AnySource] = Field(
+        default_factory=list, description="one [[sources]] entry per channel"
+    )
+
+    @field_validator("sources")
+    @classmethod
+    def _unique_names(cls, sources: list[SourceConfig]) -> list[SourceConfig]:
+        seen: set[str] = set()
+        for source in sources:
+            if source.name in seen:
+                raise PydanticCustomError("duplicate_source", duplicate_message(source.name))
+            seen.add(source.name)
+        return sources
+
+
+def duplicate_message(name: str) -> str:
+    return f"duplicate source name {name!r}; names must be unique"
+
+
+def _login() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name on some containers
+        return "unknown"
+
+
+def _db_path(db: str, config_path: Path | None) -> Path:
+    if not db:
+        return paths.default_db_path()
+    path = Path(db).expanduser()
+    if not path.is_absolute() and config_path is not None:
+        path = config_path.parent / path
+    return path
+
+
+def _default_user(data: dict[str, Any]) -> str:
+    return str(data["workspace"].user) or _login()
+
+
+def _default_db_path(data: dict[str, Any]) -> Path:
+    return _db_path(data["workspace"].db, data["path"])
+
+
+def _default_base_url(data: dict[str, Any]) -> str:
+    return str(data["llm"].base_url)
+
+
+def _default_model(data: dict[str, Any]) -> str:
+    return str(data["llm"].model)
+
+
+class Config(ConfigFile):
+    """A loaded config: the file's sections, where it came from, and resolved values.
+
+    ``Config()`` is every default; built directly, it reads no environment (``user`` falls
+    back to the login name). ``load``/``parse`` apply the environment's overrides once.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    path: Path | None = None
+    user: str = Field(
+        default_factory=_default_user,
+        description="REPLYDESK_USER, else [workspace] user, else the login name",
+    )
+    db_path: Path = Field(
+        default_factory=_default_db_path,
+        description="REPLYDESK_DB, else [workspace] db (relative to the file), else data dir",
+    )
+    llm_base_url: str = Field(
+        default_factory=_default_base_url, description="OPENAI_BASE_URL, else [llm] base_url"
+    )
+    llm_model: str = Field(
+        default_factory=_default_model, description="REPLYDESK_MODEL, else [llm] model"
+    )
+
+    @classmethod
+    def resolve(cls, file: ConfigFile, path: Path | None, env: Mapping[str, str]) -> Config:
+        """The config of ``file`` (read from ``path``), with ``env``'s overrides applied."""
+        sections = {name: getattr(file, name) for name in ConfigFile.model_fields}
+        db = env.get("REPLYDESK_DB")
+        return cls(
+            path=path,
+            **sections,
+            user=env.get("REPLYDESK_USER") or file.workspace.user or _login(),
+            db_path=Path(db).expanduser() if db else _db_path(file.workspace.db, path),
+            llm_base_url=env.get("OPENAI_BASE_URL") or file.llm.base_url,
+            llm_model=env.get("REPLYDESK_MODEL") or file.llm.model,
+        )
+
+    def source(self, name: str) -> SourceConfig | None:
+        return next((s for s in self.sources if s.name == name), None)
+
+    def offline(self) -> Config:
+        """This config with no model and no endpoint: drafts come from the offline composer."""
+        llm = self.llm.model_copy(update={"model": "", "base_url": ""})
+        return self.model_copy(update={"llm": llm, "llm_model": "", "llm_base_url": ""})
+
+
+# ---------------------------------------------------------------- time zones
+
+
+@lru_cache(maxsize=1)
+def _zones() -> dict[str, str]:
+    """Every IANA name this system knows, by its lower case."""
+    return {zone.lower(): zone for zone in available_timezones()}
+
+
+def _did_you_mean(close: list[str]) -> str:
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def zone_suggestion(name: str) -> str | None:
+    """The valid zone nearest to ``name``: same name in other case, else the closest."""
+    zones = _zones()
+    exact = zones.get(name.lower().replace(" ", "_"))
+    if exact:
+        return exact
+    close = difflib.get_close_matches(name.lower(), list(zones), n=1, cutoff=0.6)
+    return zones[close[0]] if close else None
+
+
+def zone_problem(name: str) -> PydanticCustomError | None:
+    try:
+        ZoneInfo(name)
+        valid = True
+    except (ZoneInfoNotFoundError, ValueError):
+        valid = False
+    # a file system that ignores case finds "europe/berlin"; other machines do not
+    if valid and (name in _zones().values() or not _zones() or name.lower() not in _zones()):
+        return None
+    suggestion = zone_suggestion(name)
+    hint = _did_you_mean([suggestion]) if suggestion else ""
+    return PydanticCustomError(
+        "time_zone",
+        f'unknown time zone {name!r}{hint}; use an IANA name such as "UTC" or "Europe/Madrid"',
+        {"suggestion": suggestion},
+    )
