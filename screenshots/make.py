@@ -14,9 +14,9 @@ from pathlib import Path
 
 import time_machine
 
-from replydesk.tui.shots import FROZEN_AT, SHOTS, SIZE, play
 from replydesk.services.demo import build_demo
 from replydesk.tui.app import make_app
+from replydesk.tui.shots import FROZEN_AT, SHOTS, SIZE, play
 
 HERE = Path(__file__).parent
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from replydesk.tui.shots import FROZEN_AT, SHOTS, SIZE, play
 from replydesk.services.demo import build_demo
 from replydesk.tui.app import make_app
+from replydesk.tui.shots import FROZEN_AT, SHOTS, SIZE, play
 
 
 @pytest.mark.parametrize("name", list(SHOTS))

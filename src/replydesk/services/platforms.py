@@ -21,8 +21,8 @@ from replydesk.sources.base import ReplyLimit, Source
 from replydesk.sources.registry import kinds, source_class
 from replydesk.style.linter import LintContext, lint
 
-FOLLOWUP_LABEL = "followup"
-DEMO_OFFLINE = "the demo workspace is offline: nothing is posted from it, copy the reply instead"  # the linter's rules for a follow-up: thanks and a question
+FOLLOWUP_LABEL = "followup"  # the linter's rules for a follow-up: thanks and a question
+DEMO_OFFLINE = "the demo workspace is offline: nothing is posted from it, copy the reply instead"
 
 
 def reply_limit(ws: Workspace, cfg: SourceConfig) -> ReplyLimit | None:
