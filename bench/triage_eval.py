@@ -1,6 +1,6 @@
 """Evaluate the rules triage on a labelled JSONL file and time it.
 
-    python bench/triage_eval.py [FILE ...]     (default: ../shared/triage/ctc-dev.jsonl)
+    python bench/triage_eval.py [FILE ...]     (default: tests/data/triage_reviews.jsonl)
 
 Each line: {"id", "text", "label"[, "rating", "lang"]}. Prints precision, recall and F1
 per label, macro-F1, and macro-F1 of criticism vs the rest (the product's question: does
@@ -19,7 +19,7 @@ from pathlib import Path
 from replydesk.triage.rules import Rules
 
 BUDGET = 5000.0
-DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "triage" / "ctc-dev.jsonl"
+DEFAULT = Path(__file__).resolve().parents[1] / "tests" / "data" / "triage_reviews.jsonl"
 
 
 def prf(gold: list[str], pred: list[str], label: str) -> tuple[float, float, float, int]:
@@ -50,7 +50,7 @@ def report(rows: list[dict], rules: Rules) -> dict[str, float]:
     accuracy = sum(g == p for g, p in zip(gold, pred, strict=True)) / len(gold)
     print(
         f"macro-F1 {macro:.3f} · criticism-vs-rest macro-F1 {binary:.3f} · "
-        f"accuracy {accuracy:.3f} · predicted {dict(Counter(pred))}"
+        f"accuracy {accuracy:.3f} · predicted {dict(Counter(str(p) for p in pred))}"
     )
     return {"macro_f1": macro, "binary_macro_f1": binary}
 

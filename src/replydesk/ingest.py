@@ -1,6 +1,6 @@
 """Reading reviews from CSV and JSONL files, line by line, with a reason for every bad line.
 
-Used by ``replydesk import`` and by the ``file`` source. Fields (design.md): id, author,
+Used by ``replydesk import`` and by the ``file`` source. Fields (README, "Importing reviews"): id, author,
 rating, title, body, lang, created_at, url; also accepted: author_key, language,
 updated_at, version, source. A bad line never stops the file: it is reported with its line
 number and skipped.
@@ -13,6 +13,7 @@ import json
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -227,7 +228,7 @@ def _text(row: dict[str, Any], key: str) -> str:
     return text
 
 
-def _time(row: dict[str, Any], key: str):
+def _time(row: dict[str, Any], key: str) -> datetime | None:
     value = row.get(key)
     if value is None or value == "":
         return None

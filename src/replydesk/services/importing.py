@@ -39,7 +39,7 @@ def import_file(
 ) -> ImportReport:
     report = ImportReport()
     items = read_file(path, source)  # raises InputError here, before any thread starts
-    batches: queue.Queue = queue.Queue(maxsize=4)
+    batches: queue.Queue[list[NewReview] | BaseException | object] = queue.Queue(maxsize=4)
     stop = threading.Event()
 
     def reader() -> None:

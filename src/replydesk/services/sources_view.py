@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from replydesk.domain.timeutil import age
 from replydesk.services.workspace import Workspace
@@ -17,7 +18,7 @@ class SourceRow:
     reviews: int
     last_sync: str
     status: str
-    report: dict
+    report: dict[str, Any]
     note: str
 
     def line(self) -> str:

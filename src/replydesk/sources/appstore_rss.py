@@ -1,6 +1,6 @@
 """The public App Store customer-reviews JSON feed: no auth, read-only, per country.
 
-Quirks handled (api-shapes.md): ``feed.entry`` may be a list, one object or absent; the
+Quirks handled: ``feed.entry`` may be a list, one object or absent; the
 first entry on page 1 may describe the app itself; every value is wrapped in ``label``.
 """
 

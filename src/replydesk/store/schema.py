@@ -6,7 +6,7 @@ Never edit a released migration: append a new one. Each runs in one transaction.
 from __future__ import annotations
 
 MIGRATIONS: list[str] = [
-    # 1: the whole domain of design.md
+    # 1: the whole domain (docs/architecture.md)
     """
     CREATE TABLE sources (
         name TEXT PRIMARY KEY,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
@@ -11,6 +12,7 @@ from textual.screen import Screen
 
 from replydesk.services.workspace import Workspace
 from replydesk.tui.screens.audit import AuditScreen
+from replydesk.tui.screens.base import WorkspaceScreen
 from replydesk.tui.screens.help import HelpScreen
 from replydesk.tui.screens.inbox import InboxScreen
 from replydesk.tui.screens.promises import PromisesScreen
@@ -18,7 +20,7 @@ from replydesk.tui.screens.sources import SourcesScreen
 from replydesk.tui.screens.stats import StatsScreen
 
 
-class ReplydeskApp(App):
+class ReplydeskApp(App[None]):
     TITLE = "replydesk"
     CSS_PATH = Path(__file__).parent / "styles" / "app.tcss"
     BINDINGS = [
@@ -53,7 +55,7 @@ class ReplydeskApp(App):
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))
 
-    def _open(self, kind: type[Screen]) -> None:
+    def _open(self, kind: type[WorkspaceScreen]) -> None:
         if not isinstance(self.screen, kind):
             self.push_screen(kind(self.ws))
 
@@ -69,7 +71,7 @@ class ReplydeskApp(App):
     def action_audit(self) -> None:
         self._open(AuditScreen)
 
-    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         yield SystemCommand("Promises", "The promise ledger: overdue first", self.action_promises)
         yield SystemCommand("Sources", "Health, last sync, sync now", self.action_sources)
@@ -82,7 +84,7 @@ class ReplydeskApp(App):
             if isinstance(binding, Binding) and binding.description:
                 action = binding.action
 
-                def run(action: str = action, screen: Screen = screen) -> None:
+                def run(action: str = action, screen: Screen[Any] = screen) -> None:
                     self.call_later(screen.run_action, action)
 
                 yield SystemCommand(binding.description, f"key: {binding.key}", run)

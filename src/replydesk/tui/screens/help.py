@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -18,16 +20,16 @@ class HelpScreen(ModalScreen[None]):
                                    background: $surface; padding: 1 2; }
     """
 
-    def __init__(self, underneath: Screen) -> None:
+    def __init__(self, underneath: Screen[Any]) -> None:
         super().__init__()
         self.underneath = underneath
 
     def compose(self) -> ComposeResult:
         text = Text("Keys\n\n", style="bold")
-        seen = set()
+        seen: set[str] = set()
         focused = self.underneath.focused
         ours = focused is not None and type(focused).__module__.startswith("replydesk.")
-        widget = list(type(focused).BINDINGS) if ours else []  # e.g. the list's ] and [
+        widget = list(type(focused).BINDINGS) if focused is not None and ours else []
         for binding in [*self.underneath.BINDINGS, *widget, *self.app.BINDINGS]:
             if not isinstance(binding, Binding) or not binding.description:
                 continue

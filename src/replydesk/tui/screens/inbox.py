@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import replace
+from typing import Any
 
 from rich.text import Text
 from textual import on, work
@@ -13,23 +14,22 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, ProgressBar, Static
 
-from replydesk.domain.models import REVIEW_STATUSES, ReviewFilter
-from replydesk.domain.timeutil import now
+from replydesk.domain.models import REVIEW_STATUSES, Review, ReviewFilter
 from replydesk.services import drafting, inbox
 from replydesk.services.drafting import DraftOutcome, DraftStatus
-from replydesk.services.inbox import GROUP_ORDER
+from replydesk.services.inbox import GROUP_ORDER, Group
 from replydesk.services.promising import overdue
 from replydesk.services.workspace import Workspace
 from replydesk.tui.screens.base import call_service
 from replydesk.tui.screens.editor import EditorScreen
-from replydesk.tui.widgets.inbox.review_list import ReviewList
+from replydesk.tui.widgets.inbox.review_list import Fetch, ReviewList
 from replydesk.tui.widgets.inbox.review_view import ReviewView
 from replydesk.tui.widgets.render import label
 
 SORTS = ("newest", "oldest", "rating")
 
 
-class InboxScreen(Screen):
+class InboxScreen(Screen[None]):
     AUTO_FOCUS = "#reviews"  # never the hidden search box: it would swallow l, o and q
     BINDINGS = [
         Binding("enter", "edit", "Edit"),
@@ -90,7 +90,7 @@ class InboxScreen(Screen):
         f = self.filter
         reviews = self.query_one(ReviewList)
 
-        def fetch(label: str, offset: int, limit: int) -> list:
+        def fetch(label: str, offset: int, limit: int) -> list[Review]:
             return inbox.page(self.ws, f, label, offset, limit)
 
         if inbox.counts_are_quick(self.ws, f):
@@ -102,21 +102,25 @@ class InboxScreen(Screen):
         self.call_after_refresh(self._count, f, fetch)  # after these rows reach the screen
 
     @work(thread=True, exclusive=True, group="counts")
-    def _count(self, f: ReviewFilter, fetch) -> None:
+    def _count(self, f: ReviewFilter, fetch: Fetch) -> None:
         with self.ws.own_connection() as ws:
             counts, groups = inbox.groups(ws, f)
         self.app.call_from_thread(self._counted, f, fetch, counts, groups)
 
-    def _counted(self, f: ReviewFilter, fetch, counts: dict[str, int], groups: list) -> None:
+    def _counted(
+        self, f: ReviewFilter, fetch: Fetch, counts: dict[str, int], groups: list[Group]
+    ) -> None:
         if f == self.filter:  # else a newer filter was chosen meanwhile
             self._apply(counts, groups, fetch, keep_cursor=True)
 
-    def _apply(self, counts: dict[str, int], groups: list, fetch, keep_cursor: bool) -> None:
+    def _apply(
+        self, counts: dict[str, int], groups: list[Group], fetch: Fetch, keep_cursor: bool
+    ) -> None:
         self.counts = counts
         self.query_one(ReviewList).show(groups, fetch, keep_cursor=keep_cursor)
         self._show_counts(counts, sum(g.count for g in groups))
 
-    def refilter(self, **changes) -> None:
+    def refilter(self, **changes: Any) -> None:
         """A new filter starts at the top of the list."""
         self.filter = replace(self.filter, **changes)
         self.reload(keep_cursor=False)
@@ -127,7 +131,7 @@ class InboxScreen(Screen):
         if counts is None:
             out.append("counting…", "dim italic")
         for name in GROUP_ORDER if counts is not None else ():
-            n = counts.get(name, 0)
+            n = (counts or {}).get(name, 0)
             if not n and name == "untriaged":
                 continue
             selected = self.filter.label == name
@@ -155,7 +159,7 @@ class InboxScreen(Screen):
         if (current.id if current else None) != review_id:
             return
         self.query_one(ReviewView).show(
-            inbox.detail(self.ws, review_id) if review_id is not None else None, now()
+            inbox.detail(self.ws, review_id) if review_id is not None else None, self.ws.now()
         )
 
     @on(ReviewList.Selected, "#reviews")

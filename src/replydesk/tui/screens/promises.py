@@ -13,6 +13,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.coordinate import Coordinate
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from replydesk.domain.errors import ReplydeskError
@@ -98,7 +99,7 @@ class PromisesScreen(WorkspaceScreen):
         table = self.query_one(DataTable)
         if not table.row_count:
             return None
-        key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
+        key = table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key.value
         return promising.get(self.ws, int(key)) if key else None
 
     def action_deliver(self) -> None:

@@ -13,6 +13,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
@@ -138,7 +139,7 @@ class ReviewList(ScrollView, can_focus=True):
         def control(self) -> ReviewList:
             return self.review_list
 
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.response_target_hours = 24
         self.groups: list[Group] = []

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from rich.console import Group
+from rich.console import Group, RenderableType
 from rich.text import Text
+from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from replydesk.domain.findings import errors
-from replydesk.domain.models import ReviewDetail
+from replydesk.domain.models import Promise, ReviewDetail
 from replydesk.domain.timeutil import age
 from replydesk.tui.widgets.render import label, plain, stars
 
@@ -22,7 +23,7 @@ class ReviewView(VerticalScroll):
     ReviewView { padding: 0 1; }
     """
 
-    def compose(self):
+    def compose(self) -> ComposeResult:
         yield Static(id="review")  # one widget: one layout pass per review, not four
 
     def show(self, d: ReviewDetail | None, now: datetime) -> None:
@@ -44,7 +45,7 @@ class ReviewView(VerticalScroll):
             line.append(f" · edited (revision {r.version})", "yellow")
         if d.claim:
             line.append(f" · claimed by {d.claim.user}", "magenta")
-        parts: list = [line]
+        parts: list[RenderableType] = [line]
         if r.title:
             parts.append(plain(r.title, "bold"))
         parts += [
@@ -135,7 +136,7 @@ class ReviewView(VerticalScroll):
         return out
 
 
-def _promise_line(p, d: ReviewDetail, now: datetime, indent: str = "") -> Text:
+def _promise_line(p: Promise, d: ReviewDetail, now: datetime, indent: str = "") -> Text:
     today = now.date().isoformat()
     if p.status == "delivered":
         style, state = "green", f"delivered {age(p.delivered_at, now)} ago"
