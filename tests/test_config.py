@@ -434,3 +434,26 @@ def test_bundled_configs_are_valid(resource, tmp_path):
         assert {s.kind for s in cfg.sources} >= {"appstore_rss", "google_play", "feed"}
         assert not any(s.enabled for s in cfg.sources)
         assert cfg.workspace.timezone == "Europe/Berlin"
+
+
+def test_config_check_reports_every_problem_with_its_line_and_a_suggestion(tmp_path, capsys):
+    path = tmp_path / "config.toml"
+    path.write_text(
+        "[workspace]\n"
+        'timezone = "Europe/Berln"\n'
+        "\n"
+        "[llm]\n"
+        'modle = "gpt"\n'
+        "\n"
+        "[[sources]]\n"
+        'name = "alerts"\n'
+        'kind = "fed"\n',
+        encoding="utf-8",
+    )
+    assert cli.main(["--config", str(path), "config", "check"]) == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[-1] == "3 problem(s)"
+    assert ":2: workspace.timezone" in lines[0] and "Europe/Berlin" in lines[0]
+    assert ":5: llm.modle" in lines[1] and "'model'" in lines[1]
+    assert ":9: sources.kind" in lines[2] and "'feed'" in lines[2]
+    assert all(line.startswith("replydesk: ") for line in lines[:-1])

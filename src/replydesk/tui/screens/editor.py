@@ -92,8 +92,7 @@ class EditorScreen(Screen[bool | None]):
         self.query_one("#editor-review", Static).update(head)
         holder = editing.claim(self.ws, self.review_id)
         self.read_only = holder.user != self.ws.user
-        drafts = [d for d in detail.drafts if d.state in ("draft", "approved")]
-        self.base = drafts[-1] if drafts else None
+        self.base = editing.current_draft(self.ws, self.review_id)
         self.language = self.base.language if self.base else (r.language or "")
         area = self.query_one(TextArea)
         area.load_text(self.base.text if self.base else "")
