@@ -176,7 +176,7 @@ def test_a_returning_author_after_delivery_flags_the_promise(tmp_path, time_mach
     p = ws.store.promises.add(
         rid, "Fix the login crash", kind="fix", owner="anna", due_date="2026-12-01"
     )
-    ws.store.promises.deliver(p.id, "anna")
+    promising.deliver(ws, p.id)
     time_machine.move_to(datetime(2026, 11, 25, 10, 0, tzinfo=UTC), tick=False)
     f = tmp_path / "again.jsonl"
     f.write_text(

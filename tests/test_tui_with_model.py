@@ -237,3 +237,25 @@ def test_promises_watch_and_sync_deliver_a_shipped_item_with_a_model(setup, caps
     assert ws.store.drafts.get(delivered.followup_draft_id).author == "model"
     assert cli.main([*args, "promises", "watch"]) == 0  # nothing left to deliver twice
     assert "0 delivered" in capsys.readouterr().out
+
+
+async def test_sync_from_the_sources_screen_labels_and_delivers(setup):
+    """The sources screen's sync is the CLI's: fetch, label what is new, check trackers."""
+    from fakes.apis import Item
+
+    ws, review_id, _model, platform, issue, _args = setup
+    ws.store.drafts.add(review_id, REPLY, author="model", language="en")
+    (promise,) = editing.approve_latest(ws, review_id).promises
+    promising.edit(ws, promise.id, tracker_url="gh:812")
+    platform.reviews.insert(0, Item("r9", minutes_ago=-5, body="Crashes when I open my order 5521"))
+    issue["state"] = "closed"
+    app = make_app(ws)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("s")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert "1 new" in notifications(app) and "1 promise(s) delivered" in notifications(app)
+    new = ws.store.reviews.by_external("tp", "r9")
+    assert new is not None and new.label is not None  # triaged by the sync itself
+    assert ws.store.promises.get(promise.id).status == PromiseStatus.DELIVERED

@@ -1,9 +1,9 @@
 """Reading reviews from CSV and JSONL files, line by line, with a reason for every bad line.
 
-Used by ``replydesk import`` and by the ``file`` source. Fields (README, "Importing reviews"): id, author,
-rating, title, body, lang, created_at, url; also accepted: author_key, language,
-updated_at, version, source. A bad line never stops the file: it is reported with its line
-number and skipped.
+Used by ``replydesk import`` and by the ``file`` source. Fields (README, "Importing
+reviews"): id, author, rating, title, body, lang, created_at, url; also accepted:
+author_key, language, updated_at, version, source. A bad line never stops the file: it is
+reported with its line number and skipped.
 """
 
 from __future__ import annotations

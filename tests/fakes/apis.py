@@ -1,4 +1,4 @@
-"""Fake review platforms that speak the documented shapes (each platform's public API documentation),
+"""Fake review platforms that speak the shapes each platform documents publicly,
 quirks included, on a ``FakeServer``. Each keeps its reviews newest first, pages them as
 the real API does, checks credentials as the real API would, and records replies."""
 

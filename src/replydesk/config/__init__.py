@@ -7,7 +7,8 @@ dotted key, what is wrong and the nearest valid key, kind or time zone; ``load``
 ``parse`` raise the first as a ``ConfigError``. The environment's overrides
 (REPLYDESK_USER, REPLYDESK_DB, OPENAI_BASE_URL, REPLYDESK_MODEL) are applied once, at load.
 
-This package sits below everything but the domain: it imports nothing else of replydesk.
+This package sits below everything but the language packs and the domain, the only parts
+of replydesk it imports (the default list of languages comes from the packs).
 """
 
 from __future__ import annotations

@@ -1,1 +1,2 @@
-"""Drafting: prompts and context, the model, the offline composer, the batch runner."""
+"""Drafting logic: what the model is told (``context``) and the offline composer; the batch
+runner is ``services/drafting.py``."""

@@ -2,10 +2,11 @@
 
 Built once per workspace (``Workspace.llm``) and shared by every thread: the SDK's sync
 client is thread-safe, so a batch drafts in a thread pool and the TUI calls it from thread
-workers; no event loop is involved. Base URL, model and key come from the config (which
-read the environment once, at load). The SDK retries 429 and 5xx answers itself, honouring
-Retry-After. Errors come back as ``LLMError`` with a reason a person can act on; the key
-never appears in them.
+workers; no event loop is involved. Base URL and model come from the config (which read
+the environment once, at load); the key from ``OPENAI_API_KEY`` or the keyring secret the
+config names, read once when the client is built. The SDK retries 429 and 5xx answers
+itself, honouring Retry-After. Errors come back as ``LLMError`` with a reason a person
+can act on; the key never appears in them.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from replydesk import secrets
 from replydesk.config import Config
@@ -23,8 +24,14 @@ from replydesk.domain.redact import remember
 
 if TYPE_CHECKING:
     import openai
+    from openai.types.chat import ChatCompletionMessageParam
 
 Messages = list[dict[str, str]]
+
+
+def _sdk(messages: Messages) -> list[ChatCompletionMessageParam]:
+    """Our plain role/content dicts, as the SDK's per-role message types (same objects)."""
+    return cast("list[ChatCompletionMessageParam]", messages)
 
 
 class StopGeneration(Exception):
@@ -81,7 +88,7 @@ class LLMClient:
         try:
             resp = self.client.chat.completions.create(
                 model=self.model,
-                messages=messages,  # type: ignore[arg-type]
+                messages=_sdk(messages),
                 temperature=self.config.llm.temperature if temperature is None else temperature,
                 **kwargs,
             )
@@ -113,7 +120,7 @@ class LLMClient:
         try:
             with self.client.chat.completions.create(
                 model=self.model,
-                messages=messages,  # type: ignore[arg-type]
+                messages=_sdk(messages),
                 temperature=self.config.llm.temperature,
                 stream=True,
                 stream_options={"include_usage": True},

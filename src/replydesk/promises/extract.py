@@ -10,6 +10,7 @@ workspace's time zone. A reply that promises nothing yields nothing.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -65,9 +66,9 @@ def extract(
     language: str,
     posted_at: datetime,
     tz: ZoneInfo,
-    releases: list[Release] = (),
+    releases: Sequence[Release] = (),
     default_due_days: int = 14,
-    catalogue: list[str] = (),
+    catalogue: Sequence[str] = (),
 ) -> list[Extracted]:
     folded = fold(text)
     if len(folded) != len(text):
@@ -103,10 +104,10 @@ def extract(
 def _due(
     text: str,
     folded: str,
-    found: dict,
+    found: dict[str, list[tuple[int, int]]],
     sentence: tuple[int, int],
     posted: date,
-    releases: list[Release],
+    releases: Sequence[Release],
     default_days: int,
 ) -> date:
     lo, hi = sentence

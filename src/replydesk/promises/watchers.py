@@ -14,6 +14,7 @@ A promise links to ``NAME:REF``, NAME being a ``[[promises.trackers]]`` entry:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote
 
 import feedparser
@@ -98,7 +99,7 @@ def check(http: Http, tracker: TrackerConfig, ref: str) -> Check:
     raise ValueError(f"unknown tracker kind {kind!r}: use github, gitlab, jira, json or feed")
 
 
-def _get(http: Http, url: str, tracker: TrackerConfig) -> dict:
+def _get(http: Http, url: str, tracker: TrackerConfig) -> dict[str, Any]:
     try:
         resp = http.request("GET", url, headers=_headers(tracker))
     except SourceError as exc:

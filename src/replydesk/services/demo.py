@@ -18,7 +18,7 @@ import httpx
 
 from replydesk import config as config_mod
 from replydesk.domain.errors import SourceError
-from replydesk.domain.models import Channel, PromiseKind, ReplyState, ReviewFilter
+from replydesk.domain.models import Channel, PromiseKind, PromiseStatus, ReplyState, ReviewFilter
 from replydesk.domain.timeutil import now
 from replydesk.ingest import to_review
 from replydesk.services.drafting import draft
@@ -103,8 +103,14 @@ def _seed(ws: Workspace, data: dict[str, Any], t0: datetime) -> None:
             created_at=created,
         )
         if item["status"] == "delivered":
-            ws.store.promises.deliver(
-                promise.id, item["owner"], item.get("evidence"), at=ago(item["delivered_hours"])
+            ws.store.promises.transition(
+                promise.id,
+                item["owner"],
+                PromiseStatus.OPEN,
+                PromiseStatus.DELIVERED,
+                "promise.deliver",
+                delivered_at=ago(item["delivered_hours"]),
+                evidence=item.get("evidence"),
             )
     flag_returning_authors(ws, [r.id for r in ws.store.reviews.list(ReviewFilter(limit=10**6))])
     triage_pending(ws)

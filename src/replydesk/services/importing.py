@@ -17,7 +17,6 @@ from replydesk.services.promising import flag_returning_authors
 from replydesk.services.workspace import Workspace
 
 BATCH = 2000
-_DONE = object()
 
 
 def store_reviews(ws: Workspace, reviews: list[NewReview], tally: object) -> None:
@@ -39,7 +38,8 @@ def import_file(
 ) -> ImportReport:
     report = ImportReport()
     items = read_file(path, source)  # raises InputError here, before any thread starts
-    batches: queue.Queue[list[NewReview] | BaseException | object] = queue.Queue(maxsize=4)
+    # a batch to store, the reader's error, or None: the file is done
+    batches: queue.Queue[list[NewReview] | BaseException | None] = queue.Queue(maxsize=4)
     stop = threading.Event()
 
     def reader() -> None:
@@ -60,12 +60,12 @@ def import_file(
         except BaseException as exc:  # surfaced in the writing thread
             batches.put(exc)
         finally:
-            batches.put(_DONE)
+            batches.put(None)
 
     thread = threading.Thread(target=reader, name="replydesk-import-reader", daemon=True)
     thread.start()
     try:
-        while (batch := batches.get()) is not _DONE:
+        while (batch := batches.get()) is not None:
             if isinstance(batch, BaseException):
                 raise batch
             store_reviews(ws, batch, report)

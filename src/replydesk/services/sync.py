@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field, replace
@@ -19,10 +20,13 @@ from typing import Any
 
 from replydesk.config import SourceConfig
 from replydesk.domain.errors import ReplydeskError, UsageError
+from replydesk.domain.models import Promise
 from replydesk.domain.redact import redact
 from replydesk.languages.detect import detect
 from replydesk.services.importing import store_reviews
 from replydesk.services.platforms import open_source
+from replydesk.services.promising import WatchResult, WatchStatus, overdue, watch
+from replydesk.services.triaging import triage_pending
 from replydesk.services.workspace import Workspace
 from replydesk.sources.base import FetchResult
 
@@ -156,3 +160,37 @@ def _store(
     ws.store.sources.record(
         cfg.name, cfg.kind, status=report.status, report=report.stored(), cursor=new_cursor
     )
+
+
+@dataclass(frozen=True)
+class SyncRun:
+    """What one sync did: per source, the new reviews' labels, trackers checked, and the
+    promises now overdue (``replydesk sync`` and the sources screen show the same)."""
+
+    reports: list[SourceReport]
+    triaged: Counter[str]
+    watched: list[WatchResult]
+    overdue: list[Promise]
+
+    @property
+    def failed(self) -> list[SourceReport]:
+        return [r for r in self.reports if r.status == SyncStatus.ERROR]
+
+    def summary(self) -> str:
+        delivered = sum(w.status == WatchStatus.DELIVERED for w in self.watched)
+        return (
+            f"{sum(r.new for r in self.reports)} new, {sum(r.updated for r in self.reports)} "
+            f"updated, {sum(r.malformed for r in self.reports)} malformed, "
+            f"{len(self.failed)} source(s) failed"
+            + (f", {delivered} promise(s) delivered" if delivered else "")
+        )
+
+
+def sync_all(
+    ws: Workspace, names: list[str] | None = None, progress: Progress | None = None
+) -> SyncRun:
+    """The whole morning sync: fetch and store, label what is new, check the trackers
+    (delivering what shipped), and count what is overdue."""
+    reports = sync(ws, names, progress)
+    triaged = triage_pending(ws)
+    return SyncRun(reports, triaged, watch(ws), overdue(ws))

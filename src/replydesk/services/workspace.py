@@ -1,8 +1,10 @@
 """The composition root: one config, one store, one clock, one HTTP factory, one model client.
 
 Every service takes a ``Workspace`` and finds what it needs on it; nothing below the
-services builds its own client or reads the environment. Tests and the demo swap a part
-here, in one place (``Workspace.open(..., clock=..., http=..., llm=...)``).
+services builds its own model client or HTTP client, and the config read the environment
+once, when it was loaded (credentials come from ``secrets`` when first needed). Tests and
+the demo swap a part here, in one place (``Workspace.open(..., clock=..., http=...,
+llm=...)``).
 
 Services are plain synchronous functions. The CLI calls them directly; the TUI calls the
 ones that touch the network or the model from thread workers, so no event loop is ever
@@ -60,7 +62,9 @@ class Workspace:
         *,
         clock: Clock = now,
         http: HttpFactory = default_http,
+        llm: LLMClient | None = None,
     ) -> Workspace:
+        """``llm`` replaces the client the config would build (a test's own)."""
         return cls(
             config=config,
             store=Store(db or config.db_path, clock),
@@ -68,6 +72,8 @@ class Workspace:
             demo=demo,
             clock=clock,
             http=http,
+            _llm=llm,
+            _llm_built=llm is not None,
         )
 
     @classmethod

@@ -16,6 +16,7 @@ from replydesk.sources.base import (
     ReplyLimit,
     Source,
     dig,
+    reply_text,
     stars,
     take_page,
     text_of,
@@ -117,4 +118,4 @@ class AppStoreConnect(Source):
         )
         if resp.status_code == 404:
             return None
-        return dig(parse_json(resp), "data.attributes.responseBody")
+        return reply_text(dig(parse_json(resp), "data.attributes.responseBody"))

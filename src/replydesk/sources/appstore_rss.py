@@ -7,6 +7,7 @@ first entry on page 1 may describe the app itself; every value is wrapped in ``l
 from __future__ import annotations
 
 import re
+from functools import partial
 from typing import Any
 
 from replydesk.domain.models import NewReview
@@ -61,7 +62,7 @@ class AppStoreRss(Source):
                     result,
                     cut,
                     entries,
-                    lambda e, c=country: self._review(e, c),
+                    partial(self._review, country=country),
                     label=f"{country} page {page} entry",
                 )
                 if saw_old:

@@ -139,6 +139,14 @@ def dig(obj: Any, path: str) -> Any:
     return obj
 
 
+def reply_text(value: Any) -> str | None:
+    """The reply a platform shows, read back before posting again: ``None`` for none.
+    Anything but text is an error, never "no reply": that would risk a second post."""
+    if value is None or isinstance(value, str):
+        return value
+    raise SourceError(f"the platform answered a reply that is not text ({type(value).__name__})")
+
+
 def text_of(value: Any) -> str:
     if value is None:
         return ""

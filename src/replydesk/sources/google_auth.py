@@ -56,7 +56,8 @@ class HttpxRequest(google.auth.transport.Request):
             with httpx.Client(timeout=timeout or self.timeout) as client:
                 return _Response(client.request(method, url, content=body, headers=headers))
         except httpx.HTTPError as exc:
-            raise google.auth.exceptions.TransportError(str(exc)) from exc
+            # google-auth ships py.typed but leaves these constructors unannotated
+            raise google.auth.exceptions.TransportError(str(exc)) from exc  # type: ignore[no-untyped-call]
 
 
 class GoogleToken:
@@ -73,14 +74,15 @@ class GoogleToken:
     ) -> None:
         try:
             info = json.loads(secret_json)
+            # google-auth ships py.typed but leaves these factories unannotated
             if kind == "service_account":
-                self.creds = service_account.Credentials.from_service_account_info(
+                self.creds = service_account.Credentials.from_service_account_info(  # type: ignore[no-untyped-call]
                     info, scopes=[scope]
                 )
             else:
                 # google-auth ignores a token_uri inside the file (on purpose); only the
                 # config may point elsewhere
-                self.creds = user_credentials.Credentials.from_authorized_user_info(
+                self.creds = user_credentials.Credentials.from_authorized_user_info(  # type: ignore[no-untyped-call]
                     info, scopes=[scope]
                 )
                 if token_url:

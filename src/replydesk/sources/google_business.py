@@ -12,6 +12,7 @@ from replydesk.sources.base import (
     ReplyLimit,
     Source,
     dig,
+    reply_text,
     take_page,
     text_of,
     when,
@@ -97,4 +98,4 @@ class GoogleBusiness(Source):
             data = self.http.get_json(f"{self._root()}/{review.external_id}", headers=self._auth())
         except SourceError:
             return None
-        return dig(data, "reviewReply.comment")
+        return reply_text(dig(data, "reviewReply.comment"))

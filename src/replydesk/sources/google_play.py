@@ -11,6 +11,7 @@ from replydesk.sources.base import (
     ReplyLimit,
     Source,
     dig,
+    reply_text,
     stars,
     take_page,
     text_of,
@@ -103,5 +104,5 @@ class GooglePlay(Source):
         data = self.http.get_json(f"{self._root()}/{review.external_id}", headers=self._auth())
         for c in data.get("comments") or []:
             if "developerComment" in c:
-                return dig(c, "developerComment.text")
+                return reply_text(dig(c, "developerComment.text"))
         return None

@@ -78,7 +78,7 @@ class Http:
         exc = state.outcome.exception() if state.outcome else None
         if isinstance(exc, _Retryable) and exc.wait is not None:
             return exc.wait
-        return self.backoff * (2 ** (state.attempt_number - 1))
+        return self.backoff * (2.0 ** (state.attempt_number - 1))
 
     def request(
         self, method: str, url: str, *, ok: tuple[int, ...] = (200,), **kwargs: Any

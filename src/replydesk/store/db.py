@@ -1,7 +1,7 @@
 """Opening the SQLite database safely for several processes and users at once.
 
 WAL lets readers (a colleague's TUI) run while one writer writes; every write goes through
-``Store.write()``, a ``BEGIN IMMEDIATE`` transaction that waits on the busy timeout instead
+``Database.write()``, a ``BEGIN IMMEDIATE`` transaction that waits on the busy timeout instead
 of failing. The file is created group-writable so a team can share it.
 """
 
@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from replydesk.domain.errors import StoreError
 from replydesk.domain.timeutil import now, to_iso
@@ -74,7 +74,7 @@ def _enable_wal(conn: sqlite3.Connection) -> None:
 
 def migrate(conn: sqlite3.Connection) -> int:
     """Bring the schema up to date; returns the version reached."""
-    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    version: int = conn.execute("PRAGMA user_version").fetchone()[0]
     if version > len(MIGRATIONS):
         raise StoreError(
             f"this database is at schema {version}, newer than this replydesk knows "
@@ -168,13 +168,13 @@ class Database:
                 raise
             self.conn.execute("COMMIT")
 
-    def query(self, sql: str, params: tuple | dict = ()) -> list[sqlite3.Row]:
+    def query(self, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()) -> list[sqlite3.Row]:
         with self.lock:
             return self.conn.execute(sql, params).fetchall()
 
-    def one(self, sql: str, params: tuple | dict = ()) -> sqlite3.Row | None:
+    def one(self, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()) -> sqlite3.Row | None:
         with self.lock:
-            return self.conn.execute(sql, params).fetchone()
+            return cast("sqlite3.Row | None", self.conn.execute(sql, params).fetchone())
 
     def close(self) -> None:
         with self.lock:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from collections import defaultdict
 from datetime import datetime
 
@@ -54,25 +55,6 @@ class PromiseRepo:
             )
         return rows.promise(row)
 
-    def deliver(
-        self, promise_id: int, user: str, evidence: str | None = None, at: datetime | None = None
-    ) -> Promise:
-        with self.db.write() as c:
-            row = c.execute(
-                "UPDATE promises SET status = 'delivered', delivered_at = ?, evidence = ? "
-                "WHERE id = ? RETURNING *",
-                (to_iso(at or self.db.now()), evidence, promise_id),
-            ).fetchone()
-            self.db.log(
-                c,
-                user,
-                "promise.deliver",
-                row["review_id"],
-                {"promise": promise_id, "evidence": evidence},
-                at=at,
-            )
-        return rows.promise(row)
-
     def transition(
         self,
         promise_id: int,
@@ -103,11 +85,11 @@ class PromiseRepo:
         return rows.promise(row)
 
     def update(self, promise_id: int, user: str, **fields: object) -> Promise:
-        """Change what/due_date/status/tracker_url/flag/followup_draft_id; logged."""
+        """Change what/due_date/tracker_url/flag/followup_draft_id/reply_id; logged.
+        A change of status goes through ``transition`` (the life-cycle table)."""
         allowed = {
             "what",
             "due_date",
-            "status",
             "tracker_url",
             "flag",
             "followup_draft_id",
@@ -162,7 +144,7 @@ class PromiseRepo:
             found = self.db.query("SELECT * FROM promises ORDER BY status, due_date")
         return [rows.promise(r) for r in found]
 
-    def overdue(self, today: str) -> list[Promise]:
+    def overdue(self, today: str) -> builtins.list[Promise]:
         return [
             rows.promise(r)
             for r in self.db.query(
@@ -171,7 +153,7 @@ class PromiseRepo:
             )
         ]
 
-    def for_review(self, review_id: int) -> list[Promise]:
+    def for_review(self, review_id: int) -> builtins.list[Promise]:
         return [
             rows.promise(r)
             for r in self.db.query(
@@ -179,7 +161,7 @@ class PromiseRepo:
             )
         ]
 
-    def for_author(self, author_id: int) -> list[Promise]:
+    def for_author(self, author_id: int) -> builtins.list[Promise]:
         return [
             rows.promise(r)
             for r in self.db.query(
@@ -189,8 +171,8 @@ class PromiseRepo:
             )
         ]
 
-    def by_review(self) -> dict[int, list[Promise]]:
-        out: dict[int, list[Promise]] = defaultdict(list)
+    def by_review(self) -> dict[int, builtins.list[Promise]]:
+        out: dict[int, builtins.list[Promise]] = defaultdict(list)
         for r in self.db.query("SELECT * FROM promises ORDER BY review_id, created_at"):
             out[r["review_id"]].append(rows.promise(r))
         return out

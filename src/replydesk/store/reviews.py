@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import builtins
 import hashlib
 import json
 import re
 import sqlite3
 from collections.abc import Iterable, Iterator
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from replydesk.domain.models import NewReview, Review, ReviewFilter, ReviewVersion
 from replydesk.domain.text import fold
@@ -120,6 +121,7 @@ class ReviewRepo:
                             digest,
                         ),
                     ).lastrowid
+                    assert rid is not None  # always set after a one-row INSERT
                     fts_new.append((rid, _search_text(r)))
                     facet = (r.source, r.language or "")
                     new_facets[facet] = new_facets.get(facet, 0) + 1
@@ -291,16 +293,20 @@ class ReviewRepo:
         """How many reviews a search matches, whatever the other filters (a few ms)."""
         query = fts_query(search)
         if not query:
-            return self.db.one("SELECT count(*) FROM reviews")[0]
+            total = self.db.one("SELECT count(*) FROM reviews")
+            assert total is not None  # an aggregate always returns a row
+            return cast(int, total[0])
         if query not in self._match_counts:
             if len(self._match_counts) > 64:
                 self._match_counts.clear()
-            self._match_counts[query] = self.db.one(
+            row = self.db.one(
                 "SELECT count(*) FROM reviews_fts WHERE reviews_fts MATCH ?", (query,)
-            )[0]
+            )
+            assert row is not None  # an aggregate always returns a row
+            self._match_counts[query] = cast(int, row[0])
         return self._match_counts[query]
 
-    def facets(self) -> dict[str, list[str]]:
+    def facets(self) -> dict[str, builtins.list[str]]:
         """Distinct sources and languages, for the filter menus."""
         return {
             "source": [
@@ -314,9 +320,9 @@ class ReviewRepo:
             ],
         }
 
-    def _where(self, f: ReviewFilter, skip_label: bool = False) -> tuple[str, dict]:
+    def _where(self, f: ReviewFilter, skip_label: bool = False) -> tuple[str, dict[str, Any]]:
         clauses: list[str] = []
-        params: dict = {"now": to_iso(self.db.now())}
+        params: dict[str, Any] = {"now": to_iso(self.db.now())}
         if f.label and not skip_label:
             # reviews (label, created_at) and (label, rating, created_at) serve the filter
             # and the order at once: a page costs the same for 10 or 100,000 reviews
@@ -343,7 +349,7 @@ class ReviewRepo:
             params["q"] = query
         return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
-    def versions(self, review_id: int) -> list[ReviewVersion]:
+    def versions(self, review_id: int) -> builtins.list[ReviewVersion]:
         return [
             rows.version(r)
             for r in self.db.query(
@@ -351,7 +357,7 @@ class ReviewRepo:
             )
         ]
 
-    def by_author(self, author_id: int, exclude: int | None = None) -> list[Review]:
+    def by_author(self, author_id: int, exclude: int | None = None) -> builtins.list[Review]:
         return [
             r
             for r in self.list(ReviewFilter(author_id=author_id, sort="oldest", limit=200))
@@ -373,6 +379,6 @@ class ReviewRepo:
             yield from chunk
             last = chunk[-1].id
 
-    def raw(self, review_id: int) -> dict | None:
+    def raw(self, review_id: int) -> dict[str, Any] | None:
         row = self.db.one("SELECT raw FROM reviews WHERE id = ?", (review_id,))
         return json.loads(row["raw"]) if row and row["raw"] else None

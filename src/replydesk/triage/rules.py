@@ -16,11 +16,15 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import pairwise
+from typing import TYPE_CHECKING
 
-from replydesk.domain.models import Evidence, Triage
+from replydesk.domain.models import Evidence, Label, Triage
 from replydesk.domain.text import fold
 from replydesk.languages import Lexicon
 from replydesk.languages.registry import BASE, TRIAGE_KEYS, TRIAGE_OPTIONAL, registry
+
+if TYPE_CHECKING:
+    from replydesk.config.models import TriageConfig
 
 # the packs' triage.json categories; device names every language writes the same way
 CATEGORIES = (*TRIAGE_KEYS, *TRIAGE_OPTIONAL)
@@ -128,8 +132,8 @@ class Rules:
     def __init__(
         self,
         glossary: Iterable[str] = (),
-        extra_hostile: dict | None = None,
-        extra_specific: dict | None = None,
+        extra_hostile: dict[str, list[str]] | None = None,
+        extra_specific: dict[str, list[str]] | None = None,
     ) -> None:
         glossary = list(glossary)
         self._packs = registry()  # the language packs, as they are now
@@ -164,7 +168,7 @@ class Rules:
         return lex.freeze()
 
     @classmethod
-    def from_config(cls, triage_config) -> Rules:
+    def from_config(cls, triage_config: TriageConfig) -> Rules:
         return cls(
             triage_config.glossary, triage_config.extra_hostile, triage_config.extra_specific
         )
@@ -299,22 +303,22 @@ class Rules:
             and spec.score < CRITICISM_AT
         )
         if is_positive and host.score < PROVOCATION_AT and (not malfunction or rating == 5):
-            label, margin = "praise", 1.0 + happy
+            label, margin = Label.PRAISE, 1.0 + happy
         elif spec.score >= CRITICISM_AT:
-            label, margin = "criticism", spec.score - CRITICISM_AT + 0.5
+            label, margin = Label.CRITICISM, spec.score - CRITICISM_AT + 0.5
         elif host.score >= PROVOCATION_AT:
-            label, margin = "provocation", host.score - PROVOCATION_AT + 0.5 - spec.score / 3
+            label, margin = Label.PROVOCATION, host.score - PROVOCATION_AT + 0.5 - spec.score / 3
         else:
-            label = "vague"
+            label = Label.VAGUE
             margin = 0.5 + len(vague) - abs(spec.score - CRITICISM_AT / 2) / 3
             margin = min(margin, CRITICISM_AT - spec.score, PROVOCATION_AT - host.score + 0.3)
         evidence = {
-            "criticism": spec.evidence + host.evidence,
-            "provocation": host.evidence + spec.evidence,
-            "vague": reasons[-3:] + spec.evidence + host.evidence,
-            "praise": reasons + spec.evidence,
+            Label.CRITICISM: spec.evidence + host.evidence,
+            Label.PROVOCATION: host.evidence + spec.evidence,
+            Label.VAGUE: reasons[-3:] + spec.evidence + host.evidence,
+            Label.PRAISE: reasons + spec.evidence,
         }[label]
-        ordered = _dedupe(reasons + evidence if label != "vague" else evidence)
+        ordered = _dedupe(reasons + evidence if label != Label.VAGUE else evidence)
         score = round(0.5 + 0.5 * math.tanh(max(margin, 0.0) / 1.5), 3)
         return Triage(
             label=label, score=score, reasons=ordered[:8], method="rules", decided_by="rules"

@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
 from replydesk.domain.errors import LLMError
-from replydesk.domain.models import LABELS, Evidence, Triage
+from replydesk.domain.models import LABELS, Evidence, Label, Triage
 from replydesk.llm.client import LLMClient
 from replydesk.llm.prompts import load
 
@@ -39,11 +39,12 @@ def ask(client: LLMClient, text: str, rating: int | None, rules: Triage) -> Tria
     ]
     try:
         data, done = client.complete_json(messages)
-        label = data.get("label")
-        if label not in LABELS:
-            raise LLMError(f"the model answered an unknown label {label!r}")
+        answer = data.get("label")
+        if answer not in LABELS:
+            raise LLMError(f"the model answered an unknown label {answer!r}")
+        label = Label(answer)
         reasons = [str(r)[:200] for r in data.get("reasons") or [] if isinstance(r, str)][:5]
-        evidence = []
+        evidence: list[Evidence] = []
         for quote in data.get("evidence") or []:
             if isinstance(quote, str) and quote.strip() and quote in text:
                 start = text.index(quote)
@@ -51,9 +52,9 @@ def ask(client: LLMClient, text: str, rating: int | None, rules: Triage) -> Tria
                     Evidence("model: evidence", quote[:80], start, start + len(quote), 1.0)
                 )
     except LLMError as exc:
-        opinion = {"error": str(exc), "model": client.model}
-        return replace(rules, second_opinion=json.dumps(opinion, ensure_ascii=False))
-    opinion = {
+        failure = {"error": str(exc), "model": client.model}
+        return replace(rules, second_opinion=json.dumps(failure, ensure_ascii=False))
+    opinion: dict[str, object] = {
         "label": label,
         "rules_label": rules.label,
         "agrees": label == rules.label,

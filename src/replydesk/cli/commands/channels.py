@@ -10,8 +10,7 @@ from replydesk.cli.commands.common import FINDINGS, OK, workspace
 from replydesk.domain.errors import UsageError
 from replydesk.services import credentials, posting, promising
 from replydesk.services.sources_view import source_rows
-from replydesk.services.sync import SourceReport, SyncStatus, sync
-from replydesk.services.workspace import Workspace
+from replydesk.services.sync import sync_all
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
@@ -23,28 +22,16 @@ def cmd_sync(args: argparse.Namespace) -> int:
             )
         count = len(args.source) if args.source else len(ws.config.sources)
         print(f"syncing {count} source(s)...", file=sys.stderr)
-        reports = sync(ws, args.source, progress=lambda r: print(r.line(), flush=True))
-        _after_sync(ws)
-    return _summary(reports)
-
-
-def _after_sync(ws: Workspace) -> None:
-    """Trackers may have shipped meanwhile; overdue promises are worth a line."""
-    for r in promising.watch(ws):
-        if r.status != promising.WatchStatus.OPEN:
-            print(r.line())
-    late = promising.overdue(ws)
-    if late:
-        print(f"{len(late)} promise(s) overdue: run `replydesk promises --overdue`")
-
-
-def _summary(reports: list[SourceReport]) -> int:
-    failed = [r for r in reports if r.status == SyncStatus.ERROR]
-    print(
-        f"{sum(r.new for r in reports)} new, {sum(r.updated for r in reports)} updated, "
-        f"{sum(r.malformed for r in reports)} malformed, {len(failed)} source(s) failed"
-    )
-    return FINDINGS if failed else OK
+        run = sync_all(ws, args.source, progress=lambda r: print(r.line(), flush=True))
+    if run.triaged:
+        print("triaged " + ", ".join(f"{n} {label}" for label, n in run.triaged.most_common()))
+    for w in run.watched:
+        if w.status != promising.WatchStatus.OPEN:
+            print(w.line())
+    if run.overdue:
+        print(f"{len(run.overdue)} promise(s) overdue: run `replydesk promises --overdue`")
+    print(run.summary())
+    return FINDINGS if run.failed else OK
 
 
 def cmd_sources(args: argparse.Namespace) -> int:

@@ -19,6 +19,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Footer, Header, Input, Static, TextArea
 from textual.worker import get_current_worker
 
@@ -58,6 +59,7 @@ class EditorScreen(Screen[bool | None]):
         self.findings: list[Finding] = []
         self.pending_despite_lint = False
         self.approving = False
+        self.lint_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -123,7 +125,9 @@ class EditorScreen(Screen[bool | None]):
     @on(TextArea.Changed, "#editor-text")
     def _changed(self) -> None:
         self.pending_despite_lint = False
-        self.set_timer(0.25, self._lint, name="lint")
+        if self.lint_timer is not None:  # debounce: lint once typing pauses
+            self.lint_timer.stop()
+        self.lint_timer = self.set_timer(0.25, self._lint, name="lint")
 
     def _lint(self) -> None:
         text = self.query_one(TextArea).text

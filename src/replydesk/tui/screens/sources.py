@@ -8,7 +8,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Header, ProgressBar, Static
 
 from replydesk.services.sources_view import source_rows
-from replydesk.services.sync import SourceReport, SyncStatus, sync
+from replydesk.services.sync import SourceReport, SyncRun, sync_all
 from replydesk.tui.screens.base import BACK, WorkspaceScreen, call_service
 from replydesk.tui.widgets.render import cell
 
@@ -83,18 +83,16 @@ class SourcesScreen(WorkspaceScreen):
         def progress(report: SourceReport) -> None:  # from the worker's thread
             self.app.call_from_thread(bar.advance, 1)
 
-        def finished(reports: list[SourceReport]) -> None:
+        def finished(run: SyncRun) -> None:
             bar.display = False
-            failed = [r for r in reports if r.status == SyncStatus.ERROR]
+            failed = run.failed
             self.notify(
-                f"{sum(r.new for r in reports)} new, {sum(r.updated for r in reports)} "
-                f"updated, {len(failed)} failed"
-                + (f": {failed[0].name}: {failed[0].error}" if failed else ""),
+                run.summary() + (f": {failed[0].name}: {failed[0].error}" if failed else ""),
                 title="Sync",
                 severity="error" if failed else "information",
             )
             self.reload()
 
         call_service(
-            self, lambda: sync(self.ws, progress=progress), finished, title="Sync", group="sync"
+            self, lambda: sync_all(self.ws, progress=progress), finished, title="Sync", group="sync"
         )
