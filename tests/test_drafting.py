@@ -232,3 +232,34 @@ def test_a_user_prompt_overrides_the_bundled_one(server, tmp_path, isolated_env)
     (outcome,) = draft(ws)
     assert "Sign as Anna" in api.seen[0][0]["content"]
     assert "user:ours v7 #" in ws.store.drafts.get(outcome.draft_id).prompt_version
+
+
+def test_ctrl_c_stops_a_batch_at_once_and_keeps_what_was_drafted(server, tmp_path):
+    """Interrupting `replydesk draft --all` does not wait for answers still in flight, and
+    a rerun drafts only what is left."""
+    slow = {"after": 2}
+
+    def respond(messages):
+        slow["after"] -= 1
+        if slow["after"] < 0:
+            time.sleep(60)  # a model that stopped answering
+        return GOOD
+
+    ws, api = llm_ws(server, tmp_path, respond, n=6, concurrency=2)
+    ws.close()
+    args = ["--config", str(tmp_path / "config.toml"), "--db", str(tmp_path / "ws.db")]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "replydesk", *args, "draft", "--all"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 30
+    while len(api.seen) < 4 and time.monotonic() < deadline:  # two drafted, two hanging
+        time.sleep(0.1)
+    proc.send_signal(signal.SIGINT)
+    _out, err = proc.communicate(timeout=20)  # far less than the hanging answers' 60 s
+    assert proc.returncode == 130 and "interrupted" in err and "Traceback" not in err
+    ws = workspace_with(tmp_path, (tmp_path / "config.toml").read_text())
+    assert len(queue(ws)) == 4  # two drafts kept; the rest are still queued
+    ws.close()

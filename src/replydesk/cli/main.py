@@ -192,7 +192,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"replydesk: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
-        print("replydesk: interrupted", file=sys.stderr)
-        return 130
+        # every finished draft, review and reply is committed as it happens; requests still
+        # in flight on worker threads are abandoned rather than waited for
+        print(
+            "replydesk: interrupted; what was done is saved, run it again to go on", file=sys.stderr
+        )
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(130)
     except BrokenPipeError:
         return OK

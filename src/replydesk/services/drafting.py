@@ -222,12 +222,13 @@ def draft_batch(
         workers = 1  # the offline composer is local work: threads would only contend
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="replydesk-draft")
     try:
-        return list(pool.map(one, reviews))
-    except BaseException:  # Ctrl-C: finish what is in flight, start nothing new
+        outcomes = list(pool.map(one, reviews))
+    except BaseException:  # Ctrl-C: start nothing new; what was committed stays
         stop.set()
+        pool.shutdown(wait=False, cancel_futures=True)
         raise
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+    pool.shutdown()
+    return outcomes
 
 
 def draft(
