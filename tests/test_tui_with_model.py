@@ -16,8 +16,8 @@ from textual.widgets import TextArea
 from fakes.apis import TrustpilotApi, items
 from fakes.openai_server import OpenAIServer
 from replydesk import cli, secrets
-from replydesk.domain.models import DraftKind, DraftState, PromiseStatus
-from replydesk.services import editing, promising
+from replydesk.domain.models import DraftKind, DraftState, Promise, PromiseStatus
+from replydesk.services import editing, posting, promising
 from replydesk.services.sync import sync
 from replydesk.services.triaging import triage_pending
 from replydesk.services.workspace import Workspace
@@ -97,6 +97,13 @@ token_secret = "gh-token"
     ws.close()
 
 
+def approved_promise(ws: Workspace, review_id: int, tracker: str | None = None) -> Promise:
+    """The model's reply approved (the model reads its one promise), linked to a tracker."""
+    ws.store.drafts.add(review_id, REPLY, author="model", language="en")
+    (promise,) = editing.approve_latest(ws, review_id).promises
+    return promising.edit(ws, promise.id, tracker_url=tracker) if tracker else promise
+
+
 async def open_editor(pilot) -> EditorScreen:
     await pilot.press("slash", *"number 0", "enter")
     await settle(pilot)
@@ -166,8 +173,7 @@ async def test_approve_and_post_with_a_model_posts_once(setup):
 
 async def test_the_board_delivers_undoes_and_withdraws_with_a_model(setup):
     ws, review_id, model, _platform, _issue, _args = setup
-    ws.store.drafts.add(review_id, REPLY, author="model", language="en")
-    (promise,) = editing.approve_latest(ws, review_id).promises
+    promise = approved_promise(ws, review_id)
     app = make_app(ws)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("p")
@@ -205,9 +211,7 @@ async def test_the_board_delivers_undoes_and_withdraws_with_a_model(setup):
 
 async def test_the_board_checks_trackers_with_a_model(setup):
     ws, review_id, _model, _platform, issue, _args = setup
-    ws.store.drafts.add(review_id, REPLY, author="model", language="en")
-    (promise,) = editing.approve_latest(ws, review_id).promises
-    promising.edit(ws, promise.id, tracker_url="gh:812")
+    promise = approved_promise(ws, review_id, tracker="gh:812")
     issue["state"] = "closed"
     app = make_app(ws)
     async with app.run_test(size=SIZE) as pilot:
@@ -223,9 +227,7 @@ async def test_the_board_checks_trackers_with_a_model(setup):
 
 def test_promises_watch_and_sync_deliver_a_shipped_item_with_a_model(setup, capsys):
     ws, review_id, _model, _platform, issue, args = setup
-    ws.store.drafts.add(review_id, REPLY, author="model", language="en")
-    (promise,) = editing.approve_latest(ws, review_id).promises
-    promising.edit(ws, promise.id, tracker_url="gh:812")
+    promise = approved_promise(ws, review_id, tracker="gh:812")
     assert cli.main([*args, "promises", "watch"]) == 0
     assert "0 delivered, 1 still open" in capsys.readouterr().out
     issue["state"] = "closed"
@@ -244,9 +246,7 @@ async def test_sync_from_the_sources_screen_labels_and_delivers(setup):
     from fakes.apis import Item
 
     ws, review_id, _model, platform, issue, _args = setup
-    ws.store.drafts.add(review_id, REPLY, author="model", language="en")
-    (promise,) = editing.approve_latest(ws, review_id).promises
-    promising.edit(ws, promise.id, tracker_url="gh:812")
+    promise = approved_promise(ws, review_id, tracker="gh:812")
     platform.reviews.insert(0, Item("r9", minutes_ago=-5, body="Crashes when I open my order 5521"))
     issue["state"] = "closed"
     app = make_app(ws)
@@ -259,3 +259,30 @@ async def test_sync_from_the_sources_screen_labels_and_delivers(setup):
     new = ws.store.reviews.by_external("tp", "r9")
     assert new is not None and new.label is not None  # triaged by the sync itself
     assert ws.store.promises.get(promise.id).status == PromiseStatus.DELIVERED
+
+
+async def test_the_follow_up_opens_from_the_board_and_is_approved_like_any_reply(setup):
+    ws, review_id, _model, _platform, _issue, _args = setup
+    promise = approved_promise(ws, review_id)
+    app = make_app(ws)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("p")
+        await settle(pilot)
+        await pilot.press("d")
+        await settle(pilot)
+        await pilot.press("f")
+        await settle(pilot)
+        editor = app.screen
+        assert isinstance(editor, EditorScreen)
+        assert editor.query_one(TextArea).text == FOLLOW_UP
+        await pilot.press("ctrl+s")  # a follow-up makes no new promise: no dialog
+        await settle(pilot)
+        assert isinstance(app.screen, PromisesScreen)
+        follow_up = ws.store.drafts.get(ws.store.promises.get(promise.id).followup_draft_id)
+        assert (follow_up.state, follow_up.approved_by) == (DraftState.APPROVED, "tester")
+        await pilot.press("u")  # approved but not sent: it must never go out now
+        await settle(pilot)
+        assert "not sent yet, was withdrawn" in notifications(app)
+    assert ws.store.drafts.get(follow_up.id).state == DraftState.DISCARDED
+    assert not [o for o in posting.post(ws) if o.draft_id == follow_up.id]
+    assert len(ws.store.promises.for_review(review_id)) == 1

@@ -228,8 +228,8 @@ def mark_broken(ws: Workspace, promise_id: int) -> Promise:
 
 class UndoNote(StrEnum):
     NONE = ""
-    FOLLOWUP_DISCARDED = "the unsent follow-up draft was discarded"
-    FOLLOWUP_SENT = "the follow-up was already sent or approved: tell the customer yourself"
+    FOLLOWUP_DISCARDED = "the follow-up, not sent yet, was withdrawn"
+    FOLLOWUP_SENT = "the follow-up was already sent: tell the customer yourself"
 
 
 @dataclass(frozen=True)

@@ -106,11 +106,12 @@ class DraftRepo:
         return rows.draft(row)
 
     def discard(self, draft_id: int, user: str) -> bool:
-        """Withdraw a draft nobody approved yet (True if it was still a draft)."""
+        """Withdraw a draft that has not reached anyone (draft or approved, not posted);
+        True if it was withdrawn."""
         with self.db.write() as c:
             row = c.execute(
-                "UPDATE drafts SET state = 'discarded' WHERE id = ? AND state = 'draft' "
-                "RETURNING review_id",
+                "UPDATE drafts SET state = 'discarded' WHERE id = ? "
+                "AND state IN ('draft', 'approved') RETURNING review_id",
                 (draft_id,),
             ).fetchone()
             if row is not None:
