@@ -33,11 +33,7 @@ def check(promise_id: int, current: PromiseStatus, target: PromiseStatus) -> Non
         return
     if current == target:
         raise IllegalTransition(f"promise {promise_id} is already {current}")
-    hint = (
-        f"undo it first (`replydesk promise undo {promise_id}`)"
-        if current in UNDO
-        else "only an open promise changes"
-    )
+    hint = "undo that first" if current in UNDO else "only an open promise changes"
     raise IllegalTransition(f"promise {promise_id} is {current}, so it cannot be {target}: {hint}")
 
 

@@ -29,9 +29,10 @@ def _encodings(value: str) -> set[str]:
 
 
 def redact(text: str) -> str:
-    if not _known:
+    known = tuple(_known)  # a snapshot: sync threads may remember a token meanwhile
+    if not known:
         return text
-    forms = {f for value in _known for f in _encodings(value)}
+    forms = {f for value in known for f in _encodings(value)}
     for form in sorted(forms, key=len, reverse=True):
         text = text.replace(form, "***")
     return text

@@ -17,6 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
+import httpx
+
 from replydesk import secrets
 from replydesk.config import Config
 from replydesk.domain.errors import LLMError, SecretError
@@ -137,6 +139,8 @@ class LLMClient:
                                 on_token(piece)
         except openai.APIError as exc:
             raise _error(exc, self.config) from None
+        except httpx.HTTPError as exc:  # the connection dropped in the middle of the answer
+            raise LLMError(f"the model's answer was cut off: {type(exc).__name__}") from None
         text = "".join(parts)
         if not t_out:
             t_out = max(1, len(text) // 4)

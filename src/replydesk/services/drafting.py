@@ -18,6 +18,7 @@ from enum import StrEnum
 from replydesk.domain.errors import LLMError, NotFound
 from replydesk.domain.findings import errors
 from replydesk.domain.models import DraftKind, DraftState, Label, Review, ReviewFilter
+from replydesk.domain.redact import redact
 from replydesk.drafting import context
 from replydesk.drafting.composer import compose
 from replydesk.llm.client import LLMClient, StopGeneration
@@ -74,20 +75,25 @@ def queue(ws: Workspace, ids: list[int] | None = None) -> list[Review]:
     return out
 
 
+Stop = Callable[[], bool]
+
+
 def draft_one(
     ws: Workspace,
     review: Review,
     note: str = "",
     on_token: Callable[[str], None] | None = None,
+    stop: Stop | None = None,
 ) -> DraftOutcome:
     """One draft, by the model when one is configured (streamed to ``on_token`` when
-    someone watches), else by the offline composer. ``on_token`` may raise
-    ``StopGeneration``: nothing is stored and the exception reaches the caller."""
+    someone watches), else by the offline composer. When ``stop()`` turns true (or
+    ``on_token`` raises ``StopGeneration``) nothing is stored and ``StopGeneration``
+    reaches the caller."""
     label = label_of(ws, review.id)
     client = ws.llm
     if client is None:
         return _offline(ws, review, label)
-    return _with_model(ws, client, review, label, note, on_token)
+    return _with_model(ws, client, review, label, note, on_token, stop or (lambda: False))
 
 
 def _offline(ws: Workspace, review: Review, label: Label) -> DraftOutcome:
@@ -125,6 +131,7 @@ def _with_model(
     label: Label,
     note: str,
     on_token: Callable[[str], None] | None,
+    stop: Stop,
 ) -> DraftOutcome:
     detail = inbox.detail(ws, review.id)
     limit, kind = limit_for(ws, review)
@@ -140,6 +147,8 @@ def _with_model(
         text, t_in, t_out, cost = done.text.strip(), done.tokens_in, done.tokens_out, done.cost
         findings = lint(text, ctx)
         status = DraftStatus.DRAFTED
+        if stop():
+            raise StopGeneration
         if errors(findings):  # one revision round, with the findings
             revised = client.complete(
                 context.revision(
@@ -153,6 +162,8 @@ def _with_model(
             cost += revised.cost
             findings = lint(text, ctx)
             status = DraftStatus.FAILING_LINT if errors(findings) else DraftStatus.REVISED
+            if stop():
+                raise StopGeneration
     except LLMError as exc:
         d = ws.store.drafts.add(
             review.id,
@@ -185,12 +196,13 @@ def redraft(
     review_id: int,
     note: str = "",
     on_token: Callable[[str], None] | None = None,
+    stop: Stop | None = None,
 ) -> DraftOutcome:
     """A new draft for one review whatever it has already (the editor's Ctrl+G / Ctrl+N)."""
     review = ws.store.reviews.get(review_id)
     if review is None:
         raise NotFound(f"no review {review_id}")
-    return draft_one(ws, review, note=note, on_token=on_token)
+    return draft_one(ws, review, note=note, on_token=on_token, stop=stop)
 
 
 def draft_batch(
@@ -211,7 +223,7 @@ def draft_batch(
             outcome = draft_one(ws, review)
         except Exception as exc:  # a bug in one review's draft must not lose the others
             outcome = DraftOutcome(
-                review.id, DraftStatus.FAILED, message=f"{type(exc).__name__}: {exc}"
+                review.id, DraftStatus.FAILED, message=redact(f"{type(exc).__name__}: {exc}")
             )
         if progress:
             progress(outcome)

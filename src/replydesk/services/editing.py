@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from replydesk.domain.errors import Conflict, IllegalTransition, LintBlocked, NotFound, UsageError
 from replydesk.domain.findings import Finding, errors
-from replydesk.domain.models import Claim, Draft, DraftKind, DraftState, Promise
+from replydesk.domain.models import Claim, Draft, DraftKind, DraftState, Promise, PromiseStatus
 from replydesk.services import platforms, posting
 from replydesk.services.promising import record_for_approved
 from replydesk.services.workspace import Workspace
@@ -46,17 +46,24 @@ def current_draft(ws: Workspace, review_id: int) -> Draft | None:
     still open or approved (None when the review has no draft)."""
     if ws.store.reviews.get(review_id) is None:
         raise NotFound(f"no review {review_id}")
-    followup = ws.store.drafts.latest(review_id, DraftKind.FOLLOWUP)
-    if followup and followup.state == DraftState.DRAFT:
-        return followup
-    reply = ws.store.drafts.latest(review_id, DraftKind.REPLY)
-    if reply and reply.state in (DraftState.DRAFT, DraftState.APPROVED):
-        return reply
-    return followup if followup and followup.state == DraftState.APPROVED else None
+    live = (DraftState.DRAFT, DraftState.APPROVED)
+    drafts = ws.store.drafts.for_review(review_id)  # by kind, then version
+    followups = [d for d in drafts if d.kind == DraftKind.FOLLOWUP and d.state in live]
+    replies = [d for d in drafts if d.kind == DraftKind.REPLY and d.state in live]
+    # newest live version: a failed generation after it does not hide a good draft
+    if followups and followups[-1].state == DraftState.DRAFT:
+        return followups[-1]
+    return replies[-1] if replies else (followups[-1] if followups else None)
 
 
 def save(ws: Workspace, review_id: int, text: str, base: Draft | None) -> Draft:
     """A person's edit becomes a new draft version (the model's stays in history)."""
+    if base is not None:  # the editor's copy may be stale: a colleague may have acted
+        base = get_draft(ws, base.id)
+        if base.state not in (DraftState.DRAFT, DraftState.APPROVED):
+            raise IllegalTransition(
+                f"draft v{base.version} is {base.state} now: reopen the review to see why"
+            )
     kind = base.kind if base else DraftKind.REPLY
     language = base.language if base else ""
     if (
@@ -113,7 +120,16 @@ def approve(
             failing,
             f"breaks the house style ({rules}): fix it, or approve again to approve it anyway",
         )
+    if draft.kind == DraftKind.FOLLOWUP and draft.promise_id is not None:
+        promise = ws.store.promises.get(draft.promise_id)
+        if promise is None or promise.status != PromiseStatus.DELIVERED:
+            raise IllegalTransition(
+                "this follow-up tells the customer a promise was kept, but that promise is "
+                f"{promise.status if promise else 'gone'} now: it cannot be approved"
+            )
     approved = ws.store.drafts.approve(draft.id, ws.user)
+    if approved is None:
+        raise Conflict(f"draft {draft.id} changed meanwhile (posted or withdrawn): look again")
     return Approved(approved, record_for_approved(ws, approved))
 
 

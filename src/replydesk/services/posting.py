@@ -62,6 +62,24 @@ def post(
         return [_post_one(ws, draft, sources, stack, resend) for draft in drafts]
 
 
+def post_one(ws: Workspace, draft_id: int) -> PostOutcome:
+    """One approved reply (the editor's last look said yes). A draft no longer approved
+    (posted meanwhile by a colleague or a scheduled run) is reported, not sent."""
+    outcomes = post(ws, [draft_id])
+    if outcomes:
+        return outcomes[0]
+    draft = ws.store.drafts.get(draft_id)
+    if draft is None:
+        raise NotFound(f"no draft {draft_id}")
+    review = ws.store.reviews.get(draft.review_id)
+    source = review.source if review else "?"
+    if draft.state == DraftState.POSTED:
+        return PostOutcome(draft.id, draft.review_id, source, PostStatus.POSTED, "already posted")
+    return PostOutcome(
+        draft.id, draft.review_id, source, PostStatus.FAILED, f"the draft is {draft.state}"
+    )
+
+
 def _post_one(
     ws: Workspace, draft: Draft, sources: dict[str, Source], stack: ExitStack, resend: bool
 ) -> PostOutcome:
@@ -129,6 +147,8 @@ def mark_copied(ws: Workspace, draft_id: int) -> None:
         raise NotFound(f"no draft {draft_id}")
     if draft.state not in (DraftState.APPROVED, DraftState.POSTED):
         raise IllegalTransition(f"draft {draft_id} is {draft.state}: approve it first")
+    if draft.state == DraftState.POSTED:
+        return  # already published or marked copied: one reply on record, not two
     reply = ws.store.replies.add(
         draft.review_id,
         draft.text,

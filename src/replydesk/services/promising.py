@@ -18,6 +18,7 @@ from enum import StrEnum
 from replydesk.domain import lifecycle
 from replydesk.domain.errors import (
     Conflict,
+    IllegalTransition,
     LLMError,
     NotFound,
     SecretError,
@@ -104,8 +105,8 @@ def record_for_approved(ws: Workspace, draft: Draft) -> list[Promise]:
     With a model configured its structured reading is used, checked; the rules otherwise,
     and whenever the model fails."""
     existing = ws.store.promises.for_draft(draft.id)
-    if existing or draft.kind != DraftKind.REPLY:
-        return existing
+    if existing or draft.kind != DraftKind.REPLY:  # re-approval: what is still to keep
+        return [p for p in existing if p.status == PromiseStatus.OPEN]
     owner = draft.approved_by or ws.user
     found = extract_from(ws, draft, draft.approved_at)
     client = ws.llm
@@ -209,7 +210,7 @@ def _move(
     lifecycle.check(promise_id, current.status, target)
     moved = ws.store.promises.transition(
         promise_id, ws.user, current.status, target, action, **fields
-    )
+    )  # conditional on the status read above: of two people at once, one moves it
     if moved is None:
         now = get(ws, promise_id)
         raise Conflict(f"promise {promise_id} is {now.status} now: someone changed it meanwhile")
@@ -243,10 +244,6 @@ def undo(ws: Workspace, promise_id: int) -> Undone:
     """Revert the last transition (a delivery, withdrawal or break made by mistake)."""
     current = get(ws, promise_id)
     target = lifecycle.undo_target(promise_id, current.status)
-    note = UndoNote.NONE
-    if current.status == PromiseStatus.DELIVERED and current.followup_draft_id:
-        discarded = ws.store.drafts.discard(current.followup_draft_id, ws.user)
-        note = UndoNote.FOLLOWUP_DISCARDED if discarded else UndoNote.FOLLOWUP_SENT
     moved = ws.store.promises.transition(
         promise_id,
         ws.user,
@@ -259,6 +256,11 @@ def undo(ws: Workspace, promise_id: int) -> Undone:
     )
     if moved is None:
         raise Conflict(f"promise {promise_id} changed meanwhile: look again before undoing")
+    note = UndoNote.NONE
+    if current.status == PromiseStatus.DELIVERED and current.followup_draft_id:
+        # the customer must not hear "it is done" about a delivery that is undone
+        withdrawn = ws.store.drafts.discard(current.followup_draft_id, ws.user)
+        note = UndoNote.FOLLOWUP_DISCARDED if withdrawn else UndoNote.FOLLOWUP_SENT
     return Undone(moved, current.status, note)
 
 
@@ -415,7 +417,7 @@ def watch(ws: Workspace) -> list[WatchResult]:
                 continue
             try:
                 deliver(ws, p.id, result.evidence or p.tracker_url)
-            except Conflict:  # a colleague delivered it by hand meanwhile: nothing to do
+            except (Conflict, IllegalTransition):  # a colleague acted meanwhile: leave it
                 out.append(WatchResult(p.id, WatchStatus.OPEN, "changed meanwhile"))
                 continue
             out.append(WatchResult(p.id, WatchStatus.DELIVERED, result.detail))

@@ -121,13 +121,14 @@ class Workspace:
     @contextmanager
     def own_connection(self) -> Iterator[Workspace]:
         """This workspace on a connection of its own, for a worker's long read that must not
-        hold up the UI's queries on the shared one (WAL lets readers run side by side)."""
+        hold up the UI's queries on the shared one (WAL lets readers run side by side).
+        It shares the model client as it is now and never builds one of its own."""
         if str(self.store.path) == ":memory:":
             yield self
             return
         store = Store(self.store.path, self.clock)
         try:
-            yield replace(self, store=store, _lock=threading.Lock())
+            yield replace(self, store=store, _lock=threading.Lock(), _llm_built=True)
         finally:
             store.close()
 

@@ -38,9 +38,11 @@ class _Response(google.auth.transport.Response):
 
 
 class HttpxRequest(google.auth.transport.Request):
-    """google-auth's transport interface over a plain (sync) httpx client."""
+    """google-auth's transport interface over the source's own httpx client (built by the
+    workspace, so the token request obeys its HTTP settings, and the demo's refusal)."""
 
-    def __init__(self, timeout: float = 20.0) -> None:
+    def __init__(self, client: httpx.Client, timeout: float = 20.0) -> None:
+        self.client = client
         self.timeout = timeout
 
     def __call__(
@@ -53,8 +55,11 @@ class HttpxRequest(google.auth.transport.Request):
         **kwargs: Any,
     ) -> _Response:
         try:
-            with httpx.Client(timeout=timeout or self.timeout) as client:
-                return _Response(client.request(method, url, content=body, headers=headers))
+            return _Response(
+                self.client.request(
+                    method, url, content=body, headers=headers, timeout=timeout or self.timeout
+                )
+            )
         except httpx.HTTPError as exc:
             # google-auth ships py.typed but leaves these constructors unannotated
             raise google.auth.exceptions.TransportError(str(exc)) from exc  # type: ignore[no-untyped-call]
@@ -69,6 +74,7 @@ class GoogleToken:
         secret_name: str,
         scope: str,
         kind: str,
+        client: httpx.Client,
         timeout: float = 20.0,
         token_url: str | None = None,
     ) -> None:
@@ -96,6 +102,7 @@ class GoogleToken:
             raise SourceError(
                 f"the secret {secret_name!r} is not {what} in JSON: {type(exc).__name__}"
             ) from None
+        self.client = client
         self.timeout = timeout
         self.lock = threading.Lock()
 
@@ -103,7 +110,7 @@ class GoogleToken:
         with self.lock:
             if force or not self.creds.valid:
                 try:
-                    self.creds.refresh(HttpxRequest(self.timeout))
+                    self.creds.refresh(HttpxRequest(self.client, self.timeout))
                 except google.auth.exceptions.RefreshError as exc:
                     raise SourceError(f"Google refused the credentials: {_first(exc)}") from None
                 except google.auth.exceptions.TransportError as exc:

@@ -44,6 +44,7 @@ class GoogleBusiness(Source):
                 name,
                 SCOPE,
                 "authorized_user",
+                self.http.session(),
                 self.http.timeout,
                 self.options.get("token_url"),
             )

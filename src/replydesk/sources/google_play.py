@@ -43,7 +43,12 @@ class GooglePlay(Source):
         if self._token is None:
             name = self.options["service_account_secret"]
             self._token = GoogleToken(
-                self.secret(name), name, SCOPE, "service_account", self.http.timeout
+                self.secret(name),
+                name,
+                SCOPE,
+                "service_account",
+                self.http.session(),
+                self.http.timeout,
             )
         return self._token.header()
 

@@ -34,7 +34,8 @@ class _Retryable(Exception):
 def where(url: str | httpx.URL) -> str:
     """Host and path only: query strings can carry tokens."""
     parts = urlsplit(str(url))
-    return f"{parts.netloc}{parts.path}"
+    host = parts.hostname or ""  # never user:password@
+    return f"{host}:{parts.port}{parts.path}" if parts.port else f"{host}{parts.path}"
 
 
 def retry_after(value: str | None) -> float | None:
@@ -73,6 +74,11 @@ class Http:
         if self.client is not None:
             self.client.close()
             self.client = None
+
+    def session(self) -> httpx.Client:
+        """The open httpx client (for libraries that send their own requests)."""
+        assert self.client is not None, "use `with Http() as http`"
+        return self.client
 
     def _wait(self, state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None

@@ -90,13 +90,17 @@ class DraftRepo:
         )
         return rows.draft(row) if row else None
 
-    def approve(self, draft_id: int, user: str) -> Draft:
+    def approve(self, draft_id: int, user: str) -> Draft | None:
+        """Approve a draft still open (or approved: re-approval); ``None`` when it was
+        posted, discarded or failed meanwhile: it must not be sent again."""
         with self.db.write() as c:
             row = c.execute(
                 "UPDATE drafts SET state = 'approved', approved_by = ?, "
-                "approved_at = ? WHERE id = ? RETURNING *",
+                "approved_at = ? WHERE id = ? AND state IN ('draft', 'approved') RETURNING *",
                 (user, to_iso(self.db.now()), draft_id),
             ).fetchone()
+            if row is None:
+                return None
             c.execute(
                 "UPDATE reviews SET status = 'approved' WHERE id = ? AND status IN "
                 "('new','drafted')",

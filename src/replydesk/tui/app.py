@@ -10,6 +10,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
+from replydesk.domain.redact import redact
 from replydesk.services.workspace import Workspace
 from replydesk.tui.screens.audit import AuditScreen
 from replydesk.tui.screens.base import WorkspaceScreen
@@ -47,7 +48,16 @@ class ReplydeskApp(App[None]):
         from rich.traceback import Traceback
 
         self.bell()
-        trace = Traceback(show_locals=False, width=None, suppress=[rich])
+        error = self._exception
+        if error is None:
+            trace = Traceback(show_locals=False, width=None, suppress=[rich])
+        else:  # the messages too pass through redaction (a token in a URL, a key)
+            extracted = Traceback.extract(
+                type(error), error, error.__traceback__, show_locals=False
+            )
+            for stack in extracted.stacks:
+                stack.exc_value = redact(stack.exc_value)
+            trace = Traceback(extracted, width=None, suppress=[rich])
         self._exit_renderables.append(Segments(self.console.render(trace, self.console.options)))
         self._close_messages_no_wait()
 

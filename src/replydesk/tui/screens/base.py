@@ -3,7 +3,9 @@ service that may touch the network or the model.
 
 ``call_service`` runs the call in a thread worker, so Textual's loop keeps drawing while a
 model answers or a platform is asked; the result (or the error, as one line) comes back
-on the UI thread. Services are synchronous and own no event loop, so nothing is nested.
+on the UI thread. One call per group at a time: a second press while a batch, a sync or
+a post is running is refused, never run twice. Services are synchronous and own no event
+loop, so nothing is nested.
 """
 
 from __future__ import annotations
@@ -16,10 +18,16 @@ from textual.screen import Screen
 from textual.worker import get_current_worker
 
 from replydesk.domain.errors import ReplydeskError
+from replydesk.domain.redact import redact
 from replydesk.services.workspace import Workspace
 
 T = TypeVar("T")
 BACK = Binding("escape", "app.pop_screen", "Back")
+
+
+def busy(screen: Screen[Any], group: str) -> bool:
+    """Is a worker of ``group`` still running on this screen?"""
+    return any(w.group == group and not w.is_finished for w in screen.workers)
 
 
 def call_service(
@@ -30,12 +38,17 @@ def call_service(
     title: str,
     group: str,
     failed: Callable[[ReplydeskError], None] | None = None,
-) -> None:
+) -> bool:
     """Run ``call`` in a thread worker; ``done(result)`` or ``failed(error)`` on the UI.
 
-    Without ``failed`` an error is shown as a notification titled ``title``. Nothing comes
-    back if the worker was cancelled or the screen has gone meanwhile.
+    Without ``failed`` an error is shown as a notification titled ``title``. An error
+    that is not a ``ReplydeskError`` is a bug: it is shown too (redacted), not allowed to
+    take the whole workstation down. Nothing comes back if the screen has gone meanwhile.
+    Returns False (and says so) when a call of the same group is still running.
     """
+    if busy(screen, group):
+        screen.notify(f"{title}: still running, one at a time", severity="warning")
+        return False
 
     def back(callback: Callable[..., None], *args: object) -> None:
         if screen.is_attached:
@@ -52,10 +65,17 @@ def call_service(
             if not worker.is_cancelled:
                 screen.app.call_from_thread(back, failed or notify, exc)
             return
+        except Exception as exc:  # a bug: say so in one line, keep the session
+            bug = ReplydeskError(
+                f"unexpected {type(exc).__name__}: {redact(str(exc))} (a bug: please report it)"
+            )
+            screen.app.call_from_thread(back, failed or notify, bug)
+            return
         if not worker.is_cancelled:
             screen.app.call_from_thread(back, done, result)
 
-    screen.run_worker(work, thread=True, group=group, name=title, exit_on_error=True)
+    screen.run_worker(work, thread=True, group=group, name=title, exit_on_error=False)
+    return True
 
 
 class WorkspaceScreen(Screen[None]):

@@ -25,11 +25,11 @@ from textual.worker import get_current_worker
 
 from replydesk.domain.errors import LintBlocked, ReplydeskError
 from replydesk.domain.findings import Finding
-from replydesk.domain.models import Draft, DraftKind, Promise
+from replydesk.domain.models import Draft, DraftKind, DraftState, Promise
 from replydesk.services import drafting, editing, inbox, platforms, posting
 from replydesk.services.drafting import DraftOutcome, DraftStatus, StopGeneration
 from replydesk.services.workspace import Workspace
-from replydesk.tui.screens.base import call_service
+from replydesk.tui.screens.base import busy, call_service
 from replydesk.tui.screens.dialogs import ConfirmPost, ConfirmPromises
 from replydesk.tui.widgets.render import label, plain, stars
 
@@ -58,7 +58,6 @@ class EditorScreen(Screen[bool | None]):
         self.read_only = False
         self.findings: list[Finding] = []
         self.pending_despite_lint = False
-        self.approving = False
         self.lint_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
@@ -181,7 +180,13 @@ class EditorScreen(Screen[bool | None]):
             self.app.call_from_thread(self._append, piece)
 
         try:
-            outcome = drafting.redraft(self.ws, self.review_id, note=note, on_token=token)
+            outcome = drafting.redraft(
+                self.ws,
+                self.review_id,
+                note=note,
+                on_token=token,
+                stop=lambda: worker.is_cancelled,
+            )
         except StopGeneration:
             return
         except ReplydeskError as exc:
@@ -202,10 +207,13 @@ class EditorScreen(Screen[bool | None]):
     def _generated(self, outcome: DraftOutcome) -> None:
         if not self.is_attached:
             return
-        if outcome.draft_id:
+        kept = outcome.status in (DraftStatus.FAILED, DraftStatus.SKIPPED)
+        if outcome.draft_id and not kept:  # a failure keeps the draft you had
             self.base = editing.get_draft(self.ws, outcome.draft_id)
             self.query_one(TextArea).load_text(self.base.text)
             self.language = self.base.language
+        elif kept:
+            self.query_one(TextArea).load_text(self.base.text if self.base else "")
         failed = outcome.status in (DraftStatus.FAILED, DraftStatus.FAILING_LINT)
         self._status(
             f"{outcome.status}: {self._describe_base()}"
@@ -226,6 +234,9 @@ class EditorScreen(Screen[bool | None]):
         self.query_one(TextArea).focus()
 
     def action_stop_or_close(self) -> None:
+        if busy(self, "approve") or busy(self, "post"):  # its answer must reach this screen
+            self.notify("approving or posting: wait for it to finish", severity="warning")
+            return
         running = [w for w in self.workers if w.group == "generate" and w.is_running]
         if running:
             for w in running:
@@ -245,9 +256,9 @@ class EditorScreen(Screen[bool | None]):
         if self.read_only:
             self.notify("someone else holds this review: you cannot approve it", severity="error")
             return
-        if self.approving:
-            return  # one approval at a time: a second key press must not approve twice
-        self.approving = True
+        if busy(self, "post"):
+            self.notify("posting: wait for the platform's answer", severity="warning")
+            return
         text, base, despite = self.query_one(TextArea).text, self.base, self.pending_despite_lint
         self._status("approving…", "yellow")
         call_service(
@@ -260,14 +271,12 @@ class EditorScreen(Screen[bool | None]):
         )
 
     def _not_approved(self, exc: ReplydeskError) -> None:
-        self.approving = False
         # a house-style block can be overridden by approving again; anything else cannot
         self.pending_despite_lint = isinstance(exc, LintBlocked)
         self._status(f"not approved: {exc.message}", "red")
         self.notify(exc.message, title="Not approved", severity="error", timeout=8)
 
     def _approved(self, done: editing.Approved, next_review: bool, post: bool) -> None:
-        self.approving = False
         self.base = done.draft
         self._status(f"approved: {self._describe_base()}", "green")
 
@@ -304,7 +313,7 @@ class EditorScreen(Screen[bool | None]):
                 self._status(f"posting to {where.source}…", "yellow")
                 call_service(
                     self,
-                    lambda: posting.post(self.ws, [draft.id])[0],
+                    lambda: posting.post_one(self.ws, draft.id),
                     lambda outcome: self._sent(outcome, where.source, next_review),
                     title="Not posted",
                     group="post",
@@ -351,8 +360,9 @@ class EditorScreen(Screen[bool | None]):
         if not text.strip():
             return
         self.app.copy_to_clipboard(text)
-        if self.base and self.base.state == "approved" and self.base.text == text:
+        if self.base and self.base.state == DraftState.APPROVED and self.base.text == text:
             editing.copied(self.ws, self.base)
+            self.base = editing.get_draft(self.ws, self.base.id)  # now posted (by hand)
             self.notify("copied and marked copied: paste it on the platform", title="Copied")
         else:
             self.notify("copied (approve it to mark the review replied)", title="Copied")

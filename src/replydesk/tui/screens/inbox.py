@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from dataclasses import replace
 from typing import Any
@@ -14,13 +15,14 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, ProgressBar, Static
 
+from replydesk.domain.errors import ReplydeskError
 from replydesk.domain.models import REVIEW_STATUSES, Review, ReviewFilter
 from replydesk.services import drafting, inbox
 from replydesk.services.drafting import DraftOutcome, DraftStatus
 from replydesk.services.inbox import GROUP_ORDER, Group
 from replydesk.services.promising import overdue
 from replydesk.services.workspace import Workspace
-from replydesk.tui.screens.base import call_service
+from replydesk.tui.screens.base import busy, call_service
 from replydesk.tui.screens.editor import EditorScreen
 from replydesk.tui.widgets.inbox.review_list import Fetch, ReviewList
 from replydesk.tui.widgets.inbox.review_view import ReviewView
@@ -50,6 +52,7 @@ class InboxScreen(Screen[None]):
         self.ws = ws
         self.filter = ReviewFilter()
         self.counts: dict[str, int] = {}
+        self.batch_stop = threading.Event()
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -76,7 +79,7 @@ class InboxScreen(Screen[None]):
         if late:  # P1: nobody is more offended than a customer promised a fix and let down
             self.notify(
                 f"{len(late)} promise(s) overdue, the oldest due {late[0].due_date}: "
-                "`replydesk promises --overdue`",
+                "press p for the promises board",
                 title="Promises",
                 severity="warning",
                 timeout=10,
@@ -241,17 +244,20 @@ class InboxScreen(Screen[None]):
         if not todo:
             self.notify("nothing to draft: every queued review has a draft")
             return
+        if busy(self, "batch"):
+            self.notify("the batch is still drafting", severity="warning")
+            return
         bar = self.query_one("#batch", ProgressBar)
         bar.update(total=len(todo), progress=0)
         bar.display = True
-        counts: Counter[str] = Counter()
 
         def progress(outcome: DraftOutcome) -> None:  # from the batch's threads
-            counts[outcome.status] += 1
-            self.app.call_from_thread(bar.advance, 1)
+            if not self.batch_stop.is_set():
+                self.app.call_from_thread(bar.advance, 1)
 
-        def finished(_outcomes: list[DraftOutcome]) -> None:
+        def finished(outcomes: list[DraftOutcome]) -> None:
             bar.display = False
+            counts = Counter(str(o.status) for o in outcomes)
             self.notify(
                 ", ".join(f"{n} {k}" for k, n in counts.most_common()),
                 title="Batch done",
@@ -259,10 +265,20 @@ class InboxScreen(Screen[None]):
             )
             self.reload()
 
+        def failed(exc: ReplydeskError) -> None:
+            bar.display = False
+            self.notify(exc.message, title="Batch stopped", severity="error")
+            self.reload()
+
+        self.batch_stop.clear()
         call_service(
             self,
-            lambda: drafting.draft_batch(self.ws, todo, progress=progress),
+            lambda: drafting.draft_batch(self.ws, todo, progress=progress, stop=self.batch_stop),
             finished,
-            title="Batch stopped",
+            title="Batch",
             group="batch",
+            failed=failed,
         )
+
+    def on_unmount(self) -> None:
+        self.batch_stop.set()  # quitting mid-batch: drafts in flight finish, no new ones

@@ -7,9 +7,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Header, ProgressBar, Static
 
+from replydesk.domain.errors import ReplydeskError
 from replydesk.services.sources_view import source_rows
 from replydesk.services.sync import SourceReport, SyncRun, sync_all
-from replydesk.tui.screens.base import BACK, WorkspaceScreen, call_service
+from replydesk.tui.screens.base import BACK, WorkspaceScreen, busy, call_service
 from replydesk.tui.widgets.render import cell
 
 STATUS_STYLE = {"ok": "green", "partial": "yellow", "error": "bold red"}
@@ -74,10 +75,13 @@ class SourcesScreen(WorkspaceScreen):
         self.query_one("#source-detail", Static).update(details)
 
     def action_sync(self) -> None:
-        """Sync every enabled source in a thread worker; the bar moves as each finishes."""
-        enabled = [s for s in self.ws.config.sources if s.enabled]
+        """Sync every enabled source in a thread worker; the bar moves as each one is done
+        (a disabled one counts as done at once)."""
+        if busy(self, "sync"):
+            self.notify("the sync is still running", severity="warning")
+            return
         bar = self.query_one(ProgressBar)
-        bar.update(total=max(1, len(enabled)), progress=0)
+        bar.update(total=max(1, len(self.ws.config.sources)), progress=0)
         bar.display = True
 
         def progress(report: SourceReport) -> None:  # from the worker's thread
@@ -93,6 +97,15 @@ class SourcesScreen(WorkspaceScreen):
             )
             self.reload()
 
+        def failed(exc: ReplydeskError) -> None:
+            bar.display = False
+            self.notify(exc.message, title="Sync", severity="error", timeout=10)
+
         call_service(
-            self, lambda: sync_all(self.ws, progress=progress), finished, title="Sync", group="sync"
+            self,
+            lambda: sync_all(self.ws, progress=progress),
+            finished,
+            title="Sync",
+            group="sync",
+            failed=failed,
         )

@@ -50,7 +50,7 @@ class StatsScreen(WorkspaceScreen):
         )
         self.query_one(Sparkline).data = per_day or [0]
         p = s["promises"]
-        total = max(1, p["delivered"] + p["overdue"] + p["broken"] + p["open"])
+        total = max(1, p["delivered"] + p["broken"] + p["open"])  # open includes overdue
         kept = f"{p['kept_rate']:.0%}" if p["kept_rate"] is not None else "—"
         lines = Text.assemble(
             ("\nPromises", "bold"),
