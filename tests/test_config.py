@@ -457,3 +457,23 @@ def test_config_check_reports_every_problem_with_its_line_and_a_suggestion(tmp_p
     assert ":5: llm.modle" in lines[1] and "'model'" in lines[1]
     assert ":9: sources.kind" in lines[2] and "'feed'" in lines[2]
     assert all(line.startswith("replydesk: ") for line in lines[:-1])
+
+
+def test_config_check_catches_tracker_and_range_mistakes_before_they_bite(tmp_path, capsys):
+    """A tracker's kind or missing project used to surface only when `promises watch`
+    ran; a negative number of hours or days was accepted."""
+    path = tmp_path / "config.toml"
+    path.write_text(
+        "[workspace]\nresponse_target_hours = -5\n\n"
+        "[promises]\ndefault_due_days = -3\n\n"
+        '[[promises.trackers]]\nname = "gh"\nkind = "githb"\nproject = "a/b"\n\n'
+        '[[promises.trackers]]\nname = "gl"\nkind = "gitlab"\n',
+        encoding="utf-8",
+    )
+    assert cli.main(["--config", str(path), "config", "check"]) == 2
+    err = capsys.readouterr().err
+    assert ":2: workspace.response_target_hours: must be at least 1" in err
+    assert ":5: promises.default_due_days: must be at least 0" in err
+    assert ":9: promises.trackers.kind" in err and "did you mean 'github'?" in err
+    assert "promises.trackers.project: is required for a 'gitlab' tracker" in err
+    assert "4 problem(s)" in err

@@ -295,3 +295,9 @@ def test_model_failure_falls_back_to_the_rules(server, tmp_path):
     assert any(e.action == "promise.extract.fallback" for e in ws.store.events.recent())
     done = promising.deliver(ws, made[0].id)
     assert done.followup.author == "offline"  # the customer is still told
+
+
+def test_stats_say_zero_days_not_a_dash(ws):
+    from replydesk.services.stats import figure
+
+    assert (figure(0.0), figure(None), figure(2.5), figure(24.0)) == ("0", "—", "2.5", "24")

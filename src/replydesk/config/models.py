@@ -28,6 +28,7 @@ from replydesk.config.sources import AnySource, SourceConfig
 from replydesk.languages import codes as language_codes
 
 ISSUE_STATUSES = ("open", "fixing", "fixed")
+TRACKER_KINDS = ("github", "gitlab", "jira", "json", "feed")
 
 
 class _Table(BaseModel):
@@ -47,7 +48,7 @@ class WorkspaceConfig(_Table):
         default="UTC", description="IANA zone for due dates and 'next week', e.g. Europe/Berlin"
     )
     response_target_hours: int = Field(
-        default=24, description="reply within this many hours (age turns red after)"
+        default=24, ge=1, description="reply within this many hours (age turns red after)"
     )
 
     @field_validator("timezone")
@@ -193,13 +194,50 @@ class Release(_Table):
 class TrackerConfig(_Table):
     name: str = Field(default="", description="a short name")
     kind: str = Field(default="", description="github, gitlab, jira, json or feed")
-    url: str = Field(default="", description="API base or feed URL")
-    project: str = Field(default="", description="owner/repo, project id or Jira key")
+    url: str = Field(default="", validate_default=True, description="API base or feed URL")
+    project: str = Field(
+        default="", validate_default=True, description="owner/repo, project id or Jira key"
+    )
     token_secret: str = Field(default="", description="secret name holding the token")
+
+    @field_validator("kind")
+    @classmethod
+    def _known_kind(cls, value: str) -> str:
+        if value not in TRACKER_KINDS:
+            close = difflib.get_close_matches(value, TRACKER_KINDS, n=1)
+            raise PydanticCustomError(
+                "tracker_kind",
+                f"must be one of: {', '.join(TRACKER_KINDS)}, not {value!r}{_did_you_mean(close)}",
+                {"suggestion": close[0] if close else None},
+            )
+        return value
+
+    @field_validator("url")
+    @classmethod
+    def _url_where_needed(cls, value: str, info: ValidationInfo) -> str:
+        kind = info.data.get("kind")
+        if not value and kind in ("jira", "json", "feed"):
+            raise PydanticCustomError(
+                "tracker_url", f"is required for a {kind!r} tracker (no public default)"
+            )
+        return value
+
+    @field_validator("project")
+    @classmethod
+    def _project_where_needed(cls, value: str, info: ValidationInfo) -> str:
+        kind = info.data.get("kind")
+        if not value and kind in ("github", "gitlab", "json"):
+            what = {"github": "owner/repo", "gitlab": "group/project", "json": "path=value"}
+            raise PydanticCustomError(
+                "tracker_project", f"is required for a {kind!r} tracker ({what[kind]})"
+            )
+        return value
 
 
 class PromisesConfig(_Table):
-    default_due_days: int = Field(default=14, description="due date for a promise that names none")
+    default_due_days: int = Field(
+        default=14, ge=0, description="due date for a promise that names none"
+    )
     releases: list[Release] = Field(
         default_factory=list, description="release calendar: resolves 'in the next update'"
     )

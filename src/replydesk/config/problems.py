@@ -30,7 +30,16 @@ Loc = tuple[int | str, ...]
 
 # value checks of our own (models.py): their message is already ours
 OWN_ERRORS = frozenset(
-    {"time_zone", "uncertain_band", "issue_status", "release_date", "duplicate_source"}
+    {
+        "time_zone",
+        "uncertain_band",
+        "issue_status",
+        "release_date",
+        "duplicate_source",
+        "tracker_kind",
+        "tracker_url",
+        "tracker_project",
+    }
 )
 
 

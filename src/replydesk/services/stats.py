@@ -53,16 +53,21 @@ def compute(ws: Workspace, days: int = 14) -> dict[str, Any]:
     }
 
 
+def figure(value: float | None) -> str:
+    """A figure as people read it: 0 is a figure ("0"), only a missing one is "—"."""
+    return "—" if value is None else f"{value:g}"
+
+
 def lines(s: dict[str, Any]) -> list[str]:
     p = s["promises"]
     kept = f"{p['kept_rate']:.0%}" if p["kept_rate"] is not None else "—"
     out = [
-        f"replies: {s['replies']}; median response {s['median_response_hours'] or '—'} h; "
+        f"replies: {s['replies']}; median response {figure(s['median_response_hours'])} h; "
         f"within {s['response_target_hours']} h: "
         + (f"{s['within_target']:.0%}" if s["within_target"] is not None else "—"),
         f"promises: {kept} kept ({p['delivered']} delivered, {p['overdue']} overdue, "
         f"{p['broken']} broken, {p['open']} open, {p['withdrawn']} withdrawn); median "
-        f"{p['median_days_to_delivery'] or '—'} days to deliver; "
+        f"{figure(p['median_days_to_delivery'])} days to deliver; "
         + ", ".join(f"{n} {k}" for k, n in p["timing"].items() if k),
         "triage: " + ", ".join(f"{n} {k}" for k, n in sorted(s["triage"].items())),
         "replies per day: " + " ".join(str(n) for n in s["replies_per_day"].values()),

@@ -17,7 +17,7 @@ from textual.coordinate import Coordinate
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from replydesk.domain.errors import ReplydeskError
-from replydesk.domain.models import Promise
+from replydesk.domain.models import Promise, PromiseStatus
 from replydesk.services import promising
 from replydesk.services.workspace import Workspace
 from replydesk.tui.screens.base import BACK, WorkspaceScreen, call_service
@@ -28,11 +28,11 @@ class PromisesScreen(WorkspaceScreen):
     BINDINGS = [
         Binding("d", "deliver", "Deliver"),
         Binding("u", "undo", "Undo"),
-        Binding("x", "withdraw", "Withdraw", show=False),
-        Binding("b", "broken", "Broken", show=False),
-        Binding("t", "link", "Link tracker"),
-        Binding("f", "followup", "Open follow-up"),
-        Binding("w", "watch", "Check trackers"),
+        Binding("x", "withdraw", "Withdraw"),
+        Binding("b", "broken", "Broken"),
+        Binding("t", "link", "Tracker"),
+        Binding("f", "followup", "Follow-up"),
+        Binding("w", "watch", "Check"),
         BACK,
     ]
 
@@ -115,7 +115,8 @@ class PromisesScreen(WorkspaceScreen):
             )
             self.reload()
 
-        self.notify("delivering… (drafting the follow-up)")
+        if p.status == PromiseStatus.OPEN:  # else the service says why not, at once
+            self.notify("delivering… (drafting the follow-up)")
         call_service(
             self,
             lambda: promising.deliver(self.ws, p.id, "delivered by hand in the TUI"),

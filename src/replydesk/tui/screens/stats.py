@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Footer, Header, Sparkline, Static
 
-from replydesk.services.stats import compute
+from replydesk.services.stats import compute, figure
 from replydesk.tui.screens.base import BACK, WorkspaceScreen
 from replydesk.tui.widgets.render import LABEL_COLOURS
 
@@ -43,7 +43,7 @@ class StatsScreen(WorkspaceScreen):
             Text.assemble(
                 ("Replies per day", "bold"),
                 f" (last {len(per_day)} days, {s['replies']} in all)"
-                f" · median response {s['median_response_hours'] or '—'} h · within "
+                f" · median response {figure(s['median_response_hours'])} h · within "
                 f"{s['response_target_hours']} h: ",
                 (f"{within:.0%}" if within is not None else "—", "bold"),
             )
@@ -54,7 +54,7 @@ class StatsScreen(WorkspaceScreen):
         kept = f"{p['kept_rate']:.0%}" if p["kept_rate"] is not None else "—"
         lines = Text.assemble(
             ("\nPromises", "bold"),
-            f"  kept {kept} · median {p['median_days_to_delivery'] or '—'} days to deliver\n",
+            f"  kept {kept} · median {figure(p['median_days_to_delivery'])} days to deliver\n",
         )
         for name, colour in (
             ("delivered", "green"),
