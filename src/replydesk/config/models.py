@@ -74,6 +74,11 @@ class LLMConfig(_Table):
     timeout: float = Field(default=60.0, description="seconds per request")
     max_retries: int = Field(default=4, description="retries on 429/5xx, honouring Retry-After")
     concurrency: int = Field(default=8, ge=1, description="drafts in flight at once")
+    max_review_chars: int = Field(
+        default=20_000,
+        ge=500,
+        description="longest review text sent to the model; the rest is cut, and the cut marked",
+    )
     temperature: float = Field(default=0.4, description="sampling temperature")
     input_price_per_mtok: float = Field(
         default=0.0, description="price per million input tokens, for cost estimates"
@@ -96,6 +101,11 @@ class TriageConfig(_Table):
     )
     uncertain_high: float = Field(
         default=0.7, description="between uncertain_low and uncertain_high"
+    )
+    max_chars: int = Field(
+        default=20_000,
+        ge=500,
+        description="longest review text the rules read (a huge review costs no more)",
     )
     extra_hostile: dict[str, list[str]] = Field(
         default_factory=dict, description="language -> extra insults/abuse words"

@@ -225,4 +225,11 @@ MIGRATIONS: list[str] = [
     """
     DROP TRIGGER facet_counts_insert;
     """,
+    # 5: a reply being sent is leased to one process (who, until when), so concurrent
+    # `post` runs send it once; attempts counts the sends that may have reached the platform
+    """
+    ALTER TABLE replies ADD COLUMN lease_by TEXT;
+    ALTER TABLE replies ADD COLUMN lease_until TEXT;
+    ALTER TABLE replies ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+    """,
 ]
