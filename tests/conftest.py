@@ -8,6 +8,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from replydesk.config import Config
 from replydesk.services.workspace import Workspace
@@ -107,3 +109,13 @@ base_url = "{server.url}"
 retries = 1
 {extra}""",
     )
+
+
+@pytest.fixture(scope="session")
+def service_account():
+    """A Google service-account key pair (slow to make: one per test run)."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    return pem, key.public_key()

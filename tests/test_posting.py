@@ -10,24 +10,11 @@ import subprocess
 import sys
 import time
 
-import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-
 from conftest import trustpilot_workspace, workspace_with
 from fakes.apis import BusinessApi, GoogleTokens, Item, PlayApi, TrustpilotApi, items
 from replydesk import cli, secrets
 from replydesk.services.posting import mark_copied, post
 from replydesk.services.sync import sync
-
-
-@pytest.fixture(scope="module")
-def service_account():
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    ).decode()
-    return pem, key.public_key()
 
 
 def play_ws(server, tmp_path, service_account, reviews, **api_kw):
@@ -180,8 +167,12 @@ def test_without_a_way_to_ask_the_platform_a_person_checks(server, tmp_path):
     sync(ws)
     draft = approved(ws, "tp", "r0", "Sorry, and thank you for telling us.")
     review = ws.store.reviews.by_external("tp", "r0")
-    ws.store.replies.begin(review.id, draft.id, draft.text, f"draft:{draft.id}", "anna")
-    (outcome,) = post(ws)  # an earlier run died after recording its intent
+    dead = "anna@another-box:4242:x"  # an earlier run sent it, then its machine died
+    reply, _ = ws.store.replies.lease(
+        review.id, draft.id, draft.text, f"draft:{draft.id}", "anna", dead, seconds=0
+    )
+    assert ws.store.replies.attempt(reply.id, dead)
+    (outcome,) = post(ws)
     assert outcome.status == "check" and "--resend" in outcome.message
     assert api.replies == {}
     args = ["--config", str(tmp_path / "config.toml"), "--db", str(tmp_path / "ws.db")]

@@ -78,7 +78,7 @@ def test_one_failing_source_never_stops_the_others(server, tmp_path):
     assert reports["ios"].requests == 2  # the 500, then the page
     assert reports["slow"].status == "error"
     assert "timed out after 0.3 s (GET 127.0.0.1" in reports["slow"].error
-    assert "gave up after 1 attempts" in reports["slow"].error
+    assert "gave up after 1 attempt" in reports["slow"].error
     assert "not an RSS or Atom feed (text/html" in reports["alerts"].error
     assert "secret 'tp-secret' is not set" in reports["tp"].error
     assert "REPLYDESK_SECRET_TP_SECRET" in reports["tp"].error

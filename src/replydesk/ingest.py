@@ -3,13 +3,17 @@
 Used by ``replydesk import`` and by the ``file`` source. Fields (README, "Importing
 reviews"): id, author, rating, title, body, lang, created_at, url; also accepted:
 author_key, language, updated_at, version, source. A bad line never stops the file: it is
-reported with its line number and skipped.
+reported with its line number and skipped. Whatever a line holds (a lone surrogate, a
+date in the year 99999, NaN, a list where text belongs, JSON nested a million deep), it
+becomes a ``LineError``, never an exception.
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import math
+import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -29,11 +33,15 @@ MAX_FIELD = 64 * 1024 * 1024
 
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 
+# JSON's "\ud800" decodes to a str no UTF-8 (and so no database) can hold
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
 
 @dataclass(frozen=True)
 class LineError:
     line: int
     reason: str
+    stopped: bool = False  # the file could not be read past this line
 
     def __str__(self) -> str:
         return f"line {self.line}: {self.reason}"
@@ -98,29 +106,51 @@ def _records(
             yield line, to_review(row, source or str(row.get("source") or default_source))
         except ValueError as exc:
             yield line, LineError(line, str(exc))
+        except Exception as exc:  # a case to_review does not know yet: still this line only
+            yield line, LineError(line, _unexpected(exc))
+
+
+def _unexpected(exc: BaseException) -> str:
+    text = f"could not be read ({type(exc).__name__}: {exc})"
+    return text if len(text) <= 200 else text[:197] + "..."
 
 
 def _jsonl_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | LineError]]:
+    number = 0
     with path.open("rb") as fh:
-        for number, raw in enumerate(fh, 1):
+        lines = enumerate(fh, 1)
+        while True:
+            try:
+                number, raw = next(lines)
+            except StopIteration:
+                return
+            except OSError as exc:  # the file itself failed: what was read still counts
+                reason = f"could not read the file from here: {exc}"
+                yield number + 1, LineError(number + 1, reason, stopped=True)
+                return
             if number == 1:
                 raw = raw.removeprefix(b"\xef\xbb\xbf")
             if not raw.strip():
                 continue
-            try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                yield number, LineError(number, f"not valid UTF-8 (byte {exc.start})")
-                continue
-            try:
-                obj = json.loads(text)
-            except json.JSONDecodeError as exc:
-                yield number, LineError(number, f"not valid JSON: {exc.msg} at column {exc.colno}")
-                continue
-            if not isinstance(obj, dict):
-                yield number, LineError(number, f"expected a JSON object, got {type(obj).__name__}")
-                continue
-            yield number, obj
+            yield number, _json_object(number, raw)
+
+
+def _json_object(number: int, raw: bytes) -> dict[str, Any] | LineError:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return LineError(number, f"not valid UTF-8 (byte {exc.start})")
+    try:
+        obj = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return LineError(number, f"not valid JSON: {exc.msg} at column {exc.colno}")
+    except RecursionError:
+        return LineError(number, "not usable JSON: nested too deeply")
+    except ValueError as exc:  # e.g. an integer of more than 4300 digits
+        return LineError(number, f"not usable JSON: {str(exc).split(':')[0]}")
+    if not isinstance(obj, dict):
+        return LineError(number, f"expected a JSON object, got {type(obj).__name__}")
+    return obj
 
 
 def _csv_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | LineError]]:
@@ -160,6 +190,9 @@ def _csv_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | LineError]]:
                 yield start, LineError(start, f"unreadable CSV: {exc}")
                 start = reader.line_num + 1
                 continue
+            except OSError as exc:  # the file itself failed: what was read still counts
+                yield start, LineError(start, f"could not read the file from here: {exc}", True)
+                return
             line, start = start, reader.line_num + 1
             if not any(v.strip() for v in values):
                 continue
@@ -174,9 +207,16 @@ def _csv_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | LineError]]:
 
 def to_review(row: dict[str, Any], source: str) -> NewReview:
     """Validate one record; raises ValueError naming the field and what was wrong."""
+    where = _lone_surrogate(row)
+    if where:
+        raise ValueError(f"text has an invalid character (a lone surrogate) in {where}")
     ext = row.get("id")
-    if ext is None or str(ext).strip() == "":
+    if ext is None or (isinstance(ext, str) and not ext.strip()):
         raise ValueError("missing 'id'")
+    if isinstance(ext, bool) or not isinstance(ext, str | int | float):
+        raise ValueError(f"'id' must be text or a number, not {type(ext).__name__}")
+    if isinstance(ext, float) and not math.isfinite(ext):
+        raise ValueError(f"'id' must be text or a number, not {ext!r}")
     body = _text(row, "body")
     title = _text(row, "title")
     rating = parse_rating(row.get("rating"))
@@ -211,6 +251,8 @@ def parse_rating(value: Any) -> int | None:
         number = float(str(value).strip())
     except ValueError:
         raise ValueError(f"rating {value!r} is not a number from 1 to 5") from None
+    if not math.isfinite(number):
+        raise ValueError(f"rating {value!r} is not a number from 1 to 5")
     if not 1 <= number <= 5 or number != int(number):
         raise ValueError(f"rating {value!r} is outside 1-5 (whole stars)")
     return int(number)
@@ -222,10 +264,35 @@ def _text(row: dict[str, Any], key: str) -> str:
         return ""
     if not isinstance(value, str | int | float):
         raise ValueError(f"'{key}' must be text, not {type(value).__name__}")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"'{key}' must be text, not {value!r}")
     text = normalise(str(value)).strip()
     if len(text) > MAX_FIELD:
         raise ValueError(f"'{key}' is longer than {MAX_FIELD // 1024 // 1024} MB")
     return text
+
+
+def _lone_surrogate(row: dict[str, Any]) -> str:
+    """Where a lone surrogate hides in the record (any field, at any depth), or ""."""
+    for key, value in row.items():
+        if _SURROGATE.search(key):
+            return "a field name"
+        stack: list[Any] = [value]
+        while stack:  # a loop, not recursion: a record may nest deeply
+            item = stack.pop()
+            if isinstance(item, str):
+                found = not item.isascii() and _SURROGATE.search(item) is not None
+            elif isinstance(item, dict):
+                found = any(_SURROGATE.search(k) for k in item if isinstance(k, str))
+                stack.extend(item.values())
+            elif isinstance(item, list):
+                found = False
+                stack.extend(item)
+            else:
+                found = False
+            if found:
+                return f"'{key}'" if key.isprintable() and len(key) <= 40 else "a field"
+    return ""
 
 
 def _time(row: dict[str, Any], key: str) -> datetime | None:

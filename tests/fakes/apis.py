@@ -12,7 +12,7 @@ from typing import Any
 
 import jwt
 
-from fakes.server import FakeServer, Req
+from fakes.server import DROP, FakeServer, Req
 
 BASE_TIME = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 
@@ -44,6 +44,18 @@ def items(n: int, prefix: str = "r", start: int = 0) -> list[Item]:
         )
         for i in range(n)
     ]
+
+
+def stored_then(plan: list[str]) -> tuple[int, dict, Any] | None:
+    """After storing a reply, the next planned failure: the connection drops ("drop"), a
+    503 comes back ("503"), or the answer takes longer than any client waits ("slow")."""
+    if not plan:
+        return None
+    what = plan.pop(0)
+    if what == "slow":
+        time.sleep(3)
+        return None
+    return (DROP, {}, None) if what == "drop" else (503, {}, {"error": "unavailable"})
 
 
 def bearer(req: Req) -> str:
@@ -312,6 +324,8 @@ class PlayApi:
     omit_last_token: bool = True  # the "missing nextPageToken" quirk
     replies: dict[str, str] = field(default_factory=dict)
     reply_delay: float = 0.0
+    # what goes wrong after a reply is stored, one entry per POST: "drop", "503", "slow"
+    after_store: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         s = self.server
@@ -345,6 +359,9 @@ class PlayApi:
             self.replies[req.match.group(2)] = text
             if self.reply_delay:
                 time.sleep(self.reply_delay)
+            failure = stored_then(self.after_store)
+            if failure:
+                return failure
             return 200, {}, {"result": {"replyText": text, "lastEdited": {"seconds": "1763600000"}}}
 
     def render(self, r: Item) -> dict[str, Any]:
@@ -455,6 +472,7 @@ class TrustpilotApi:
     issued: list[str] = field(default_factory=list)
     revoked: set[str] = field(default_factory=set)
     replies: dict[str, str] = field(default_factory=dict)
+    after_store: list[str] = field(default_factory=list)  # as PlayApi
 
     def __post_init__(self) -> None:
         s = self.server
@@ -513,6 +531,9 @@ class TrustpilotApi:
             if not authorised(req):
                 return 401, {}, {"message": "Unauthorized"}
             self.replies[req.match.group(1)] = req.json()["message"]
+            failure = stored_then(self.after_store)
+            if failure:
+                return failure
             return 201, {}, None
 
     @staticmethod

@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 Answer = tuple[int, dict[str, str], Any]
+DROP = 0  # as a status: close the connection without answering
 
 
 @dataclass
@@ -73,6 +74,9 @@ class FakeServer:
                     body,
                 )
                 status, headers, payload = server.dispatch(req)
+                if status == DROP:  # the platform did the work, then the connection broke
+                    self.close_connection = True
+                    return
                 if hasattr(payload, "__next__"):  # a generator: stream it, piece by piece
                     self.send_response(status)
                     for k, v in headers.items():

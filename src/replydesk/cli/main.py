@@ -48,6 +48,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     init = sub.add_parser("init", help="write a commented starter config")
     init.add_argument("--force", action="store_true", help="overwrite an existing file")
+    init.add_argument(
+        "--team",
+        metavar="GROUP",
+        default="",
+        help="team mode: share the database (--db, else the default path) with this unix "
+        "group; its folder becomes setgid 2770 in the group",
+    )
     init.set_defaults(handler=cmd_init)
 
     cfg = sub.add_parser("config", help="config commands")

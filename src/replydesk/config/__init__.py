@@ -6,6 +6,7 @@ source kind): a new option is added in exactly one place, with its type, default
 dotted key, what is wrong and the nearest valid key, kind or time zone; ``load`` and
 ``parse`` raise the first as a ``ConfigError``. The environment's overrides
 (REPLYDESK_USER, REPLYDESK_DB, OPENAI_BASE_URL, REPLYDESK_MODEL) are applied once, at load.
+``Config.user`` is a display name only; who acts is ``os_login()``, the OS account.
 
 This package sits below everything but the language packs and the domain, the only parts
 of replydesk it imports (the default list of languages comes from the packs).
@@ -13,6 +14,7 @@ of replydesk it imports (the default list of languages comes from the packs).
 
 from __future__ import annotations
 
+from replydesk.config.identity import os_login
 from replydesk.config.loader import check, check_text, load, parse
 from replydesk.config.models import (
     Config,
@@ -47,5 +49,6 @@ __all__ = [
     "check",
     "check_text",
     "load",
+    "os_login",
     "parse",
 ]

@@ -50,6 +50,23 @@ class WorkspaceConfig(_Table):
     response_target_hours: int = Field(
         default=24, ge=1, description="reply within this many hours (age turns red after)"
     )
+    team_group: str = Field(
+        default="",
+        description="unix group sharing the database (0660 files, setgid folder). Empty: only you",
+    )
+
+    @field_validator("team_group")
+    @classmethod
+    def _group_name(cls, value: str) -> str:
+        if value and not re.fullmatch(r"[A-Za-z0-9_.][A-Za-z0-9_.-]{0,31}\$?", value):
+            raise PydanticCustomError(
+                "team_group", f'{value!r} is not a unix group name; write one like "support"'
+            )
+        if value.isdigit():
+            raise PydanticCustomError(
+                "team_group", f"{value!r} is a number; write the group's name, not its id"
+            )
+        return value
 
     @field_validator("timezone")
     @classmethod

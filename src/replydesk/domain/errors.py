@@ -2,7 +2,8 @@
 
 Each is said in one line: what was wrong and what to do. The CLI prints ``str(error)``
 and exits with ``exit_code``; the TUI shows it in a notification. Code decides on the
-class (and its fields), never on the wording. Messages are scrubbed of secrets here, once.
+class (and its fields), never on the wording. Messages are scrubbed of secrets here, once,
+and then made inert (no control character a terminal would act on; newlines stay).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from replydesk.domain.redact import redact
+from replydesk.domain.text import inert
 
 if TYPE_CHECKING:
     from replydesk.domain.findings import Finding
@@ -19,11 +21,16 @@ USAGE = 2  # bad input, bad config: the person must change what they asked
 FAILURE = 1  # the request was fine; something outside failed or refused it
 
 
+def shown(message: str) -> str:
+    """A message as a person may see it: secrets redacted first, then made inert."""
+    return inert(redact(message))
+
+
 class ReplydeskError(Exception):
     exit_code = FAILURE
 
     def __init__(self, message: str) -> None:
-        super().__init__(redact(message))
+        super().__init__(shown(message))
 
     @property
     def message(self) -> str:
@@ -56,7 +63,7 @@ class ConfigError(UsageError):
         key: str | None = None,
         suggestion: str | None = None,
     ) -> None:
-        self.path, self.line, self.key, self.detail = path, line, key, message
+        self.path, self.line, self.key, self.detail = path, line, key, shown(message)
         self.suggestion = suggestion
         where = str(path) if path else "config"
         if line:
@@ -94,10 +101,13 @@ class LintBlocked(UsageError):
 
 
 class SourceError(ReplydeskError):
-    """A source or tracker failed; ``status`` is the HTTP status when there was one."""
+    """A source or tracker failed; ``status`` is the HTTP status when there was one.
+    ``ambiguous``: a request that changes something was sent and its outcome is unknown
+    (a timeout, a dropped connection, a 5xx): it may have been carried out."""
 
-    def __init__(self, reason: str, *, status: int | None = None) -> None:
+    def __init__(self, reason: str, *, status: int | None = None, ambiguous: bool = False) -> None:
         self.status = status
+        self.ambiguous = ambiguous
         super().__init__(reason)
 
 

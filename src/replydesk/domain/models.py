@@ -221,6 +221,9 @@ class Reply:
     confirmed_at: datetime | None
     external_id: str | None = None
     error: str | None = None
+    lease_by: str | None = None  # the run sending it now (see posting)
+    lease_until: datetime | None = None
+    attempts: int = 0  # sends that may have reached the platform
 
 
 @dataclass(frozen=True)
@@ -265,6 +268,7 @@ class Event:
     action: str
     review_id: int | None
     detail: dict[str, Any]
+    login: str = ""  # the OS account that acted; ``user`` is only the display name
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,11 @@ Rich/Textual markup is not a concern here (callers render with ``rich.text.Text`
 never parses markup); what this module removes is what a terminal would act on: escape
 sequences and other control characters. They are shown as visible symbols instead, so a
 reader sees that the text carried them.
+
+Every output a person reads goes through one of these: ``inert`` for the terminal and
+for messages (every ``ReplydeskError`` is inert), ``csv_cell`` for a CSV export (also
+defused as a spreadsheet formula), ``json_inert`` for a JSON line (escaped, so it still
+decodes to the very same text).
 """
 
 from __future__ import annotations
@@ -30,6 +35,46 @@ def visible_controls(text: str) -> str:
     """Replace control characters with visible stand-ins; keep newlines and tabs."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     return _CONTROL.sub(_visible, text)
+
+
+def inert(text: str) -> str:
+    """Text a terminal will not act on: every control but newline and tab shown as a
+    visible symbol (ESC of an escape sequence as ␛, a lone CR as ␍, C1 and bidi controls
+    as ``<U+XXXX>``); CRLF becomes LF. Normal text is returned unchanged, and so is text
+    already made inert."""
+    if not _CONTROL.search(text):
+        return text
+    return _CONTROL.sub(_visible, text.replace("\r\n", "\n"))
+
+
+# OWASP CSV injection: a cell starting with one of these is a formula to a spreadsheet.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: object) -> str:
+    """One CSV cell: controls made visible (``inert``), and a text that a spreadsheet
+    would run as a formula prefixed with ``'``. Numbers stay numbers; ``None`` is empty."""
+    if value is None:
+        return ""
+    if isinstance(value, bool | int | float):
+        return str(value)
+    text = str(value)
+    cell = inert(text)
+    if text.startswith(_FORMULA_START) or cell.startswith(_FORMULA_START):
+        return "'" + cell
+    return cell
+
+
+def _json_escape(match: re.Match[str]) -> str:
+    return f"\\u{ord(match.group(0)):04x}"
+
+
+def json_inert(json_text: str) -> str:
+    """JSON text (e.g. ``json.dumps(..., ensure_ascii=False)``) with DEL, C1 and bidi
+    controls written as ``\\uXXXX`` escapes: it decodes to exactly the same value, and
+    no raw control byte is left in the file. (``json.dumps`` escapes C0 itself.) Only for
+    JSON text: these characters can appear nowhere in it but inside strings."""
+    return _CONTROL.sub(_json_escape, json_text)
 
 
 def one_line(text: str, width: int = 80) -> str:

@@ -73,7 +73,9 @@ class Lexicon:
             candidates = cache.get(word)
             if candidates is None:
                 candidates = self._candidates(word)
-                if len(cache) < 200_000:  # words repeat across reviews (Zipf): remember
+                # words repeat across reviews (Zipf): remember them, but not a freak
+                # "word" of a million letters from hostile input
+                if len(cache) < 200_000 and len(word) <= 64:
                     cache[word] = candidates
             for tokens, category in candidates:
                 end = _end if len(tokens) == 1 else _match(tokens, words, i)

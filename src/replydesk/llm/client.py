@@ -22,7 +22,7 @@ import httpx
 from replydesk import secrets
 from replydesk.config import Config
 from replydesk.domain.errors import LLMError, SecretError
-from replydesk.domain.redact import remember
+from replydesk.domain.redact import redact, remember
 
 if TYPE_CHECKING:
     import openai
@@ -154,7 +154,9 @@ class LLMClient:
         try:
             data = json.loads(text)
         except json.JSONDecodeError:
-            raise LLMError(f"the model did not answer in JSON (starts {text[:40]!r})") from None
+            raise LLMError(
+                f"the model did not answer in JSON (starts {redact(text)[:40]!r})"
+            ) from None
         if not isinstance(data, dict):
             raise LLMError("the model's JSON is not an object")
         return data, done

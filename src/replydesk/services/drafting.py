@@ -15,20 +15,20 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from enum import StrEnum
 
-from replydesk.domain.errors import LLMError, NotFound
+from replydesk.domain.errors import LLMError, NotFound, shown
 from replydesk.domain.findings import errors
 from replydesk.domain.models import DraftKind, DraftState, Label, Review, ReviewFilter
-from replydesk.domain.redact import redact
 from replydesk.drafting import context
 from replydesk.drafting.composer import compose
 from replydesk.llm.client import LLMClient, StopGeneration
 from replydesk.services import inbox
 from replydesk.services.platforms import label_of, limit_for, lint_context
-from replydesk.services.workspace import Workspace
+from replydesk.services.workspace import Workspace, process_gone
 from replydesk.style.linter import lint
 
 __all__ = ["DraftOutcome", "DraftStatus", "StopGeneration", "draft", "queue", "redraft"]
 
+BATCH_CLAIM_MINUTES = 3  # longer than one draft; a dead batch's claims lapse by then
 QUEUED_LABELS = (Label.CRITICISM, Label.VAGUE)
 LIVE_STATES = (DraftState.DRAFT, DraftState.APPROVED, DraftState.POSTED)
 
@@ -66,13 +66,7 @@ def queue(ws: Workspace, ids: list[int] | None = None) -> list[Review]:
             for label in QUEUED_LABELS
             for r in ws.store.reviews.list(ReviewFilter(label=label, status="new", limit=1_000_000))
         ]
-    out = []
-    for review in sorted(reviews, key=lambda r: r.id):
-        drafts = ws.store.drafts.for_review(review.id)
-        if any(d.kind == DraftKind.REPLY and d.state in LIVE_STATES for d in drafts):
-            continue
-        out.append(review)
-    return out
+    return [r for r in sorted(reviews, key=lambda r: r.id) if not _has_live_draft(ws, r.id)]
 
 
 Stop = Callable[[], bool]
@@ -213,18 +207,37 @@ def draft_batch(
     stop: threading.Event | None = None,
 ) -> list[DraftOutcome]:
     """Draft each review, ``concurrency`` at a time; one bad review never stops the batch.
-    Setting ``stop`` lets the drafts in flight finish and starts no more."""
+    Setting ``stop`` lets the drafts in flight finish and starts no more.
+
+    Each review is claimed before the model is asked, and checked again once claimed: two
+    batches at once (two people, or one person twice) split the work instead of paying
+    for every draft twice, and a review someone has open in the editor is left to them.
+    """
     stop = stop or threading.Event()
+    batch = ws.run_token()
 
     def one(review: Review) -> DraftOutcome:
         if stop.is_set():
             return DraftOutcome(review.id, DraftStatus.SKIPPED, message="stopped")
-        try:
-            outcome = draft_one(ws, review)
-        except Exception as exc:  # a bug in one review's draft must not lose the others
+        holder = ws.store.claims.claim(
+            review.id, batch, BATCH_CLAIM_MINUTES, process_gone, audit=False
+        )
+        if holder.user != batch:
             outcome = DraftOutcome(
-                review.id, DraftStatus.FAILED, message=redact(f"{type(exc).__name__}: {exc}")
+                review.id, DraftStatus.SKIPPED, message=f"{holder.user} is on it"
             )
+        elif _has_live_draft(ws, review.id):  # drafted meanwhile by another batch
+            ws.store.claims.release(review.id, batch)
+            outcome = DraftOutcome(review.id, DraftStatus.SKIPPED, message="already drafted")
+        else:
+            try:
+                outcome = draft_one(ws, review)
+            except Exception as exc:  # a bug in one review's draft must not lose the others
+                outcome = DraftOutcome(
+                    review.id, DraftStatus.FAILED, message=shown(f"{type(exc).__name__}: {exc}")
+                )
+            finally:
+                ws.store.claims.release(review.id, batch)
         if progress:
             progress(outcome)
         return outcome
@@ -241,6 +254,13 @@ def draft_batch(
         raise
     pool.shutdown()
     return outcomes
+
+
+def _has_live_draft(ws: Workspace, review_id: int) -> bool:
+    return any(
+        d.kind == DraftKind.REPLY and d.state in LIVE_STATES
+        for d in ws.store.drafts.for_review(review_id)
+    )
 
 
 def draft(

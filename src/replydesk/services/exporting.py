@@ -3,6 +3,10 @@
 The JSONL record uses the import field names for the review itself (``id`` is the
 source's id, ``lang``, ``created_at``...), so an export imports back as it was. README
 documents every field; scripts rely on them.
+
+Both files are inert to whoever opens them: a JSONL line escapes every control character
+(it still decodes to the same text), and a CSV cell shows controls as visible symbols and
+starts with ``'`` where a spreadsheet would take it for a formula.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from dataclasses import asdict
 from typing import Any, TextIO
 
 from replydesk.domain.models import Draft, Promise, Reply, Review, Triage
+from replydesk.domain.text import csv_cell, json_inert
 from replydesk.domain.timeutil import to_iso
 from replydesk.services.workspace import Workspace
 
@@ -196,10 +201,10 @@ def write(ws: Workspace, out: TextIO, fmt: str = "jsonl") -> int:
         writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
         writer.writeheader()
         for rec in records(ws):
-            writer.writerow(flat(rec))
+            writer.writerow({k: csv_cell(v) for k, v in flat(rec).items()})
             count += 1
         return count
     for rec in records(ws):
-        out.write(json.dumps(rec, ensure_ascii=False) + "\n")
+        out.write(json_inert(json.dumps(rec, ensure_ascii=False)) + "\n")
         count += 1
     return count

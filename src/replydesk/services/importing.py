@@ -1,7 +1,9 @@
 """``replydesk import``: a file into the store in batches, every bad line reported.
 
 Parsing runs in a reader thread while the store writes the previous batch (SQLite
-releases the GIL while it works), so a large import uses both cores.
+releases the GIL while it works), so a large import uses both cores. Whatever goes wrong
+with one line is that line's error (``ingest`` turns every bad line into a ``LineError``;
+the reader catches anything it still lets through): the other lines land.
 """
 
 from __future__ import annotations
@@ -44,10 +46,16 @@ def import_file(
 
     def reader() -> None:
         batch: list[NewReview] = []
+        line = 0
         try:
-            for _line, item in items:
-                if stop.is_set():
-                    return
+            while not stop.is_set():
+                try:
+                    line, item = next(items)
+                except StopIteration:
+                    break
+                except Exception as exc:  # one line's surprise never costs the others
+                    line += 1
+                    item = LineError(line, f"could not be read ({type(exc).__name__}: {exc})"[:200])
                 if isinstance(item, LineError):
                     report.errors.append(item)
                     continue
@@ -55,7 +63,7 @@ def import_file(
                 if len(batch) >= BATCH:
                     batches.put(batch)
                     batch = []
-            if batch:
+            if batch and not stop.is_set():
                 batches.put(batch)
         except BaseException as exc:  # surfaced in the writing thread
             batches.put(exc)

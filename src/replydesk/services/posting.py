@@ -14,12 +14,15 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from replydesk.domain.errors import IllegalTransition, NotFound, SecretError, SourceError
-from replydesk.domain.models import Channel, Draft, DraftState, ReplyState
+from replydesk.domain.models import Channel, Draft, DraftState, Reply, ReplyState, Review
 from replydesk.domain.text import fold
 from replydesk.services.platforms import DEMO_OFFLINE, open_source, reply_limit
-from replydesk.services.workspace import Workspace
+from replydesk.services.workspace import Workspace, process_gone
 from replydesk.sources.base import Source
 from replydesk.sources.registry import source_class
+
+LEASE_SECONDS = 300.0  # longer than any send and its read-back; a dead run's lease lapses
+MAX_SENDS = 2  # a second send only after the platform said it has no reply
 
 
 class PostStatus(StrEnum):
@@ -28,6 +31,7 @@ class PostStatus(StrEnum):
     COPY = "copy"  # the platform has no reply API: copy it and post it by hand
     FAILED = "failed"
     CHECK = "check"  # may have reached the platform, which cannot be asked: a person looks
+    BUSY = "busy"  # another run holds it right now
 
 
 @dataclass
@@ -55,11 +59,14 @@ def _same(a: str | None, b: str) -> bool:
 def post(
     ws: Workspace, draft_ids: list[int] | None = None, resend: bool = False
 ) -> list[PostOutcome]:
-    """``replydesk post``: every approved reply (or the given drafts), one at a time."""
+    """``replydesk post``: every approved reply (or the given drafts), one at a time.
+    Several runs at once (a colleague, a scheduled job) share the work: each reply is
+    leased to one run, which alone may send it."""
     drafts = [d for d in ws.store.drafts.approved() if draft_ids is None or d.id in draft_ids]
+    holder = ws.run_token()
     with ExitStack() as stack:
         sources: dict[str, Source] = {}
-        return [_post_one(ws, draft, sources, stack, resend) for draft in drafts]
+        return [_post_one(ws, draft, sources, stack, resend, holder) for draft in drafts]
 
 
 def post_one(ws: Workspace, draft_id: int) -> PostOutcome:
@@ -81,7 +88,12 @@ def post_one(ws: Workspace, draft_id: int) -> PostOutcome:
 
 
 def _post_one(
-    ws: Workspace, draft: Draft, sources: dict[str, Source], stack: ExitStack, resend: bool
+    ws: Workspace,
+    draft: Draft,
+    sources: dict[str, Source],
+    stack: ExitStack,
+    resend: bool,
+    holder: str,
 ) -> PostOutcome:
     review = ws.store.reviews.get(draft.review_id)
     if review is None:
@@ -99,45 +111,114 @@ def _post_one(
         out.message = "this source cannot publish replies: copy it and mark it copied"
         return out
     limit = reply_limit(ws, cfg)
-    try:
-        if limit:
+    if limit:
+        try:
             limit.check(draft.text, cfg.kind)
+        except SourceError as exc:
+            out.message = exc.message
+            return out
+    reply, mine = ws.store.replies.lease(
+        review.id,
+        draft.id,
+        draft.text,
+        f"draft:{draft.id}",
+        ws.user,
+        holder,
+        LEASE_SECONDS,
+        stale=process_gone,
+    )
+    if not mine:
+        if reply.state in (ReplyState.POSTED, ReplyState.COPIED):
+            out.status, out.message = PostStatus.POSTED, "already posted"
+        else:
+            out.status = PostStatus.BUSY
+            out.message = f"another run ({reply.lease_by}) is posting it now"
+        return out
+    try:
         if cfg.name not in sources:
             sources[cfg.name] = stack.enter_context(open_source(ws, cfg))
-        source = sources[cfg.name]
-        key = f"draft:{draft.id}"
-        earlier = ws.store.replies.by_key(key)
-        if earlier and earlier.state == ReplyState.POSTED:
-            out.status, out.message = PostStatus.POSTED, "already posted"
-            return out
-        reply = ws.store.replies.begin(review.id, draft.id, draft.text, key, ws.user)
-        if earlier and earlier.state == ReplyState.PENDING and not resend:
+        return _send(ws, sources[cfg.name], review, draft, reply, holder, resend, out)
+    except (SourceError, SecretError) as exc:
+        out.message = exc.message
+        ws.store.replies.fail(reply.id, ws.user, out.message, state=ReplyState.FAILED)
+        return out
+    except BaseException:
+        ws.store.replies.release(reply.id)  # interrupted: the next run asks the platform
+        raise
+
+
+def _send(
+    ws: Workspace,
+    source: Source,
+    review: Review,
+    draft: Draft,
+    reply: Reply,
+    holder: str,
+    resend: bool,
+    out: PostOutcome,
+) -> PostOutcome:
+    """With the lease held: reconcile what may already be there, then send at most
+    ``MAX_SENDS`` times, asking the platform before every send after the first."""
+    readable = type(source).remote_reply is not Source.remote_reply
+    sends = reply.attempts
+    while True:
+        if sends and not resend:  # an earlier send may have landed: ask before sending
+            if not readable:
+                return _unknown(ws, reply, out, draft.id)
             remote = source.remote_reply(review)
             if _same(remote, draft.text):
-                ws.store.replies.confirm(reply.id, ws.user)
-                _link_promises(ws, draft.id, reply.id)
+                _confirmed(ws, reply, draft.id, None)
                 out.status = PostStatus.CONFIRMED
                 out.message = "the platform already shows this reply"
                 return out
-            if remote is None and type(source).remote_reply is Source.remote_reply:
+            if remote is not None:
+                ws.store.replies.fail(
+                    reply.id, ws.user, "the platform shows another reply", state=ReplyState.PENDING
+                )
                 out.status = PostStatus.CHECK
                 out.message = (
-                    "an earlier attempt may have reached the platform, which "
-                    "cannot be asked: check it, then run `replydesk post --resend "
-                    f"{draft.id}` if the reply is missing"
+                    "the platform shows a different reply for this review: check it; "
+                    f"`replydesk post --resend {draft.id}` sends ours anyway"
                 )
                 return out
-        external = source.post_reply(review, draft.text)
-        ws.store.replies.confirm(reply.id, ws.user, external_id=external or None)
-        _link_promises(ws, draft.id, reply.id)
+            if sends >= MAX_SENDS:
+                return _unknown(ws, reply, out, draft.id)
+        resend = False
+        if not ws.store.replies.attempt(reply.id, holder):
+            out.status, out.message = PostStatus.BUSY, "another run took it over"
+            return out
+        sends += 1
+        try:
+            external = source.post_reply(review, draft.text)
+        except SourceError as exc:
+            if not exc.ambiguous:  # refused: nothing was published, the next run sends it
+                ws.store.replies.unsent(reply.id)
+                raise
+            if not readable:
+                return _unknown(ws, reply, out, draft.id, exc.message)
+            continue  # ask the platform what it has, then decide
+        _confirmed(ws, reply, draft.id, external or None)
         out.status = PostStatus.POSTED
         return out
-    except (SourceError, SecretError) as exc:
-        out.message = exc.message
-        reply_row = ws.store.replies.by_key(f"draft:{draft.id}")
-        if reply_row and reply_row.state == ReplyState.PENDING:
-            ws.store.replies.fail(reply_row.id, ws.user, out.message, state=ReplyState.PENDING)
-        return out
+
+
+def _confirmed(ws: Workspace, reply: Reply, draft_id: int, external: str | None) -> None:
+    ws.store.replies.confirm(reply.id, ws.user, external_id=external)
+    _link_promises(ws, draft_id, reply.id)
+
+
+def _unknown(
+    ws: Workspace, reply: Reply, out: PostOutcome, draft_id: int, why: str = ""
+) -> PostOutcome:
+    """It may have reached the platform and the platform cannot say: a person looks."""
+    ws.store.replies.fail(reply.id, ws.user, why or "outcome unknown", state=ReplyState.PENDING)
+    out.status = PostStatus.CHECK
+    out.message = (
+        (f"{why}; " if why else "an earlier attempt may have reached the platform; ")
+        + "unknown: check the review's page on the platform, then run "
+        f"`replydesk post --resend {draft_id}` only if the reply is missing"
+    )
+    return out
 
 
 def mark_copied(ws: Workspace, draft_id: int) -> None:

@@ -24,6 +24,7 @@ from replydesk.domain.errors import (
     SecretError,
     SourceError,
     UsageError,
+    shown,
 )
 from replydesk.domain.models import (
     Draft,
@@ -120,17 +121,10 @@ def record_for_approved(ws: Workspace, draft: Draft) -> list[Promise]:
                 draft.review_id,
                 {"draft": draft.id, "error": str(exc)},
             )
-    return [
-        ws.store.promises.add(
-            draft.review_id,
-            e.what,
-            kind=e.kind,
-            owner=owner,
-            due_date=e.due_date,
-            draft_id=draft.id,
-        )
-        for e in found
-    ]
+    recorded = ws.store.promises.add_for_draft(
+        draft.id, draft.review_id, owner, [(e.what, e.kind, e.due_date) for e in found]
+    )
+    return [p for p in recorded if p.status == PromiseStatus.OPEN]
 
 
 def _extract_with_model(ws: Workspace, client: LLMClient, draft: Draft) -> list[Extracted]:
@@ -390,8 +384,9 @@ class WatchResult:
     detail: str = ""
 
     def line(self) -> str:
+        """A tracker's words are the tracker's: redacted and made inert before shown."""
         return f"promise {self.promise_id}: {self.status}" + (
-            f" ({self.detail})" if self.detail else ""
+            f" ({shown(self.detail)})" if self.detail else ""
         )
 
 

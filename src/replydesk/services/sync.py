@@ -19,7 +19,7 @@ from enum import StrEnum
 from typing import Any
 
 from replydesk.config import SourceConfig
-from replydesk.domain.errors import ReplydeskError, UsageError
+from replydesk.domain.errors import ReplydeskError, UsageError, shown
 from replydesk.domain.models import Promise
 from replydesk.domain.redact import redact
 from replydesk.languages.detect import detect
@@ -53,22 +53,33 @@ class SourceReport:
     seconds: float = 0.0
 
     def line(self) -> str:
+        """What ``replydesk sync`` prints: redacted and inert, whatever a platform answered
+        (a line break in an error or reason stays, indented under its source)."""
         if self.status == SyncStatus.ERROR:
-            return f"{self.name:<18} ERROR    {self.error}"
-        if self.status == SyncStatus.SKIPPED:
-            return f"{self.name:<18} skipped  (disabled in config)"
-        text = (
-            f"{self.name:<18} {self.status:<8} {self.new} new, {self.updated} updated, "
-            f"{self.malformed} malformed skipped ({self.requests} requests, "
-            f"{self.seconds:.1f} s)"
-        )
-        for reason in self.malformed_reasons[:3]:
-            text += f"\n{'':<28}malformed: {reason}"
-        return text
+            text = f"{self.name:<18} ERROR    {self._indented(self.error or '', 27)}"
+        elif self.status == SyncStatus.SKIPPED:
+            text = f"{self.name:<18} skipped  (disabled in config)"
+        else:
+            text = (
+                f"{self.name:<18} {self.status:<8} {self.new} new, {self.updated} updated, "
+                f"{self.malformed} malformed skipped ({self.requests} requests, "
+                f"{self.seconds:.1f} s)"
+            )
+            for reason in self.malformed_reasons[:3]:
+                text += f"\n{'':<28}malformed: {self._indented(reason, 39)}"
+        return shown(text)
 
     def stored(self) -> dict[str, Any]:
-        """What ``replydesk sources`` shows of the last sync."""
-        return {k: v for k, v in asdict(self).items() if k not in ("name", "kind")}
+        """What ``replydesk sources`` shows of the last sync (redacted and inert)."""
+        out = {k: v for k, v in asdict(self).items() if k not in ("name", "kind")}
+        if self.error:
+            out["error"] = shown(self.error)
+        out["malformed_reasons"] = [shown(r) for r in self.malformed_reasons]
+        return out
+
+    @staticmethod
+    def _indented(text: str, width: int) -> str:
+        return text.replace("\n", "\n" + " " * width)
 
 
 Progress = Callable[[SourceReport], None]

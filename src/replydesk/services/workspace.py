@@ -14,7 +14,10 @@ drafts, several sources at once) uses a thread pool.
 
 from __future__ import annotations
 
+import os
+import socket
 import threading
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -38,6 +41,22 @@ HttpFactory = Callable[[float, int], Http]  # (timeout seconds, retries) -> a cl
 
 def default_http(timeout: float, retries: int) -> Http:
     return Http(timeout=timeout, max_retries=retries)
+
+
+def process_gone(token: str) -> bool:
+    """Is ``token`` (see ``Workspace.run_token``) a process of this machine that no longer
+    runs? Its lease or claim is then stale whatever its expiry says."""
+    rest, _, _nonce = token.rpartition(":")
+    rest, _, pid = rest.rpartition(":")
+    if rest.rpartition("@")[2] != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, another user's
+        return False
+    return False
 
 
 @dataclass
@@ -64,10 +83,17 @@ class Workspace:
         http: HttpFactory = default_http,
         llm: LLMClient | None = None,
     ) -> Workspace:
-        """``llm`` replaces the client the config would build (a test's own)."""
+        """``llm`` replaces the client the config would build (a test's own). ``user`` (else
+        ``config.user``) is the display name; the audit log also records the OS login."""
+        store = Store(
+            db or config.db_path,
+            clock,
+            login=config_mod.os_login(),
+            team_group=config.workspace.team_group,
+        )
         return cls(
             config=config,
-            store=Store(db or config.db_path, clock),
+            store=store,
             user=user or config.user,
             demo=demo,
             clock=clock,
@@ -113,6 +139,11 @@ class Workspace:
 
     def now(self) -> datetime:
         return self.clock()
+
+    def run_token(self) -> str:
+        """Who is doing something right now, down to the process: ``user@host:pid:nonce``.
+        Leases and batch claims carry it, so ``process_gone`` can tell a dead run's."""
+        return f"{self.user}@{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
     def today(self, at: datetime | None = None) -> date:
         """Today in the workspace's zone: due dates are calendar days there."""

@@ -18,6 +18,7 @@ import feedparser
 
 from replydesk.domain.errors import SourceError
 from replydesk.domain.models import NewReview
+from replydesk.domain.redact import redact
 from replydesk.sources.base import Cutoff, FetchResult, Source
 from replydesk.sources.http import where
 
@@ -44,7 +45,7 @@ class Feed(Source):
         parsed = feedparser.parse(resp.content, response_headers=dict(resp.headers))
         if not parsed.entries and (parsed.bozo or not parsed.get("version")):
             kind = resp.headers.get("content-type", "").split(";")[0] or "unknown content"
-            start = resp.text[:40].strip().replace("\n", " ")
+            start = redact(resp.text)[:40].strip().replace("\n", " ")
             raise SourceError(f"{where(url)} is not an RSS or Atom feed ({kind}, starts {start!r})")
         result = FetchResult()
         cut = Cutoff(cursor.get("since"))

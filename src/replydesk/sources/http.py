@@ -20,15 +20,26 @@ from tenacity import (
 
 from replydesk import __version__
 from replydesk.domain.errors import SourceError
+from replydesk.domain.redact import redact
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 USER_AGENT = f"replydesk/{__version__} (+https://github.com/replydesk)"
 
 
+# requests a retry cannot harm: reading, and writes that replace rather than add
+IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+# transport failures that mean the request never left: safe to send again, whatever it is
+NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
 class _Retryable(Exception):
-    def __init__(self, reason: str, wait: float | None = None) -> None:
+    def __init__(
+        self, reason: str, wait: float | None = None, status: int | None = None, sent: bool = True
+    ) -> None:
         super().__init__(reason)
         self.wait = wait
+        self.status = status
+        self.sent = sent  # False: the platform cannot have carried it out
 
 
 def where(url: str | httpx.URL) -> str:
@@ -89,12 +100,24 @@ class Http:
     def request(
         self, method: str, url: str, *, ok: tuple[int, ...] = (200,), **kwargs: Any
     ) -> httpx.Response:
-        """Send with retries; return a response whose status is in ``ok``."""
+        """Send; return a response whose status is in ``ok``.
+
+        A request that can be repeated safely (GET, PUT...) is retried on timeouts, 429 and
+        5xx with backoff. A POST is retried only when it cannot have reached the platform
+        (no connection, 429); after a timeout, a dropped connection or a 5xx it may have
+        been carried out, so it is never sent again here: ``SourceError.ambiguous`` tells
+        the caller to ask the platform what it has before anything else.
+        """
         assert self.client is not None, "use `with Http() as http`"
+        idempotent = method.upper() in IDEMPOTENT
+
+        def again(e: BaseException) -> bool:
+            return isinstance(e, _Retryable) and (idempotent or not e.sent)
+
         retrying = Retrying(
             stop=stop_after_attempt(self.max_retries + 1),
             wait=self._wait,
-            retry=retry_if_exception(lambda e: isinstance(e, _Retryable)),
+            retry=retry_if_exception(again),
             reraise=True,
         )
         try:
@@ -102,20 +125,34 @@ class Http:
                 with attempt:
                     return self._once(method, url, ok, **kwargs)
         except _Retryable as exc:
-            raise SourceError(f"{exc} (gave up after {self.max_retries + 1} attempts)") from None
+            attempts = attempt.retry_state.attempt_number
+            if exc.sent and not idempotent:
+                raise SourceError(
+                    f"{exc}: the platform may have received it",
+                    status=exc.status,
+                    ambiguous=True,
+                ) from None
+            raise SourceError(
+                f"{exc} (gave up after {attempts} attempt{'s' if attempts > 1 else ''})",
+                status=exc.status,
+            ) from None
         raise AssertionError("unreachable")
 
     def _once(self, method: str, url: str, ok: tuple[int, ...], **kwargs: Any) -> httpx.Response:
         self.requests += 1
         try:
             resp = self.client.request(method, url, **kwargs)  # type: ignore[union-attr]
+        except NOT_SENT as exc:
+            raise _Retryable(
+                f"cannot connect to {where(url)}: {type(exc).__name__} {exc}", sent=False
+            ) from None
         except httpx.TimeoutException:
             raise _Retryable(
                 f"timed out after {self.timeout:g} s ({method} {where(url)})"
             ) from None
         except httpx.TransportError as exc:
             raise _Retryable(
-                f"cannot connect to {where(url)}: {type(exc).__name__} {exc}"
+                f"the connection to {where(url)} broke: {type(exc).__name__} {exc}"
             ) from None
         if resp.status_code in ok:
             return resp
@@ -124,9 +161,12 @@ class Http:
             wait = retry_after(resp.headers.get("Retry-After"))
             if wait is not None and wait > self.max_wait:
                 raise SourceError(
-                    f"{reason}: rate limited, the server asks to wait {wait:.0f} s; try again later"
+                    f"{reason}: rate limited, the server asks to wait {wait:.0f} s; "
+                    "try again later",
+                    status=resp.status_code,
                 )
-            raise _Retryable(reason, wait)
+            # 429 is a refusal: nothing was done; a 5xx may come after the work was done
+            raise _Retryable(reason, wait, resp.status_code, sent=resp.status_code != 429)
         detail = _error_detail(resp)
         if resp.status_code in (401, 403):
             raise SourceError(
@@ -146,7 +186,7 @@ def parse_json(resp: httpx.Response) -> Any:
         return resp.json()
     except (json.JSONDecodeError, UnicodeDecodeError):
         kind = resp.headers.get("content-type", "no content type").split(";")[0]
-        start = resp.text[:60].strip().replace("\n", " ")
+        start = redact(resp.text)[:60].strip().replace("\n", " ")  # redact, then cut
         raise SourceError(
             f"{where(resp.request.url)} answered {kind}, not JSON (starts {start!r})"
         ) from None
@@ -164,5 +204,5 @@ def _error_detail(resp: httpx.Response) -> str:
         if isinstance(err, list) and err and isinstance(err[0], dict):
             err = err[0].get("detail") or err[0].get("title")
         if isinstance(err, str) and err:
-            return f" ({err[:200]})"
+            return f" ({redact(err)[:200]})"  # redact before cutting
     return ""

@@ -22,8 +22,19 @@ __all__ = ["SourceState", "Store", "StoreError"]
 
 
 class Store:
-    def __init__(self, path: Path | str, clock: Clock = now) -> None:
-        self.db = Database(path, clock)
+    """``login`` is the OS account acting (default: this process's), recorded in the audit
+    log next to each display name; ``team_group`` (``[workspace] team_group``) shares the
+    database with that unix group, else it is yours alone."""
+
+    def __init__(
+        self,
+        path: Path | str,
+        clock: Clock = now,
+        *,
+        login: str | None = None,
+        team_group: str = "",
+    ) -> None:
+        self.db = Database(path, clock, login=login, team_group=team_group)
         self.path = path
         self.reviews = ReviewRepo(self.db)
         self.triage = TriageRepo(self.db)

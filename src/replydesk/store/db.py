@@ -2,14 +2,25 @@
 
 WAL lets readers (a colleague's TUI) run while one writer writes; every write goes through
 ``Database.write()``, a ``BEGIN IMMEDIATE`` transaction that waits on the busy timeout instead
-of failing. The file is created group-writable so a team can share it.
+of failing.
+
+Files. The process umask is never changed. A new database is created ``0600`` (only you)
+before SQLite writes a byte, and SQLite gives its ``-wal`` and ``-shm`` files the database
+file's permissions. In team mode (``[workspace] team_group``) the database's folder is a
+setgid folder of that group (``02770``, created so if missing, checked if not) and the
+files are ``0660`` in that group, so everyone in it, and no one else, reads and writes.
+
+Identity. Every audit event records the OS login the ``Database`` was given next to the
+display name the caller passes (which anyone can set).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shlex
 import sqlite3
+import stat
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -23,24 +34,27 @@ from replydesk.domain.timeutil import now, to_iso
 from replydesk.store.schema import MIGRATIONS
 
 BUSY_TIMEOUT_MS = 30_000
+SOLO_FILE_MODE = 0o600  # the database, its -wal and -shm: only you
+TEAM_FILE_MODE = 0o660  # team mode: you and the team group
+TEAM_DIR_MODE = 0o2770  # team mode's folder: setgid, so new files take the folder's group
+SIDE_FILES = ("-wal", "-shm")
 
 
-def connect(path: Path | str) -> sqlite3.Connection:
+def connect(path: Path | str, team_group: str = "") -> sqlite3.Connection:
+    """Open (creating if needed) the database at ``path``; ``team_group`` shares it."""
     target = str(path)
     if target != ":memory:":
         db = Path(path)
-        try:
-            db.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise StoreError(f"cannot create the folder for {db}: {exc.strerror}") from None
-        if not db.exists():
-            old = os.umask(0o002)  # group-writable: a team shares one database
+        if team_group:
+            gid = team_folder(db.parent, team_group)
+            _create(db, TEAM_FILE_MODE, gid)
+            share_files(db, gid)
+        else:
             try:
-                db.touch()
+                db.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
-                raise StoreError(f"cannot create {db}: {exc.strerror}") from None
-            finally:
-                os.umask(old)
+                raise StoreError(f"cannot create the folder for {db}: {exc.strerror}") from None
+            _create(db, SOLO_FILE_MODE, None)
     try:
         conn = sqlite3.connect(
             target, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
@@ -55,6 +69,138 @@ def connect(path: Path | str) -> sqlite3.Connection:
         raise StoreError(f"{target} is not a usable replydesk database: {exc}") from None
     conn.row_factory = sqlite3.Row
     return conn
+
+
+def _create(db: Path, mode: int, gid: int | None) -> None:
+    """Create an empty ``db`` with ``mode`` (and group ``gid``) unless it exists. It is
+    created ``0600`` whatever the umask, so it is never more open than asked, even for a
+    moment; the group and mode are set before SQLite writes anything."""
+    try:
+        fd = os.open(db, os.O_CREAT | os.O_EXCL | os.O_WRONLY, SOLO_FILE_MODE)
+    except FileExistsError:
+        return  # an existing database, or another process created it just now
+    except OSError as exc:
+        raise StoreError(f"cannot create {db}: {exc.strerror}") from None
+    try:
+        if gid is not None:
+            os.fchown(fd, -1, gid)
+        os.fchmod(fd, mode)
+    except OSError as exc:
+        os.close(fd)
+        db.unlink(missing_ok=True)
+        raise StoreError(f"cannot set the permissions of {db}: {exc.strerror}") from None
+    os.close(fd)
+
+
+# ---------------------------------------------------------------- team mode
+
+
+def group_id(group: str) -> int:
+    """The id of the unix group ``group``; a ``StoreError`` if there is none, or if this
+    user is not in it (the files could not be given to it)."""
+    import grp
+
+    try:
+        gid = grp.getgrnam(group).gr_gid
+    except KeyError:
+        raise StoreError(
+            f"there is no group {group!r} on this box (team_group); create it with "
+            f"`sudo groupadd {group}` and add each teammate with "
+            f"`sudo usermod -aG {group} LOGIN`, or leave [workspace] team_group empty "
+            "for a database of your own"
+        ) from None
+    if not _member(gid):
+        login = _login()
+        raise StoreError(
+            f"you ({login}) are not in the group {group!r} (team_group), so replydesk cannot "
+            f"share the database with it; ask an admin to run `sudo usermod -aG {group} "
+            f"{login}`, then log in again (or start a shell with `newgrp {group}`)"
+        )
+    return gid
+
+
+def _member(gid: int) -> bool:
+    return os.geteuid() == 0 or gid == os.getegid() or gid in os.getgroups()
+
+
+def _login() -> str:
+    from replydesk.config.identity import os_login
+
+    return os_login()
+
+
+def _group_name(gid: int) -> str:
+    import grp
+
+    try:
+        return grp.getgrgid(gid).gr_name
+    except KeyError:
+        return str(gid)
+
+
+def folder_problems(folder: Path, gid: int) -> list[str]:
+    """What keeps ``folder`` from being a team folder of group ``gid`` (empty: nothing)."""
+    st = folder.stat()
+    if not stat.S_ISDIR(st.st_mode):
+        return ["it is not a folder"]
+    problems: list[str] = []
+    if st.st_gid != gid:
+        problems.append(f"its group is {_group_name(st.st_gid)!r}")
+    if not st.st_mode & stat.S_ISGID:
+        problems.append("it is not setgid (new files would not get the group)")
+    if st.st_mode & 0o070 != 0o070:
+        mode = f"{stat.S_IMODE(st.st_mode):04o}"
+        problems.append(f"the group cannot read, write and enter it (mode {mode})")
+    return problems
+
+
+def team_folder(folder: Path, group: str) -> int:
+    """Make ``folder`` the team's: create it setgid ``02770`` in ``group`` if it does not
+    exist, else check it is so and say what is wrong. Returns the group's id."""
+    gid = group_id(group)
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        folder.mkdir()
+    except FileExistsError:
+        pass
+    except OSError as exc:
+        raise StoreError(f"cannot create the folder {folder}: {exc.strerror}") from None
+    else:
+        try:
+            os.chown(folder, -1, gid)
+            os.chmod(folder, TEAM_DIR_MODE)  # after chown: chown clears the setgid bit
+        except OSError as exc:
+            raise StoreError(f"cannot give {folder} to group {group!r}: {exc.strerror}") from None
+    try:
+        problems = folder_problems(folder, gid)
+    except OSError as exc:
+        raise StoreError(f"cannot read {folder}: {exc.strerror}") from None
+    if problems:
+        where = shlex.quote(str(folder))
+        raise StoreError(
+            f"{folder} is not a team folder for group {group!r}: {'; '.join(problems)}. "
+            f"Fix it with `chgrp {group} {where} && chmod 2770 {where}`"
+        )
+    return gid
+
+
+def share_files(db: Path, gid: int) -> None:
+    """Give the database and its -wal and -shm files that this user owns to group ``gid``,
+    mode ``0660`` (others' files are theirs to fix; SQLite says if it cannot open them)."""
+    uid = os.geteuid()
+    for path in (db, *(Path(f"{db}{suffix}") for suffix in SIDE_FILES)):
+        try:
+            st = path.stat()
+            if st.st_uid != uid:
+                continue
+            if st.st_gid != gid:
+                os.chown(path, -1, gid)
+            if stat.S_IMODE(st.st_mode) != TEAM_FILE_MODE:
+                os.chmod(path, TEAM_FILE_MODE)
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            raise StoreError(f"cannot share {path} with the team: {exc.strerror}") from None
 
 
 def _enable_wal(conn: sqlite3.Connection) -> None:
@@ -119,15 +265,27 @@ class Database:
     """One connection with a lock, so TUI workers and the UI thread can share it.
 
     ``clock`` stamps every row and event: the workspace passes its own, so a test or the
-    demo decides what "now" is in one place.
+    demo decides what "now" is in one place. ``login`` is the OS account acting, written
+    into every event; ``team_group`` shares the files with a unix group (team mode).
     """
 
-    def __init__(self, path: Path | str, clock: Clock = now) -> None:
+    def __init__(
+        self,
+        path: Path | str,
+        clock: Clock = now,
+        login: str | None = None,
+        team_group: str = "",
+    ) -> None:
         self.path = path
         self.clock = clock
-        self.conn = connect(path)
+        # the OS account acting, recorded with every event (default: this process's)
+        self.login = _login() if login is None else login
+        self.team_group = team_group
+        self.conn = connect(path, team_group)
         self.lock = threading.RLock()
         migrate(self.conn)
+        if team_group and str(path) != ":memory:":
+            share_files(Path(path), group_id(team_group))  # the -wal and -shm just made
 
     def now(self) -> datetime:
         return self.clock()
@@ -141,12 +299,14 @@ class Database:
         detail: dict[str, Any] | None = None,
         at: datetime | None = None,
     ) -> None:
-        """Append an audit event inside the caller's transaction."""
+        """Append an audit event inside the caller's transaction: ``user`` is the display
+        name; the OS login this database was opened with goes next to it."""
         conn.execute(
-            "INSERT INTO events (at, user, action, review_id, detail) VALUES (?,?,?,?,?)",
+            "INSERT INTO events (at, user, login, action, review_id, detail) VALUES (?,?,?,?,?,?)",
             (
                 to_iso(at or self.clock()),
                 user,
+                self.login,
                 action,
                 review_id,
                 json.dumps(detail or {}, ensure_ascii=False),

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from datetime import datetime
+from collections.abc import Callable
+from datetime import datetime, timedelta
 
 from replydesk.domain.findings import Finding
 from replydesk.domain.models import Draft, Reply
@@ -96,11 +97,14 @@ class DraftRepo:
         with self.db.write() as c:
             row = c.execute(
                 "UPDATE drafts SET state = 'approved', approved_by = ?, "
-                "approved_at = ? WHERE id = ? AND state IN ('draft', 'approved') RETURNING *",
+                "approved_at = ? WHERE id = ? AND state = 'draft' RETURNING *",
                 (user, to_iso(self.db.now()), draft_id),
             ).fetchone()
-            if row is None:
-                return None
+            if row is None:  # approved already (the first approval stands) or gone
+                row = c.execute(
+                    "SELECT * FROM drafts WHERE id = ? AND state = 'approved'", (draft_id,)
+                ).fetchone()
+                return rows.draft(row) if row else None
             c.execute(
                 "UPDATE reviews SET status = 'approved' WHERE id = ? AND status IN "
                 "('new','drafted')",
@@ -199,18 +203,71 @@ class ReplyRepo:
         row = self.db.one("SELECT * FROM replies WHERE idempotency_key = ?", (key,))
         return rows.reply(row) if row else None
 
-    def begin(self, review_id: int, draft_id: int, text: str, key: str, user: str) -> Reply:
-        """Record the intent to post before sending: a crash leaves a 'pending' trace."""
+    def lease(
+        self,
+        review_id: int,
+        draft_id: int,
+        text: str,
+        key: str,
+        user: str,
+        holder: str,
+        seconds: float,
+        stale: Callable[[str], bool] = lambda holder: False,
+    ) -> tuple[Reply, bool]:
+        """Record the intent to post and take the right to send it, in one write.
+
+        Returns the reply and whether this run holds it. Another run's lease is honoured
+        until it expires, or until ``stale(holder)`` says its process is gone. A reply
+        already posted or copied is never leased again.
+        """
+        now = self.db.now()
+        until = to_iso(now + timedelta(seconds=seconds))
         with self.db.write() as c:
-            row = c.execute(
+            c.execute(
                 "INSERT INTO replies (review_id, draft_id, text, channel, state, "
                 "idempotency_key, by_user, created_at) VALUES (?,?,?,'post','pending',?,?,?) "
-                "ON CONFLICT (idempotency_key) DO UPDATE SET text = excluded.text "
-                "RETURNING *",
-                (review_id, draft_id, text, key, user, to_iso(self.db.now())),
+                "ON CONFLICT (idempotency_key) DO NOTHING",
+                (review_id, draft_id, text, key, user, to_iso(now)),
+            )
+            row = c.execute("SELECT * FROM replies WHERE idempotency_key = ?", (key,)).fetchone()
+            live = (
+                row["lease_by"] not in (None, holder)
+                and (row["lease_until"] or "") > (to_iso(now) or "")
+                and not stale(row["lease_by"])
+            )
+            if row["state"] not in ("pending", "failed") or live:
+                return rows.reply(row), False
+            row = c.execute(
+                "UPDATE replies SET state = 'pending', lease_by = ?, lease_until = ?, "
+                "text = ?, by_user = ? WHERE id = ? RETURNING *",
+                (holder, until, text, user, row["id"]),
             ).fetchone()
             self.db.log(c, user, "reply.intent", review_id, {"reply": row["id"], "draft": draft_id})
-        return rows.reply(row)
+        return rows.reply(row), True
+
+    def attempt(self, reply_id: int, holder: str) -> bool:
+        """Count a send before it happens (it may reach the platform); False when the lease
+        was lost meanwhile (then nothing may be sent)."""
+        with self.db.write() as c:
+            row = c.execute(
+                "UPDATE replies SET attempts = attempts + 1 WHERE id = ? AND lease_by = ? "
+                "AND state = 'pending' RETURNING id",
+                (reply_id, holder),
+            ).fetchone()
+        return row is not None
+
+    def unsent(self, reply_id: int) -> None:
+        """The last counted send was refused outright (4xx): it did not reach anyone."""
+        with self.db.write() as c:
+            c.execute(
+                "UPDATE replies SET attempts = max(attempts - 1, 0) WHERE id = ?", (reply_id,)
+            )
+
+    def release(self, reply_id: int) -> None:
+        with self.db.write() as c:
+            c.execute(
+                "UPDATE replies SET lease_by = NULL, lease_until = NULL WHERE id = ?", (reply_id,)
+            )
 
     def confirm(
         self, reply_id: int, user: str, external_id: str | None = None, state: str = "posted"
@@ -218,7 +275,8 @@ class ReplyRepo:
         with self.db.write() as c:
             row = c.execute(
                 "UPDATE replies SET state = ?, external_id = coalesce(?, external_id), "
-                "confirmed_at = ?, error = NULL WHERE id = ? RETURNING *",
+                "confirmed_at = ?, error = NULL, lease_by = NULL, lease_until = NULL "
+                "WHERE id = ? RETURNING *",
                 (state, external_id, to_iso(self.db.now()), reply_id),
             ).fetchone()
             c.execute("UPDATE reviews SET status = 'replied' WHERE id = ?", (row["review_id"],))
@@ -228,10 +286,12 @@ class ReplyRepo:
         return rows.reply(row)
 
     def fail(self, reply_id: int, user: str, error: str, state: str = "failed") -> None:
-        """A failed send; 'pending' stays pending when the send may have reached the platform."""
+        """A failed send, lease released: 'failed' when nothing reached the platform (the
+        next run sends it), 'pending' when it may have (the next run asks first)."""
         with self.db.write() as c:
             row = c.execute(
-                "UPDATE replies SET state = ?, error = ? WHERE id = ? RETURNING *",
+                "UPDATE replies SET state = ?, error = ?, lease_by = NULL, lease_until = NULL "
+                "WHERE id = ? RETURNING *",
                 (state, error, reply_id),
             ).fetchone()
             self.db.log(

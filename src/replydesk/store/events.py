@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -40,12 +41,25 @@ class ClaimRepo:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    def claim(self, review_id: int, user: str, minutes: int = 15) -> Claim:
-        """Take or renew a claim; returns the holder's claim (someone else's if still live)."""
+    def claim(
+        self,
+        review_id: int,
+        user: str,
+        minutes: float = 15,
+        stale: Callable[[str], bool] = lambda holder: False,
+        audit: bool = True,
+    ) -> Claim:
+        """Take or renew a claim; returns the holder's claim (someone else's if still live).
+        An expired claim, or one ``stale(holder)`` says is a dead process's, is taken over."""
         t = self.db.now()
         with self.db.write() as c:
             row = c.execute("SELECT * FROM claims WHERE review_id = ?", (review_id,)).fetchone()
-            if row and row["user"] != user and row["expires_at"] > to_iso(t):
+            if (
+                row
+                and row["user"] != user
+                and row["expires_at"] > to_iso(t)
+                and not stale(row["user"])
+            ):
                 return rows.claim(row)
             c.execute(
                 "INSERT INTO claims (review_id, user, claimed_at, expires_at) VALUES (?,?,?,?) "
@@ -53,7 +67,7 @@ class ClaimRepo:
                 "claimed_at = excluded.claimed_at, expires_at = excluded.expires_at",
                 (review_id, user, to_iso(t), to_iso(t + timedelta(minutes=minutes))),
             )
-            if not row or row["user"] != user:
+            if audit and (not row or row["user"] != user):  # a person's, not a batch's
                 self.db.log(c, user, "claim.take", review_id)
         return self.holder(review_id)  # type: ignore[return-value]
 

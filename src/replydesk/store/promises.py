@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import builtins
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import datetime
 
 from replydesk.domain.models import Promise, PromiseStatus
@@ -112,6 +113,34 @@ class PromiseRepo:
                 {"promise": promise_id, **{k: v for k, v in fields.items()}},
             )
         return rows.promise(row)
+
+    def add_for_draft(
+        self,
+        draft_id: int,
+        review_id: int,
+        owner: str,
+        found: Sequence[tuple[str, str, str | None]],
+    ) -> list[Promise]:
+        """The promises of one approved draft, recorded once: (what, kind, due) each. In
+        one transaction, so of several approvals at once only the first records them."""
+        with self.db.write() as c:
+            existing = c.execute(
+                "SELECT * FROM promises WHERE draft_id = ? ORDER BY id", (draft_id,)
+            ).fetchall()
+            if existing:
+                return [rows.promise(r) for r in existing]
+            out = []
+            for what, kind, due in found:
+                row = c.execute(
+                    "INSERT INTO promises (review_id, what, kind, due_date, owner, created_at, "
+                    "draft_id) VALUES (?,?,?,?,?,?,?) RETURNING *",
+                    (review_id, what, kind, due, owner, to_iso(self.db.now()), draft_id),
+                ).fetchone()
+                self.db.log(
+                    c, owner, "promise.create", review_id, {"promise": row["id"], "what": what}
+                )
+                out.append(rows.promise(row))
+        return out
 
     def for_draft(self, draft_id: int) -> list[Promise]:
         return [

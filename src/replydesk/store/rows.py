@@ -126,6 +126,9 @@ def reply(row: sqlite3.Row) -> Reply:
         confirmed_at=from_iso(row["confirmed_at"]),
         external_id=row["external_id"],
         error=row["error"],
+        lease_by=row["lease_by"],
+        lease_until=from_iso(row["lease_until"]),
+        attempts=row["attempts"],
     )
 
 
@@ -156,6 +159,7 @@ def event(row: sqlite3.Row) -> Event:
         action=row["action"],
         review_id=row["review_id"],
         detail=json.loads(row["detail"] or "{}"),
+        login=row["login"],  # schema 6
     )
 
 

@@ -232,4 +232,9 @@ MIGRATIONS: list[str] = [
     ALTER TABLE replies ADD COLUMN lease_until TEXT;
     ALTER TABLE replies ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
     """,
+    # 6: the audit log records the OS login next to the display name (events.user, which
+    # anyone can set); events from before have login ''
+    """
+    ALTER TABLE events ADD COLUMN login TEXT NOT NULL DEFAULT '';
+    """,
 ]

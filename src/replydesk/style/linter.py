@@ -43,26 +43,35 @@ FORBIDDEN_FIX = {
     "W11": 'reframe: "Perhaps it is the connection. Could you check …?"',
 }
 REQUIRED = {"apology": "W1", "thanks": "W10", "next_step": "W6"}
+REVIEW_CHARS = 20_000  # how much of the review the copied-instructions check reads
 REQUIRED_MESSAGE = {
     "W1": "no apology",
     "W10": "no thanks for the report",
     "W6": "no concrete next step and no question",
 }
 
+# Linear time on any text (a draft may carry the review's words): a match that looks for
+# its closing mark stops at the next opening mark, so an unclosed opener repeated a
+# million times is not rescanned to the end of the text from each one.
 PLACEHOLDER = re.compile(
     r"\[(?:[A-Z][A-Z _]{1,30}|[a-z_]{2,30})\]|\{\{?[a-z_ ]{1,30}\}?\}|"
-    r"(?i:<(?:name|order|date|product|insert[^>]*)>|lorem ipsum)|"
+    r"(?i:<(?:name|order|date|product|insert[^<>]*+)>|lorem ipsum)|"
     r"\bTODO\b|\bTBD\b|\bXXX\b"
 )
-QUOTED = re.compile(r"«[^»]*»|“[^”]*”|„[^“”]*[“”]|\"[^\"\n]*\"")
+# one quote nested in another of the same kind is still one quote: «a «b» c»
+QUOTED = re.compile(
+    r"«[^«»]*+(?:«[^«»]*+)?»|“[^“”]*+(?:“[^“”]*+)?”|„[^„“”]*+(?:„[^„“”]*+)?[“”]|\"[^\"\n]*+\""
+)
+_NOTE = r"\((?:internal|note to self|nb|note)\b"
 INTERNAL = re.compile(
-    r"\((?:internal|note to self|nb|note)\b[^)]*\)|^\s*(?:internal|note|nb)"
-    r"\s*:|\bdo not send\b",
+    rf"{_NOTE}(?:[^()]|\((?!(?:internal|note to self|nb|note)\b))*+\)|"
+    r"^[^\S\n]*+(?:internal|note|nb)\s*+:|\bdo not send\b",
     re.I | re.M,
 )
+_TAG = r"\[/?(?:bold|italic|red|green|link|b|i|u|dim|reverse|on \w+)"
 MARKUP = re.compile(
-    r"\[/?(?:bold|italic|red|green|link|b|i|u|dim|reverse|on \w+)[^\]]*\]|"
-    r"</?[a-z][a-z0-9]*(?:\s[^<>]*)?>|\x1b\[?|[\x00-\x08\x0b-\x1f\x7f]",
+    rf"{_TAG}(?:[^\[\]]|\[(?!/?(?:bold|italic|red|green|link|b|i|u|dim|reverse|on \w)))*+\]|"
+    r"</?[a-z][a-z0-9]*+(?:\s[^<>]*+)?>|\x1b\[?|[\x00-\x08\x0b-\x1f\x7f]",
     re.I,
 )
 DATE = re.compile(
@@ -246,6 +255,7 @@ def _length(text: str, ctx: LintContext) -> list[Finding]:
 
 def _copied_instructions(text: str, folded: str, review: str) -> list[Finding]:
     """Five words in a row taken from an instruction-like sentence of the review."""
+    review = review[:REVIEW_CHARS]  # each run is searched for in the reply: keep it bounded
     instruction = instruction_pattern()
     if not review or not instruction.search(review):
         return []

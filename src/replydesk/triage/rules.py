@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import pairwise
 from typing import TYPE_CHECKING
 
@@ -52,14 +52,19 @@ COMMON = {
     ]
 }
 
-# language-independent signals, matched on the original text
-VERSION = re.compile(r"(?<![\w.])v?\d+\.\d+(?:\.\d+)*(?![\w.]*\d)")
+# language-independent signals, matched on the original text. Review text is hostile
+# input: every pattern below runs in linear time (no two unbounded quantifiers over
+# overlapping classes side by side; a start inside a run that cannot match is ruled out
+# by a look-behind, so a run is never rescanned from each of its characters; possessive
+# quantifiers where giving back can never help). tests/test_hostile_input.py holds them
+# to it.
+VERSION = re.compile(r"(?<![\w.])v?+\d++\.\d++(?:\.\d++)*+(?!(?:[^\W\d]|\.)*+\d)")
 ORDER_ID = re.compile(
     r"(?<!\w)(?:[A-Za-z]{1,5}-?\d{3,}(?:-[A-Za-z0-9]+)?|#\d{3,}|"
     r"\d{2,}-\d{3,}(?:-[A-Za-z]{1,3})?|\d{5,}(?:-[A-Za-z]{1,3})?)(?!\w)"
 )
 MONEY = re.compile(
-    r"(?:[€$£₽]\s?\d+(?:[.,]\d+)?|\d+(?:[.,]\d+)?\s?(?:€|\$|£|₽|eur\b|usd\b|"
+    r"(?:[€$£₽]\s?\d++(?:[.,]\d+)?|(?<!\d)\d++(?:[.,]\d++)?+\s?(?:€|\$|£|₽|eur\b|usd\b|"
     r"руб))",
     re.I,
 )
@@ -69,12 +74,15 @@ CLOCK = re.compile(
 )
 QUOTE = re.compile(r"[\"“«„‘']([^\"”»“'’\n]{3,80})[\"”»“'’]")
 CAPS = re.compile(r"(?<!\w)[A-ZÀ-ÖØ-ÞА-ЯЁΑ-Ω]{3,}(?!\w)")
-BANGS = re.compile(r"[!?]*![!?]*!+[!?1]*")
+# a run of ! and ? holding at least two !, and the 1s of "!!!111" after it
+BANGS = re.compile(r"(?<![!?])\?*+!\?*+![!?1]*+")
 ANGRY = re.compile("[\U0001f620\U0001f621\U0001f92c\U0001f44e\U0001f4a9\U0001f595\U0001f92e]")
 HAPPY = re.compile(
     "[\U0001f60a\U0001f600\U0001f603\U0001f44d\U0001f64f\u2764\U0001f60d\U0001f389\u2b50]"
 )
-NUMTOK = re.compile(r"\S*\d\S*")
+# a whitespace-delimited token holding a digit (not r"\S*\d\S*": quadratic on a long run)
+NUMTOK = re.compile(r"(?<!\S)[^\s\d]*+\d\S*+")
+MAX_CHARS = 20_000  # the default of [triage] max_chars
 
 # weights and caps per rule: (weight per match, most matches counted)
 SPECIFIC = {
@@ -134,8 +142,10 @@ class Rules:
         glossary: Iterable[str] = (),
         extra_hostile: dict[str, list[str]] | None = None,
         extra_specific: dict[str, list[str]] | None = None,
+        max_chars: int = MAX_CHARS,
     ) -> None:
         glossary = list(glossary)
+        self.max_chars = max_chars  # a longer text is read up to here (a huge one costs no more)
         self._packs = registry()  # the language packs, as they are now
         self._codes = self._packs.codes()
         self._scripts = self._packs.script_hints  # Cyrillic in an "English" review: add ru
@@ -170,7 +180,10 @@ class Rules:
     @classmethod
     def from_config(cls, triage_config: TriageConfig) -> Rules:
         return cls(
-            triage_config.glossary, triage_config.extra_hostile, triage_config.extra_specific
+            triage_config.glossary,
+            triage_config.extra_hostile,
+            triage_config.extra_specific,
+            max_chars=triage_config.max_chars,
         )
 
     def lexicon_for(self, text: str, language: str) -> Lexicon:
@@ -187,6 +200,17 @@ class Rules:
 
     def classify(self, text: str, rating: int | None = None, language: str = "") -> Triage:
         text = text or ""
+        if len(text) > self.max_chars:  # the opening says what it is about; the rest waits
+            cut = Evidence(
+                f"note: read the first {self.max_chars:,} of {len(text):,} characters",
+                start=0,
+                end=self.max_chars,
+            )
+            verdict = self._classify(text[: self.max_chars], rating, language)
+            return replace(verdict, reasons=[cut, *verdict.reasons][:8])
+        return self._classify(text, rating, language)
+
+    def _classify(self, text: str, rating: int | None, language: str) -> Triage:
         folded = fold(text)
         if len(folded) != len(text):  # rare (ß, ligatures): keep spans honest
             folded = "".join(fold(ch)[:1] or " " for ch in text)

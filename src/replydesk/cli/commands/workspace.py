@@ -53,8 +53,21 @@ def _demo_run(ws: Workspace, args: argparse.Namespace, keep: bool) -> int:
 
 def cmd_init(args: argparse.Namespace) -> int:
     target = Path(args.config or paths.default_config_path()).expanduser()
-    setup.write_starter(target, force=args.force)
-    print(f"wrote {target}\nedit it, then run: replydesk config check")
+    if not args.team:
+        setup.write_starter(target, force=args.force)
+        print(f"wrote {target}\nedit it, then run: replydesk config check")
+        return OK
+    # the database of --db, else of REPLYDESK_DB, else the default path
+    db = Path(args.db).expanduser() if args.db else config_mod.parse("").db_path
+    db = db.absolute()
+    setup.write_starter(target, force=args.force, team_group=args.team, db=db)
+    print(
+        f"wrote {target} (team mode: group {args.team}, database {db})\n"
+        f"{db.parent} is a setgid folder of group {args.team}; the database is created "
+        f"there 0660 on first use\n"
+        "each teammate puts the same [workspace] db and team_group in their own config\n"
+        "edit it, then run: replydesk config check"
+    )
     return OK
 
 

@@ -1,4 +1,7 @@
-"""The audit log: who did what, newest first (approvals, posts, overrides, claims)."""
+"""The audit log: who did what, newest first (approvals, posts, overrides, claims).
+
+Each event shows the display name and the OS login that acted.
+"""
 
 from __future__ import annotations
 
@@ -24,13 +27,16 @@ class AuditScreen(WorkspaceScreen):
     def on_mount(self) -> None:
         self.sub_title = "audit log"
         table = self.query_one(DataTable)
-        for name in ("When", "Who", "What", "Review", "Detail"):
+        # Who is the display name (anyone can set it); Login is the OS account that acted
+        # (empty for events older than schema 6)
+        for name in ("When", "Who", "Login", "What", "Review", "Detail"):
             table.add_column(name)
         t = self.ws.now()
         for e in audit.recent(self.ws, 500):
             table.add_row(
                 age(e.at, t),
                 cell(e.user, 12),
+                cell(e.login, 12),
                 e.action,
                 str(e.review_id or ""),
                 cell(json.dumps(e.detail, ensure_ascii=False), 70),

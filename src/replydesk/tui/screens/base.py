@@ -17,8 +17,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.worker import get_current_worker
 
-from replydesk.domain.errors import ReplydeskError
-from replydesk.domain.redact import redact
+from replydesk.domain.errors import ReplydeskError, shown
 from replydesk.services.workspace import Workspace
 
 T = TypeVar("T")
@@ -67,7 +66,7 @@ def call_service(
             return
         except Exception as exc:  # a bug: say so in one line, keep the session
             bug = ReplydeskError(
-                f"unexpected {type(exc).__name__}: {redact(str(exc))} (a bug: please report it)"
+                f"unexpected {type(exc).__name__}: {shown(str(exc))} (a bug: please report it)"
             )
             screen.app.call_from_thread(back, failed or notify, bug)
             return

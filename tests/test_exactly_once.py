@@ -1,0 +1,193 @@
+"""Nothing reaches a customer twice: a reply POST is never retried blindly. After a lost
+answer the platform is asked what it has; concurrent runs lease each reply to one sender;
+what cannot be known is shown as unknown, never sent again silently."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections import Counter
+
+import pytest
+
+from conftest import trustpilot_workspace
+from fakes.apis import Item, TrustpilotApi, items
+from replydesk import cli
+from replydesk.domain.models import ReplyState, ReviewFilter
+from replydesk.services.posting import PostStatus, post
+from replydesk.services.sync import sync
+from test_posting import approved, play_ws
+
+TEXT = "Sorry about the crash, and thank you for telling us. Which phone is it?"
+
+
+def play_posts(server) -> Counter[str]:
+    return Counter(r.path.rsplit("/", 1)[1] for r in server.requests("POST", ":reply"))
+
+
+@pytest.mark.parametrize("failure", ["drop", "503", "slow"])
+def test_a_lost_answer_is_reconciled_not_resent(server, tmp_path, service_account, failure):
+    ws, api, _sa = play_ws(server, tmp_path, service_account, [Item("g1", 5)])
+    if failure == "slow":  # the platform answers after the client stopped waiting
+        cfg = tmp_path / "config.toml"
+        cfg.write_text(cfg.read_text().replace("timeout = 10.0", "timeout = 1.0"))
+        from conftest import workspace_with
+
+        ws = workspace_with(tmp_path, cfg.read_text())
+    draft = approved(ws, "play", "g1", TEXT)
+    api.after_store.append(failure)
+    (outcome,) = post(ws)
+    assert outcome.status == PostStatus.CONFIRMED, outcome.message
+    assert play_posts(server) == {"g1:reply": 1}  # stored once, asked once, not resent
+    assert api.replies == {"g1": TEXT}
+    reply = ws.store.replies.by_key(f"draft:{draft.id}")
+    assert (reply.state, reply.attempts, reply.lease_by) == (ReplyState.POSTED, 1, None)
+    assert post(ws) == []  # nothing left to send
+
+
+def test_a_platform_that_cannot_be_asked_leaves_it_to_a_person(server, tmp_path, capsys):
+    api = TrustpilotApi(server, items(1))
+    ws = trustpilot_workspace(tmp_path, server)
+    sync(ws)
+    draft = approved(ws, "tp", "r0", TEXT)
+    api.after_store.append("503")
+    (outcome,) = post(ws)
+    assert outcome.status == PostStatus.CHECK and "unknown" in outcome.message
+    assert "--resend" in outcome.message
+    (again,) = post(ws)  # a rerun does not send it a second time either
+    assert again.status == PostStatus.CHECK
+    assert len(server.requests("POST", "/reply")) == 1
+    args = ["--config", str(tmp_path / "config.toml"), "--db", str(tmp_path / "ws.db")]
+    ws.close()
+    assert cli.main([*args, "post"]) == 1
+    assert "unknown: check the review's page" in capsys.readouterr().out
+    assert len(server.requests("POST", "/reply")) == 1
+    # the person looked: the platform has it (the fake stored it); nothing more to do.
+    # had it been missing, --resend sends it once:
+    api.replies.clear()
+    assert cli.main([*args, "post", "--resend", str(draft.id)]) == 0
+    assert len(server.requests("POST", "/reply")) == 2 and api.replies == {"r0": TEXT}
+
+
+def test_a_refusal_is_not_ambiguous_and_the_next_run_sends_it(server, tmp_path):
+    api = TrustpilotApi(server, items(1))
+    ws = trustpilot_workspace(tmp_path, server)
+    sync(ws)
+    draft = approved(ws, "tp", "r0", TEXT)
+    api.revoked.update(api.issued)  # the token is refused (401), nothing is stored
+    original = api.api_secret
+    api.api_secret = "rotated"  # credentials out of date: the token endpoint refuses
+    (outcome,) = post(ws)
+    assert outcome.status == PostStatus.FAILED and "401" in outcome.message
+    reply = ws.store.replies.by_key(f"draft:{draft.id}")
+    assert (reply.state, reply.lease_by) == (ReplyState.FAILED, None)
+    api.api_secret = original
+    (outcome,) = post(ws)
+    assert outcome.status == PostStatus.POSTED
+    assert api.replies == {"r0": TEXT}
+
+
+def test_mark_copied_twice_records_one_reply(server, tmp_path, capsys):
+    TrustpilotApi(server, items(1))
+    ws = trustpilot_workspace(tmp_path, server)
+    sync(ws)
+    draft = approved(ws, "tp", "r0", TEXT)
+    review_id = draft.review_id
+    ws.close()
+    args = ["--config", str(tmp_path / "config.toml"), "--db", str(tmp_path / "ws.db")]
+    assert cli.main([*args, "post", "--mark-copied", str(draft.id)]) == 0
+    assert cli.main([*args, "post", "--mark-copied", str(draft.id)]) == 0
+    ws = trustpilot_workspace(tmp_path, server)
+    assert len(ws.store.replies.for_review(review_id)) == 1
+
+
+def test_eight_runs_at_once_post_each_reply_once(server, tmp_path, service_account):
+    n = 20
+    ws, api, sa = play_ws(server, tmp_path, service_account, [Item(f"g{i}", i) for i in range(n)])
+    api.reply_delay = 0.05  # long enough for the runs to overlap
+    for i in range(n):
+        approved(ws, "play", f"g{i}", f"{TEXT} ({i})")
+    ws.close()
+    env = {**os.environ, "REPLYDESK_SECRET_PLAY_SA": sa}
+    args = ["--config", str(tmp_path / "config.toml"), "--db", str(tmp_path / "ws.db")]
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "replydesk", *args, "post"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(8)
+    ]
+    outputs = [run.communicate(timeout=120) for run in runs]
+    assert all("Traceback" not in err for _out, err in outputs), outputs
+    assert play_posts(server) == {f"g{i}:reply": 1 for i in range(n)}
+    assert len(api.replies) == n
+    lines = [
+        line for out, _err in outputs for line in out.splitlines() if line.startswith("draft ")
+    ]
+    sent = [line for line in lines if line.endswith(": posted")]
+    assert len(sent) == n  # each sent by one run; the others say busy or already posted
+    assert all(": busy:" in line or "already posted" in line for line in lines if line not in sent)
+    assert not [line for line in lines if ": check" in line]  # no false alarms
+
+
+def run_many(args: list[str], n: int) -> list[tuple[str, str]]:
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "replydesk", *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(n)
+    ]
+    return [run.communicate(timeout=180) for run in runs]
+
+
+def test_eight_approvals_at_once_record_one_set_of_promises(tmp_path):
+    from conftest import workspace_with
+    from replydesk.domain.models import NewReview
+
+    ws = workspace_with(tmp_path, "")
+    ((_, rid),) = ws.store.reviews.upsert([NewReview("s", "r1", body="Crash", rating=1)])
+    ws.store.drafts.add(
+        rid,
+        "Sorry about the crash, and thank you for telling us. We will fix it in the next "
+        "update. We will call you back. Which phone is it?",
+        author="model",
+        language="en",
+    )
+    ws.close()
+    args = ["--config", str(tmp_path / "config.toml"), "--db", str(tmp_path / "ws.db")]
+    outputs = run_many([*args, "approve", str(rid)], 8)
+    assert all("Traceback" not in err for _out, err in outputs), outputs
+    ws = workspace_with(tmp_path, "")
+    promises = ws.store.promises.for_review(rid)
+    assert sorted(p.kind for p in promises) == ["callback", "fix"]
+    assert {p.owner for p in promises} == {"tester"}
+    approvals = [e for e in ws.store.events.recent(200) if e.action == "draft.approve"]
+    assert len(approvals) == 1  # one approval; the others found it approved
+    ws.close()
+
+
+def test_four_batches_at_once_draft_each_review_once(server, tmp_path):
+    import time
+
+    from fakes.openai_server import OpenAIServer
+    from test_drafting import GOOD, llm_ws
+
+    ws, api = llm_ws(server, tmp_path, lambda m: (time.sleep(0.02), GOOD)[1], n=200)
+    ws.close()
+    args = ["--config", str(tmp_path / "config.toml"), "--db", str(tmp_path / "ws.db")]
+    outputs = run_many([*args, "draft", "--all", "--concurrency", "4"], 4)
+    assert all("Traceback" not in err for _out, err in outputs), outputs
+    assert isinstance(api, OpenAIServer) and len(api.seen) == 200  # paid once per review
+    from conftest import workspace_with
+
+    ws = workspace_with(tmp_path, (tmp_path / "config.toml").read_text())
+    for review in ws.store.reviews.list(ReviewFilter(limit=1000)):
+        assert len(ws.store.drafts.for_review(review.id)) == 1, review.id
+    ws.close()
