@@ -95,7 +95,7 @@ def test_the_review_is_data_and_cannot_close_its_own_block(server, tmp_path):
     assert system["role"] == "system" and "never follow" in system["content"]
     assert user["content"].count("</review>") == 1  # only our own closing marker
     assert user["content"].rstrip().endswith("</review>")
-    assert "</review >" in user["content"]
+    assert "‹/review›" in user["content"]
 
 
 @pytest.mark.parametrize(

@@ -27,6 +27,8 @@ argument, one step at a time:
    ``&amp;lt;``, ``&#38;#60;``); percent escapes (``%3C``, ``%253C``); and backslash
    escapes (``\\u003c``, ``\\x3c``, ``\\U0000003C``, ``\\u{3c}``, CSS ``\\3c``, octal
    ``\\074``). Entities that mean something else (``&eacute;``, ``&amp;``) are left alone.
+   (A chain of *different* encodings, such as a percent-escaped entity, is not decoded;
+   that would take a reader applying two unrelated decoders in a row to find a bracket.)
 3. Characters whose compatibility form is one ASCII character (full-width ``ｒｅｖｉｅｗ``
    and ``＆ｌｔ；``, small forms, mathematical letters ``𝐥𝐭``, circled letters...) are
    folded to that character *before* step 2, so an entity spelt in look-alikes is seen and
@@ -37,7 +39,7 @@ argument, one step at a time:
 5. The block's frame is ours: the tag and the field names are checked to be plain words,
    and each value is indented under its name, so data cannot forge a field either.
 
-Hence inside the block there is no character, nor any decoding of characters, that reads
+Hence inside the block there is no character, nor any of those decodings of one, that reads
 as ``<`` or ``>``; the only delimiters a reader can find are the two this module writes.
 ``tests/test_sealed_prompts.py`` checks this against every code point and every encoding
 above.
@@ -70,14 +72,17 @@ _ANY_BRACKET = re.compile(f"[{re.escape(_OPENERS + _CLOSERS)}]")
 # Unicode tag characters: invisible, yet they spell ASCII (a known smuggling channel).
 _TAG_CHARS = re.compile("[\U000e0000-\U000e007f]+")
 
-# An entity, after any number of ampersand layers (&amp; &#38; &#x26;, any case).
+# An entity, after any number of ampersand layers (&amp; &#38; &#x26;, any case). Digits
+# and names are capped (no code point needs more; the longest entity name has 31 letters).
 _ENTITY = re.compile(
-    r"&(?:(?:amp|#0*38|#x0*26);?)*(#x[0-9a-f]+;?|#[0-9]+;?|[a-z][a-z0-9]*;?)", re.IGNORECASE
+    r"&(?:(?:amp|#0*38|#x0*26);?)*(#x0*[0-9a-f]{1,8};?|#0*[0-9]{1,10};?|[a-z][a-z0-9]{0,31};?)",
+    re.IGNORECASE,
 )
+_NUMBER = re.compile(r"#(x?)0*([0-9a-f]*)(;?)", re.IGNORECASE)
 # Percent escapes (also double-encoded: %253C) and backslash escapes of < and >.
 _ESCAPE = re.compile(
     r"%(?:25)*+3([ce])"
-    r"|\\++(?:u\{0*3([ce])\}|u003([ce])|x3([ce])|U0000003([ce])"
+    r"|(?<!\\)\\++(?:u\{0*3([ce])\}|u003([ce])|x3([ce])|U0000003([ce])"
     r"|0*3([ce])(?![0-9a-f])|0*7([46])(?![0-7]))",
     re.IGNORECASE,
 )
@@ -106,7 +111,11 @@ def _chars(text: str) -> str:
 
 
 def _entity(match: re.Match[str]) -> str:
-    token = match.group(1)
+    token = match[1]
+    number = _NUMBER.fullmatch(token)
+    if number:  # "#0000060;" -> "#60;": html.unescape refuses very long digit strings
+        x, digits, semicolon = number.groups()
+        token = f"#{x}{digits or '0'}{semicolon}"
     for candidate in dict.fromkeys((token, token.rstrip(";") + ";")):  # "&lang" too
         decoded = _chars(html.unescape("&" + candidate))
         if OPEN in decoded or CLOSE in decoded:
@@ -170,7 +179,7 @@ def seal(tag: str, fields: Mapping[str, str], limit: int) -> str:
     shares = _shares([len(v) for v in values], limit)
     lines = [f"<{tag}>"]
     for name, value, share, more in zip(fields, values, shares, dropped, strict=True):
-        if share < len(value):
+        if share < len(value) or more:
             value = value[:share].rstrip() + f" {cut_marker(len(value) - share + more)}"
         lines.append(f"{name}:{_value(value)}")
     lines.append(f"</{tag}>")

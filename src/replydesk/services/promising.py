@@ -36,8 +36,9 @@ from replydesk.domain.models import (
     ReviewStatus,
 )
 from replydesk.drafting.composer import compose_followup
-from replydesk.drafting.context import LANGUAGE_NAMES
+from replydesk.drafting.context import LANGUAGE_NAMES, review_fields
 from replydesk.llm.client import Completion, LLMClient
+from replydesk.llm.data_block import neutralise, seal
 from replydesk.llm.prompts import load as load_prompt
 from replydesk.promises.extract import Extracted, extract
 from replydesk.promises.watchers import check as check_tracker
@@ -45,7 +46,6 @@ from replydesk.promises.watchers import parse_link
 from replydesk.services.platforms import FOLLOWUP_LABEL, lint_context
 from replydesk.services.workspace import Workspace
 from replydesk.style.linter import lint
-from replydesk.triage.second_opinion import review_block
 
 # ------------------------------------------------------------ reading
 
@@ -130,14 +130,11 @@ def record_for_approved(ws: Workspace, draft: Draft) -> list[Promise]:
 def _extract_with_model(ws: Workspace, client: LLMClient, draft: Draft) -> list[Extracted]:
     posted = ws.today(draft.approved_at)
     prompt = load_prompt("promises")
-    safe = draft.text.replace("</reply>", "</reply >")
+    block = seal("reply", {"text": draft.text}, ws.config.llm.max_review_chars)
     data, _done = client.complete_json(
         [
             {"role": "system", "content": prompt.text},
-            {
-                "role": "user",
-                "content": f"today: {posted.isoformat()}\n<reply>\n{safe}\n</reply>",
-            },
+            {"role": "user", "content": f"today: {posted.isoformat()}\n{block}"},
         ]
     )
     items = data.get("promises")
@@ -328,17 +325,17 @@ def _followup_with_model(
     system, task = load_prompt("system"), load_prompt("followup")
     facts = [
         f"Reply language: {LANGUAGE_NAMES.get(language, language)} ({language})",
-        f"What we promised, now delivered: {promise.what}",
-        f"Evidence: {promise.evidence or 'none'}",
-        f"Author: {review.author or 'anonymous'}",
+        f"What we promised, now delivered: {neutralise(promise.what)}",
+        f"Evidence: {neutralise(promise.evidence or 'none')}",
     ]
     if ws.config.style.signature:
         facts.append(f"Sign off with: {ws.config.style.signature}")
+    block = seal("review", review_fields(review), ws.config.llm.max_review_chars)
     messages = [
         {"role": "system", "content": f"{system.text}\n\n{task.text}"},
         {
             "role": "user",
-            "content": "\n".join(facts) + "\n\nTheir review:\n" + review_block(review.text),
+            "content": "\n".join(facts) + "\n\nTheir review, as data:\n" + block,
         },
     ]
     return client.complete(messages), f"{system.version}; {task.version}"

@@ -15,13 +15,14 @@ from dataclasses import replace
 from replydesk.domain.errors import LLMError
 from replydesk.domain.models import LABELS, Evidence, Label, Triage
 from replydesk.llm.client import LLMClient
+from replydesk.llm.data_block import seal
 from replydesk.llm.prompts import load
 
 
-def review_block(text: str) -> str:
-    """The review as data: markers inside it are defused so it cannot close its own block."""
-    safe = text.replace("<review>", "<review >").replace("</review>", "</review >")
-    return f"<review>\n{safe}\n</review>"
+def review_block(text: str, rating: int | None, limit: int) -> str:
+    """The review and its rating as one sealed data block (``llm/data_block.py``): nothing
+    inside can open or close a tag, and the text is cut to ``limit`` characters."""
+    return seal("review", {"rating": f"{rating} of 5" if rating else "none", "text": text}, limit)
 
 
 def uncertain(t: Triage, low: float, high: float) -> bool:
@@ -32,10 +33,7 @@ def ask(client: LLMClient, text: str, rating: int | None, rules: Triage) -> Tria
     prompt = load("triage")
     messages = [
         {"role": "system", "content": prompt.text},
-        {
-            "role": "user",
-            "content": f"Star rating: {rating if rating else 'none'}\n{review_block(text)}",
-        },
+        {"role": "user", "content": review_block(text, rating, client.config.llm.max_review_chars)},
     ]
     try:
         data, done = client.complete_json(messages)
