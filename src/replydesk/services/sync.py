@@ -20,7 +20,7 @@ from typing import Any
 
 from replydesk.config import SourceConfig
 from replydesk.domain.errors import ReplydeskError, UsageError, shown
-from replydesk.domain.models import Promise
+from replydesk.domain.models import NewReview, Promise
 from replydesk.domain.redact import redact
 from replydesk.languages.detect import detect
 from replydesk.services.importing import store_reviews
@@ -110,6 +110,17 @@ def _fetch(ws: Workspace, cfg: SourceConfig, cursor: dict[str, str]) -> _Fetched
     return _Fetched(result, error, requests, time.perf_counter() - t0)
 
 
+def _broken_text(r: NewReview) -> bool:
+    """A lone surrogate cannot be encoded (nor stored); the import reports such a line."""
+    fields = (r.external_id, r.title, r.body, r.author, r.author_key, r.url, r.language)
+    try:
+        for value in fields:
+            value.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 def sync(
     ws: Workspace, names: list[str] | None = None, progress: Progress | None = None
 ) -> list[SourceReport]:
@@ -159,10 +170,15 @@ def _store(
     else:
         result = fetched.result
         languages = tuple(ws.config.style.languages)
-        reviews = [
-            r if r.language else replace(r, language=detect(r.text, languages))
-            for r in result.reviews
-        ]
+        cap = ws.config.triage.max_chars
+        reviews = []
+        for r in result.reviews:
+            if _broken_text(r):  # a platform sent text no database can store: skip it
+                result.malformed.append(f"review {r.external_id!r}: text has an invalid character")
+                continue
+            reviews.append(
+                r if r.language else replace(r, language=detect(r.text[:cap], languages))
+            )
         store_reviews(ws, reviews, report)
         report.malformed = len(result.malformed)
         report.malformed_reasons = [redact(m) for m in result.malformed[:20]]

@@ -41,7 +41,7 @@ def triage_pending(
         found: dict[int, Triage] = {}
         unsure = []
         for review in ws.store.reviews.many(ids[i : i + BATCH]):
-            lang = review.language or detect(review.text, languages)
+            lang = review.language or detect(review.text[: tri.max_chars], languages)
             verdict = rules.classify(review.text, review.rating, lang)
             found[review.id] = verdict
             if client is not None and uncertain(verdict, tri.uncertain_low, tri.uncertain_high):
