@@ -191,3 +191,82 @@ def test_four_batches_at_once_draft_each_review_once(server, tmp_path):
     for review in ws.store.reviews.list(ReviewFilter(limit=1000)):
         assert len(ws.store.drafts.for_review(review.id)) == 1, review.id
     ws.close()
+
+
+def test_a_newer_approved_version_replaces_the_older_one(server, tmp_path, service_account):
+    ws, api, _sa = play_ws(server, tmp_path, service_account, [Item("g1", 5)])
+    old = approved(ws, "play", "g1", TEXT)
+    new = approved(ws, "play", "g1", TEXT + " Thanks again.")
+    assert ws.store.drafts.get(old.id).state == "discarded"
+    assert [o.draft_id for o in post(ws)] == [new.id]
+    assert play_posts(server) == {"g1:reply": 1} and api.replies == {"g1": TEXT + " Thanks again."}
+
+
+def test_a_draft_withdrawn_after_the_run_listed_it_is_not_sent(
+    server, tmp_path, service_account, monkeypatch
+):
+    ws, _api, _sa = play_ws(server, tmp_path, service_account, [Item("g1", 5)])
+    draft = approved(ws, "play", "g1", TEXT)
+    listed = ws.store.drafts.approved()
+    ws.store.drafts.discard(draft.id, "ben")  # a colleague withdraws it meanwhile
+    monkeypatch.setattr(ws.store.drafts, "approved", lambda: listed)
+    (outcome,) = post(ws)
+    assert outcome.status == PostStatus.FAILED and "no longer approved" in outcome.message
+    assert play_posts(server) == {}
+
+
+def test_a_run_that_lost_its_lease_changes_nothing(ws):
+    from replydesk.domain.models import NewReview
+
+    ((_, rid),) = ws.store.reviews.upsert([NewReview("s", "r1", body="Crash", rating=1)])
+    draft = ws.store.drafts.approve(ws.store.drafts.add(rid, TEXT, author="model").id, "anna")
+    key = f"draft:{draft.id}"
+    a, b = "anna@box:1:a", "ben@box:2:b"
+    reply, mine = ws.store.replies.lease(rid, draft.id, TEXT, key, "anna", a, 60)
+    assert mine and ws.store.replies.attempt(reply.id, a, 60)
+    _, taken = ws.store.replies.lease(
+        rid, draft.id, TEXT, key, "ben", b, 60, stale=lambda h: h == a
+    )
+    assert taken and ws.store.replies.attempt(reply.id, b, 60)
+    assert not ws.store.replies.attempt(reply.id, a, 60)  # A may not send any more
+    ws.store.replies.unsent(reply.id, a)  # A's late refusal
+    ws.store.replies.fail(reply.id, "anna", "refused", a)
+    now = ws.store.replies.by_key(key)
+    assert (now.lease_by, now.attempts, now.state) == (b, 2, ReplyState.PENDING)
+
+
+def test_an_unknown_outcome_blocks_copying_and_another_version(server, tmp_path):
+    from replydesk.domain.errors import Conflict
+    from replydesk.services import editing, posting
+
+    api = TrustpilotApi(server, items(1))
+    ws = trustpilot_workspace(tmp_path, server)
+    sync(ws)
+    draft = approved(ws, "tp", "r0", TEXT)
+    api.after_store.append("503")
+    assert post(ws)[0].status == PostStatus.CHECK
+    with pytest.raises(Conflict, match="may have been"):
+        posting.mark_copied(ws, draft.id)
+    other = ws.store.drafts.add(draft.review_id, TEXT + " Again.", author="anna")
+    with pytest.raises(Conflict, match="may have reached the platform"):
+        editing.approve(ws, draft.review_id, other.text, other)
+    assert len(server.requests("POST", "/reply")) == 1
+
+
+def test_a_failed_read_back_is_unknown_never_no_reply(
+    server, tmp_path, service_account, monkeypatch
+):
+    from replydesk.domain.errors import SourceError
+    from replydesk.sources.google_play import GooglePlay
+
+    def down(self, review):
+        raise SourceError("HTTP 500 Internal Server Error from GET play/reviews/g1")
+
+    ws, api, _sa = play_ws(server, tmp_path, service_account, [Item("g1", 5)])
+    draft = approved(ws, "play", "g1", TEXT)
+    api.after_store.append("503")
+    monkeypatch.setattr(GooglePlay, "remote_reply", down)  # the read-back fails too
+    (outcome,) = post(ws)
+    assert outcome.status == PostStatus.CHECK and "could not ask the platform" in outcome.message
+    assert play_posts(server) == {"g1:reply": 1}
+    assert ws.store.replies.by_key(f"draft:{draft.id}").state == ReplyState.PENDING

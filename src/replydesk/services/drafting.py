@@ -215,13 +215,13 @@ def draft_batch(
     """
     stop = stop or threading.Event()
     batch = ws.run_token()
+    llm = ws.config.llm  # a claim outlives the slowest draft: two answers and their retries
+    minutes = max(BATCH_CLAIM_MINUTES, 2 * llm.timeout * (llm.max_retries + 1) / 60 + 1)
 
     def one(review: Review) -> DraftOutcome:
         if stop.is_set():
             return DraftOutcome(review.id, DraftStatus.SKIPPED, message="stopped")
-        holder = ws.store.claims.claim(
-            review.id, batch, BATCH_CLAIM_MINUTES, process_gone, audit=False
-        )
+        holder = ws.store.claims.claim(review.id, batch, minutes, process_gone, audit=False)
         if holder.user != batch:
             outcome = DraftOutcome(
                 review.id, DraftStatus.SKIPPED, message=f"{holder.user} is on it"

@@ -10,7 +10,15 @@ from dataclasses import dataclass
 
 from replydesk.domain.errors import Conflict, IllegalTransition, LintBlocked, NotFound, UsageError
 from replydesk.domain.findings import Finding, errors
-from replydesk.domain.models import Claim, Draft, DraftKind, DraftState, Promise, PromiseStatus
+from replydesk.domain.models import (
+    Claim,
+    Draft,
+    DraftKind,
+    DraftState,
+    Promise,
+    PromiseStatus,
+    ReplyState,
+)
 from replydesk.services import platforms, posting
 from replydesk.services.promising import record_for_approved
 from replydesk.services.workspace import Workspace
@@ -127,6 +135,17 @@ def approve(
                 "this follow-up tells the customer a promise was kept, but that promise is "
                 f"{promise.status if promise else 'gone'} now: it cannot be approved"
             )
+    unsure = [
+        r
+        for r in ws.store.replies.for_review(review_id)
+        if r.state == ReplyState.PENDING and r.attempts > 0 and r.draft_id != draft.id
+    ]
+    if unsure:  # approving another version now could send the customer two replies
+        raise Conflict(
+            f"an earlier reply to review {review_id} may have reached the platform "
+            f"(unknown): check the review's page first, then `replydesk post --resend "
+            f"{unsure[0].draft_id}` or mark it copied"
+        )
     approved = ws.store.drafts.approve(draft.id, ws.user)
     if approved is None:
         raise Conflict(f"draft {draft.id} changed meanwhile (posted or withdrawn): look again")

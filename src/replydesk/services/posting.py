@@ -13,7 +13,13 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from enum import StrEnum
 
-from replydesk.domain.errors import IllegalTransition, NotFound, SecretError, SourceError
+from replydesk.domain.errors import (
+    Conflict,
+    IllegalTransition,
+    NotFound,
+    SecretError,
+    SourceError,
+)
 from replydesk.domain.models import Channel, Draft, DraftState, Reply, ReplyState, Review
 from replydesk.domain.text import fold
 from replydesk.services.platforms import DEMO_OFFLINE, open_source, reply_limit
@@ -21,7 +27,7 @@ from replydesk.services.workspace import Workspace, process_gone
 from replydesk.sources.base import Source
 from replydesk.sources.registry import source_class
 
-LEASE_SECONDS = 300.0  # longer than any send and its read-back; a dead run's lease lapses
+LEASE_SECONDS = 600.0  # renewed before every send; a dead run's lease lapses after it
 MAX_SENDS = 2  # a second send only after the platform said it has no reply
 
 
@@ -127,6 +133,9 @@ def _post_one(
         LEASE_SECONDS,
         stale=process_gone,
     )
+    if reply is None:
+        out.message = "the draft is no longer approved (replaced or withdrawn meanwhile)"
+        return out
     if not mine:
         if reply.state in (ReplyState.POSTED, ReplyState.COPIED):
             out.status, out.message = PostStatus.POSTED, "already posted"
@@ -138,12 +147,15 @@ def _post_one(
         if cfg.name not in sources:
             sources[cfg.name] = stack.enter_context(open_source(ws, cfg))
         return _send(ws, sources[cfg.name], review, draft, reply, holder, resend, out)
-    except (SourceError, SecretError) as exc:
+    except (SourceError, SecretError) as exc:  # nothing sent this time (see _send)
         out.message = exc.message
-        ws.store.replies.fail(reply.id, ws.user, out.message, state=ReplyState.FAILED)
+        now = ws.store.replies.by_key(f"draft:{draft.id}")
+        maybe_sent = now is not None and now.attempts > 0  # by an earlier run or send
+        state = ReplyState.PENDING if maybe_sent else ReplyState.FAILED
+        ws.store.replies.fail(reply.id, ws.user, out.message, holder, state=state)
         return out
     except BaseException:
-        ws.store.replies.release(reply.id)  # interrupted: the next run asks the platform
+        ws.store.replies.release(reply.id, holder)  # interrupted: the next run asks first
         raise
 
 
@@ -164,8 +176,13 @@ def _send(
     while True:
         if sends and not resend:  # an earlier send may have landed: ask before sending
             if not readable:
-                return _unknown(ws, reply, out, draft.id)
-            remote = source.remote_reply(review)
+                return _unknown(ws, reply, out, draft.id, holder)
+            try:
+                remote = source.remote_reply(review)
+            except (SourceError, SecretError) as exc:  # cannot tell: never "no reply"
+                return _unknown(
+                    ws, reply, out, draft.id, holder, f"could not ask the platform: {exc.message}"
+                )
             if _same(remote, draft.text):
                 _confirmed(ws, reply, draft.id, None)
                 out.status = PostStatus.CONFIRMED
@@ -173,7 +190,11 @@ def _send(
                 return out
             if remote is not None:
                 ws.store.replies.fail(
-                    reply.id, ws.user, "the platform shows another reply", state=ReplyState.PENDING
+                    reply.id,
+                    ws.user,
+                    "the platform shows another reply",
+                    holder,
+                    state=ReplyState.PENDING,
                 )
                 out.status = PostStatus.CHECK
                 out.message = (
@@ -182,9 +203,10 @@ def _send(
                 )
                 return out
             if sends >= MAX_SENDS:
-                return _unknown(ws, reply, out, draft.id)
+                return _unknown(ws, reply, out, draft.id, holder)
         resend = False
-        if not ws.store.replies.attempt(reply.id, holder):
+        source.prepare()  # secrets and tokens first: a failure there sends nothing
+        if not ws.store.replies.attempt(reply.id, holder, LEASE_SECONDS):
             out.status, out.message = PostStatus.BUSY, "another run took it over"
             return out
         sends += 1
@@ -192,10 +214,10 @@ def _send(
             external = source.post_reply(review, draft.text)
         except SourceError as exc:
             if not exc.ambiguous:  # refused: nothing was published, the next run sends it
-                ws.store.replies.unsent(reply.id)
+                ws.store.replies.unsent(reply.id, holder)
                 raise
             if not readable:
-                return _unknown(ws, reply, out, draft.id, exc.message)
+                return _unknown(ws, reply, out, draft.id, holder, exc.message)
             continue  # ask the platform what it has, then decide
         _confirmed(ws, reply, draft.id, external or None)
         out.status = PostStatus.POSTED
@@ -208,10 +230,12 @@ def _confirmed(ws: Workspace, reply: Reply, draft_id: int, external: str | None)
 
 
 def _unknown(
-    ws: Workspace, reply: Reply, out: PostOutcome, draft_id: int, why: str = ""
+    ws: Workspace, reply: Reply, out: PostOutcome, draft_id: int, holder: str, why: str = ""
 ) -> PostOutcome:
     """It may have reached the platform and the platform cannot say: a person looks."""
-    ws.store.replies.fail(reply.id, ws.user, why or "outcome unknown", state=ReplyState.PENDING)
+    ws.store.replies.fail(
+        reply.id, ws.user, why or "outcome unknown", holder, state=ReplyState.PENDING
+    )
     out.status = PostStatus.CHECK
     out.message = (
         (f"{why}; " if why else "an earlier attempt may have reached the platform; ")
@@ -230,6 +254,16 @@ def mark_copied(ws: Workspace, draft_id: int) -> None:
         raise IllegalTransition(f"draft {draft_id} is {draft.state}: approve it first")
     if draft.state == DraftState.POSTED:
         return  # already published or marked copied: one reply on record, not two
+    sending = ws.store.replies.by_key(f"draft:{draft.id}")
+    if (
+        sending is not None
+        and sending.state == ReplyState.PENDING
+        and (sending.attempts > 0 or sending.lease_by)
+    ):
+        raise Conflict(
+            f"draft {draft_id} is being posted, or may have been: check the review's page; "
+            f"if it is missing, `replydesk post --resend {draft_id}`"
+        )
     reply = ws.store.replies.add(
         draft.review_id,
         draft.text,

@@ -14,6 +14,7 @@ drafts, several sources at once) uses a thread pool.
 
 from __future__ import annotations
 
+import functools
 import os
 import socket
 import threading
@@ -43,12 +44,23 @@ def default_http(timeout: float, retries: int) -> Http:
     return Http(timeout=timeout, max_retries=retries)
 
 
+@functools.cache
+def machine() -> str:
+    """This machine, told apart from others sharing a database even when their host names
+    match (containers named "localhost"): the host name and the systemd machine id."""
+    try:
+        ident = Path("/etc/machine-id").read_text(encoding="ascii").strip()[:12]
+    except OSError:
+        ident = ""
+    return f"{socket.gethostname()}/{ident}" if ident else socket.gethostname()
+
+
 def process_gone(token: str) -> bool:
     """Is ``token`` (see ``Workspace.run_token``) a process of this machine that no longer
     runs? Its lease or claim is then stale whatever its expiry says."""
     rest, _, _nonce = token.rpartition(":")
     rest, _, pid = rest.rpartition(":")
-    if rest.rpartition("@")[2] != socket.gethostname() or not pid.isdigit():
+    if rest.rpartition("@")[2] != machine() or not pid.isdigit():
         return False
     try:
         os.kill(int(pid), 0)
@@ -143,7 +155,7 @@ class Workspace:
     def run_token(self) -> str:
         """Who is doing something right now, down to the process: ``user@host:pid:nonce``.
         Leases and batch claims carry it, so ``process_gone`` can tell a dead run's."""
-        return f"{self.user}@{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        return f"{self.user}@{machine()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
     def today(self, at: datetime | None = None) -> date:
         """Today in the workspace's zone: due dates are calendar days there."""

@@ -90,6 +90,9 @@ class AppStoreConnect(Source):
             raw={"territory": attrs.get("territory"), "item": item},
         )
 
+    def prepare(self) -> None:
+        self._headers()
+
     def post_reply(self, review: Review, text: str) -> str:
         body = {
             "data": {
@@ -107,7 +110,10 @@ class AppStoreConnect(Source):
             headers=self._headers(),
             ok=(200, 201),
         )
-        return text_of(dig(parse_json(resp), "data.id"))
+        try:  # it was accepted (2xx): an unreadable answer must not make it look unsent
+            return text_of(dig(parse_json(resp), "data.id"))
+        except (SourceError, ValueError):
+            return ""
 
     def remote_reply(self, review: Review) -> str | None:
         resp = self.http.request(

@@ -70,6 +70,10 @@ class Source:
     def fetch(self, cursor: dict[str, str]) -> FetchResult:
         raise NotImplementedError
 
+    def prepare(self) -> None:
+        """Everything a reply needs before it is sent (secrets, a token): a failure here
+        is certain to have sent nothing, so it is not counted as a send."""
+
     def post_reply(self, review: Review, text: str) -> str:
         raise SourceError(
             f"{self.kind} sources cannot publish replies: copy the reply and mark it copied"

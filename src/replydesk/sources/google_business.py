@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from replydesk.domain.errors import SourceError
 from replydesk.domain.models import NewReview, Review
 from replydesk.sources.base import (
     Cutoff,
@@ -85,6 +84,9 @@ class GoogleBusiness(Source):
             raw={"name": item.get("name"), "hasReply": "reviewReply" in item, "item": item},
         )
 
+    def prepare(self) -> None:
+        self._auth()
+
     def post_reply(self, review: Review, text: str) -> str:
         self.http.request(
             "PUT",
@@ -95,8 +97,6 @@ class GoogleBusiness(Source):
         return review.external_id
 
     def remote_reply(self, review: Review) -> str | None:
-        try:
-            data = self.http.get_json(f"{self._root()}/{review.external_id}", headers=self._auth())
-        except SourceError:
-            return None
+        # a failed read is an error, never "no reply": that would send it a second time
+        data = self.http.get_json(f"{self._root()}/{review.external_id}", headers=self._auth())
         return reply_text(dig(data, "reviewReply.comment"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from replydesk.domain.errors import SourceError
 from replydesk.domain.models import NewReview, Review
 from replydesk.sources.base import (
     Cutoff,
@@ -96,6 +97,9 @@ class GooglePlay(Source):
             },
         )
 
+    def prepare(self) -> None:
+        self._auth()
+
     def post_reply(self, review: Review, text: str) -> str:
         resp = self.http.request(
             "POST",
@@ -103,7 +107,10 @@ class GooglePlay(Source):
             json={"replyText": text},
             headers=self._auth(),
         )
-        return text_of(dig(parse_json(resp), "result.lastEdited.seconds"))
+        try:  # it was accepted (2xx): an unreadable answer must not make it look unsent
+            return text_of(dig(parse_json(resp), "result.lastEdited.seconds"))
+        except (SourceError, ValueError):
+            return ""
 
     def remote_reply(self, review: Review) -> str | None:
         data = self.http.get_json(f"{self._root()}/{review.external_id}", headers=self._auth())

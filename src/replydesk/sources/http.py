@@ -161,9 +161,10 @@ class Http:
             wait = retry_after(resp.headers.get("Retry-After"))
             if wait is not None and wait > self.max_wait:
                 raise SourceError(
-                    f"{reason}: rate limited, the server asks to wait {wait:.0f} s; "
-                    "try again later",
+                    f"{reason}: the server asks to wait {wait:.0f} s; try again later",
                     status=resp.status_code,
+                    # a 5xx may come after the work was done; only a 429 is a refusal
+                    ambiguous=resp.status_code != 429 and method.upper() not in IDEMPOTENT,
                 )
             # 429 is a refusal: nothing was done; a 5xx may come after the work was done
             raise _Retryable(reason, wait, resp.status_code, sent=resp.status_code != 429)

@@ -108,6 +108,9 @@ class Trustpilot(Source):
             raw={"status": item.get("status"), "item": item},
         )
 
+    def prepare(self) -> None:
+        self._auth()
+
     def post_reply(self, review: Review, text: str) -> str:
         body = {"message": text}
         if self.options.get("business_user_id"):

@@ -105,6 +105,13 @@ class DraftRepo:
                     "SELECT * FROM drafts WHERE id = ? AND state = 'approved'", (draft_id,)
                 ).fetchone()
                 return rows.draft(row) if row else None
+            # one approved reply per review and kind: an earlier approved version is
+            # replaced by this one, so `post` can never send both
+            c.execute(
+                "UPDATE drafts SET state = 'discarded' WHERE review_id = ? AND kind = ? "
+                "AND state = 'approved' AND id != ?",
+                (row["review_id"], row["kind"], draft_id),
+            )
             c.execute(
                 "UPDATE reviews SET status = 'approved' WHERE id = ? AND status IN "
                 "('new','drafted')",
@@ -213,16 +220,23 @@ class ReplyRepo:
         holder: str,
         seconds: float,
         stale: Callable[[str], bool] = lambda holder: False,
-    ) -> tuple[Reply, bool]:
+    ) -> tuple[Reply | None, bool]:
         """Record the intent to post and take the right to send it, in one write.
 
-        Returns the reply and whether this run holds it. Another run's lease is honoured
-        until it expires, or until ``stale(holder)`` says its process is gone. A reply
-        already posted or copied is never leased again.
+        Returns the reply and whether this run holds it; ``(None, False)`` when the draft
+        is no longer approved (withdrawn or replaced since the run listed it). Another
+        run's lease is honoured until it expires, or until ``stale(holder)`` says its
+        process is gone. A reply already posted or copied is never leased again.
         """
         now = self.db.now()
         until = to_iso(now + timedelta(seconds=seconds))
         with self.db.write() as c:
+            state = c.execute("SELECT state FROM drafts WHERE id = ?", (draft_id,)).fetchone()
+            if state is None or state[0] != "approved":
+                existing = c.execute(
+                    "SELECT * FROM replies WHERE idempotency_key = ?", (key,)
+                ).fetchone()
+                return (rows.reply(existing) if existing else None), False
             c.execute(
                 "INSERT INTO replies (review_id, draft_id, text, channel, state, "
                 "idempotency_key, by_user, created_at) VALUES (?,?,?,'post','pending',?,?,?) "
@@ -245,28 +259,33 @@ class ReplyRepo:
             self.db.log(c, user, "reply.intent", review_id, {"reply": row["id"], "draft": draft_id})
         return rows.reply(row), True
 
-    def attempt(self, reply_id: int, holder: str) -> bool:
-        """Count a send before it happens (it may reach the platform); False when the lease
-        was lost meanwhile (then nothing may be sent)."""
+    def attempt(self, reply_id: int, holder: str, seconds: float) -> bool:
+        """Count a send before it happens (it may reach the platform) and renew the lease
+        for it; False when the lease was lost or lapsed meanwhile: then nothing is sent."""
+        now = self.db.now()
         with self.db.write() as c:
             row = c.execute(
-                "UPDATE replies SET attempts = attempts + 1 WHERE id = ? AND lease_by = ? "
-                "AND state = 'pending' RETURNING id",
-                (reply_id, holder),
+                "UPDATE replies SET attempts = attempts + 1, lease_until = ? WHERE id = ? "
+                "AND lease_by = ? AND lease_until > ? AND state = 'pending' RETURNING id",
+                (to_iso(now + timedelta(seconds=seconds)), reply_id, holder, to_iso(now)),
             ).fetchone()
         return row is not None
 
-    def unsent(self, reply_id: int) -> None:
-        """The last counted send was refused outright (4xx): it did not reach anyone."""
+    def unsent(self, reply_id: int, holder: str) -> None:
+        """The last counted send was refused outright (4xx): it did not reach anyone. Only
+        the lease holder may say so (a run that lost its lease knows nothing any more)."""
         with self.db.write() as c:
             c.execute(
-                "UPDATE replies SET attempts = max(attempts - 1, 0) WHERE id = ?", (reply_id,)
+                "UPDATE replies SET attempts = max(attempts - 1, 0) WHERE id = ? AND lease_by = ?",
+                (reply_id, holder),
             )
 
-    def release(self, reply_id: int) -> None:
+    def release(self, reply_id: int, holder: str) -> None:
         with self.db.write() as c:
             c.execute(
-                "UPDATE replies SET lease_by = NULL, lease_until = NULL WHERE id = ?", (reply_id,)
+                "UPDATE replies SET lease_by = NULL, lease_until = NULL WHERE id = ? "
+                "AND lease_by = ?",
+                (reply_id, holder),
             )
 
     def confirm(
@@ -285,15 +304,20 @@ class ReplyRepo:
             self.db.log(c, user, f"reply.{state}", row["review_id"], {"reply": reply_id})
         return rows.reply(row)
 
-    def fail(self, reply_id: int, user: str, error: str, state: str = "failed") -> None:
+    def fail(
+        self, reply_id: int, user: str, error: str, holder: str, state: str = "failed"
+    ) -> None:
         """A failed send, lease released: 'failed' when nothing reached the platform (the
-        next run sends it), 'pending' when it may have (the next run asks first)."""
+        next run sends it), 'pending' when it may have (the next run asks first). A run
+        that lost its lease changes nothing."""
         with self.db.write() as c:
             row = c.execute(
                 "UPDATE replies SET state = ?, error = ?, lease_by = NULL, lease_until = NULL "
-                "WHERE id = ? RETURNING *",
-                (state, error, reply_id),
+                "WHERE id = ? AND lease_by = ? AND state = 'pending' RETURNING *",
+                (state, error, reply_id, holder),
             ).fetchone()
+            if row is None:
+                return
             self.db.log(
                 c, user, "reply.error", row["review_id"], {"reply": reply_id, "error": error}
             )
