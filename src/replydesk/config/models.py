@@ -39,10 +39,12 @@ class _Table(BaseModel):
 class WorkspaceConfig(_Table):
     db: str = Field(
         default="",
-        description="SQLite file; a team shares one group-writable path. Default: data dir",
+        description="SQLite file (0600; see team_group for a team). Default: data dir",
     )
     user: str = Field(
-        default="", description="who you are in the audit log. Default: your login name"
+        default="",
+        description="your display name (the audit log records your OS login too). "
+        "Default: your login name",
     )
     timezone: str = Field(
         default="UTC", description="IANA zone for due dates and 'next week', e.g. Europe/Berlin"
