@@ -13,7 +13,7 @@ from typing import Any, Literal, cast
 
 from replydesk.domain.models import NewReview, Review, ReviewFilter, ReviewVersion
 from replydesk.domain.text import fold
-from replydesk.domain.timeutil import to_iso
+from replydesk.domain.timeutil import from_iso, to_iso
 from replydesk.store import rows
 from replydesk.store.db import Database
 
@@ -180,10 +180,13 @@ class ReviewRepo:
                 c.execute(
                     "DELETE FROM triage WHERE review_id = ? AND override_label IS NULL", (rid,)
                 )
-                c.execute(
-                    "INSERT INTO events (at, user, action, review_id, detail) "
-                    "VALUES (?, ?, 'review.edited', ?, ?)",
-                    (fetched, user, rid, json.dumps({"version": existing["version"] + 1})),
+                self.db.log(
+                    c,
+                    user,
+                    "review.edited",
+                    rid,
+                    {"version": existing["version"] + 1},
+                    at=from_iso(fetched),
                 )
                 out.append(("updated", rid))
                 existing_rows[(r.source, r.external_id)] = {
