@@ -192,7 +192,7 @@ def test_config_built_directly_is_all_defaults_and_reads_no_env(monkeypatch):
     assert cfg.llm.model == "" and cfg.llm.api_key_secret == "openai" and cfg.llm.concurrency == 8
     assert (cfg.llm.timeout, cfg.llm.max_retries, cfg.llm.temperature) == (60.0, 4, 0.4)
     assert (cfg.triage.uncertain_low, cfg.triage.uncertain_high) == (0.5, 0.7)
-    assert cfg.style.languages == ["en", "ru", "es", "el", "de", "fr"]
+    assert cfg.style.languages == ["en", "ru", "es", "el", "de", "fr", "it", "pt"]
     assert cfg.style.default_language == "en" and cfg.style.bonus_catalogue == []
     assert cfg.promises.default_due_days == 14 and cfg.promises.releases == []
     assert (cfg.llm_model, cfg.llm_base_url) == ("", "")

@@ -71,7 +71,7 @@ def review(language: str, body: str = "The app crashes when I open my order #482
 
 
 def test_the_six_languages_english_first_in_the_usual_order():
-    assert codes() == ("en", "ru", "es", "el", "de", "fr")
+    assert codes() == ("en", "ru", "es", "el", "de", "fr", "it", "pt")
     assert codes()[0] == BASE
     assert pack("el").name == "Greek" and name("ru") == "Russian"
     assert pack("el") is pack("el")  # loaded once
@@ -146,18 +146,18 @@ def test_derived_tables_span_every_pack():
 
 
 def test_unknown_languages():
-    with pytest.raises(UsageError, match=r"unknown language 'pt'.*en, ru, es, el, de, fr"):
-        pack("pt")
+    with pytest.raises(UsageError, match=r"unknown language 'nl'.*en, ru, es, el, de, fr, it, pt"):
+        pack("nl")
     with pytest.raises(UsageError):
-        name("pt")
-    assert not known("pt") and not known("") and not known("EN") and known("fr")
-    assert resolve("pt") == BASE and resolve("pt", "fr") == "fr" and resolve("pt", "xx") == BASE
+        name("nl")
+    assert not known("nl") and not known("") and not known("EN") and known("fr")
+    assert resolve("nl") == BASE and resolve("nl", "fr") == "fr" and resolve("nl", "xx") == BASE
     assert resolve("de", "fr") == "de"
-    assert NAMES["el"] == "Greek" and NAMES.get("pt", "pt") == "pt" and list(NAMES) == list(codes())
+    assert NAMES["el"] == "Greek" and NAMES.get("nl", "nl") == "nl" and list(NAMES) == list(codes())
     assert LANGUAGE_NAMES.get("de") == "German"
     # each caller keeps its own fallback
-    assert language_for(review("pt-BR"), "fr") == "fr" and language_for(review("es-MX")) == "es"
-    assert compose(review("pt"), "praise", catalogue=[], issues=[]).language == BASE
+    assert language_for(review("nl-BE"), "fr") == "fr" and language_for(review("pt-BR")) == "pt"
+    assert compose(review("nl"), "praise", catalogue=[], issues=[]).language == BASE
 
 
 def make_xx(tmp_path: Path) -> Path:
@@ -184,7 +184,7 @@ def make_xx(tmp_path: Path) -> Path:
 def test_adding_a_pack_is_enough(tmp_path):
     root = make_xx(tmp_path)
     with using(root):
-        assert codes() == ("en", "ru", "es", "el", "de", "fr", "xx")
+        assert codes() == ("en", "ru", "es", "el", "de", "fr", "it", "pt", "xx")
         assert name("xx") == "Examplish" and NAMES["xx"] == "Examplish"
 
         rules = Rules(extra_hostile={"xx": ["blorp"]})
