@@ -128,6 +128,8 @@ PROMISE_KEYS = (
     "within",
     "weekday",
 )
+# what keeps a match from counting as a promise (see promises/extract.py)
+PROMISE_OPTIONAL = ("hedge", "condition", "contrast")
 # phrase -> the placeholders it must carry
 COMPOSER_KEYS: Mapping[str, tuple[str, ...]] = MappingProxyType(
     {
@@ -151,7 +153,7 @@ FILES: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]] = MappingProxyType(
     {
         "triage": (TRIAGE_KEYS, TRIAGE_OPTIONAL),
         "style": (STYLE_KEYS, ()),
-        "promises": (PROMISE_KEYS, ()),
+        "promises": (PROMISE_KEYS, PROMISE_OPTIONAL),
     }
 )
 
