@@ -1,6 +1,6 @@
 """Throughput of the learned triage model, alone and after the rules (the product's path).
 
-    python bench/learned_bench.py [--n 50000] [--data DIR]
+    python bench/learned_bench.py [--n 50000] [--data DIR] [--weights FILE] [--repeat 3]
 
 Two sets of texts: ``--n`` synthetic reviews from ``import_bench.make_file`` (six
 languages, 8-60 words drawn from a small vocabulary, so the per-word cache is warm), and
@@ -11,13 +11,17 @@ cache empty), then again.
 
 For each: the learned model alone given the rules' verdict (with and without the
 explanation), the rules alone, and rules + learned (``score`` running the rules itself).
-One process, one thread. Budget: 5,000 reviews a second for rules + learned.
+One process, one thread; each rate is the best of ``--repeat`` passes (others' work on a
+shared box only ever slows a pass down). Budgets: 12,000 reviews a second for the learned
+model given the rules' verdict, with the explanation, on the synthetic set (what the
+product adds to the rules), and 5,000 a second for rules + learned.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 import tempfile
 import time
@@ -28,7 +32,8 @@ from import_bench import make_file
 from replydesk.triage.learned import LearnedModel
 from replydesk.triage.rules import Rules
 
-BUDGET = 5000.0
+BUDGET = 5000.0  # rules + learned
+LEARNED_BUDGET = 12_000.0  # learned alone, rules' verdict given, explained, synthetic
 DEFAULT = Path(__file__).resolve().parents[1] / "tests" / "data" / "triage_reviews.jsonl"
 
 Item = tuple[str, int | None, str]
@@ -54,22 +59,28 @@ def real(folder: Path | None) -> list[Item]:
     return items
 
 
-def rate(items: Sequence[Item], call: Callable[[int, Item], object]) -> float:
-    t0 = time.perf_counter()
-    for i, item in enumerate(items):
-        call(i, item)
-    return len(items) / (time.perf_counter() - t0)
+def rate(items: Sequence[Item], call: Callable[[int, Item], object], repeat: int = 1) -> float:
+    best = math.inf
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        for i, item in enumerate(items):
+            call(i, item)
+        best = min(best, time.perf_counter() - t0)
+    return len(items) / best
 
 
-def measure(name: str, items: Sequence[Item]) -> float:
+def measure(
+    name: str, items: Sequence[Item], weights: Path | None, repeat: int
+) -> tuple[float, float]:
+    """The slowest rules + learned rate and the explained learned-alone rate."""
     rules = Rules()
     verdicts = [rules.classify(*item) for item in items]  # and the rules' matchers built
-    model = LearnedModel.load(rules=rules)
+    model = LearnedModel.load(weights, rules=rules)
     cold = rate(items, lambda i, it: model.score(*it))  # a fresh word cache
-    alone = rate(items, lambda i, it: model.score(*it, verdicts[i]))
-    bare = rate(items, lambda i, it: model.score(*it, verdicts[i], explain=False))
-    only_rules = rate(items, lambda i, it: rules.classify(*it))
-    both = rate(items, lambda i, it: model.score(*it))
+    alone = rate(items, lambda i, it: model.score(*it, verdicts[i]), repeat)
+    bare = rate(items, lambda i, it: model.score(*it, verdicts[i], explain=False), repeat)
+    only_rules = rate(items, lambda i, it: rules.classify(*it), repeat)
+    both = rate(items, lambda i, it: model.score(*it), repeat)
     chars = sum(min(len(t), 20_000) for t, _, _ in items) / len(items)
     print(f"== {name}: {len(items):,} texts, {chars:,.0f} characters on average")
     print(f"  learned alone (rules' verdict given):  {alone:>9,.0f}/s")
@@ -77,21 +88,33 @@ def measure(name: str, items: Sequence[Item]) -> float:
     print(f"  rules alone:                          {only_rules:>9,.0f}/s")
     print(f"  rules + learned:                      {both:>9,.0f}/s")
     print(f"  rules + learned, first pass (cold):   {cold:>9,.0f}/s")
-    return min(both, cold)
+    return min(both, cold), alone
 
 
 def main(argv: Sequence[str]) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--n", type=int, default=50_000, help="synthetic reviews")
     ap.add_argument("--data", type=Path, help="folder of labelled *.jsonl texts")
+    ap.add_argument("--weights", type=Path, help="a weight file (default: the shipped one)")
+    ap.add_argument("--repeat", type=int, default=3, help="passes; the best one counts")
     args = ap.parse_args(argv)
+    worst, learned = measure(
+        f"synthetic ({args.n:,})", synthetic(args.n), args.weights, args.repeat
+    )
     worst = min(
-        measure(f"synthetic ({args.n:,})", synthetic(args.n)),
-        measure(f"real ({args.data or DEFAULT.name})", real(args.data)),
+        worst,
+        measure(f"real ({args.data or DEFAULT.name})", real(args.data), args.weights, args.repeat)[
+            0
+        ],
+    )
+    ok = worst >= BUDGET and learned >= LEARNED_BUDGET
+    print(
+        f"learned alone, explained, synthetic: {learned:,.0f} reviews/s; "
+        f"budget {LEARNED_BUDGET:,.0f}/s: {'within' if learned >= LEARNED_BUDGET else 'OVER'}"
     )
     verdict = "within" if worst >= BUDGET else "OVER"
     print(f"slowest rules + learned: {worst:,.0f} reviews/s; budget {BUDGET:,.0f}/s: {verdict}")
-    return 0 if verdict == "within" else 1
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

@@ -1,11 +1,18 @@
-"""Evaluate the rules triage on a labelled JSONL file and time it.
+"""Measure triage as the product runs it (rules + learned model) beside the rules alone.
 
-    python bench/triage_eval.py [FILE ...]     (default: tests/data/triage_reviews.jsonl)
+    python bench/triage_eval.py [FILE ...]   (default: the hand-written sets in tests/data)
 
-Each line: {"id", "text", "label"[, "rating", "lang"]}. Prints precision, recall and F1
-per label, macro-F1, and macro-F1 of criticism vs the rest (the product's question: does
-this deserve a real answer?). Then rules-only throughput on one core against the budget
-of 5,000 reviews a second.
+Each line: {"id", "text", "label"[, "rating", "lang"]}, label one of criticism, vague,
+praise, provocation, or "other" (not provocation; nothing more known). Per file (and per
+language where a file holds several) prints what the file's labels support:
+criticism-vs-rest macro-F1 (does this deserve a real answer?), provocation precision and
+recall, how many verdicts were unsure, and for four-label files the per-label macro-F1.
+Then the rate of the product's path on one core over every text given, against the
+budget of 5,000 reviews a second (texts whole: the rules read up to max_chars).
+
+These are development figures: the learned model was trained on the public sets its
+README names, so measuring on those sets here flatters it; the cross-validated figures
+are the ones ``tools/train_triage.py`` prints.
 """
 
 from __future__ import annotations
@@ -14,69 +21,85 @@ import json
 import sys
 import time
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 
+from replydesk.domain.models import Label
 from replydesk.triage.rules import Rules
+from replydesk.triage.triager import Triager
 
 BUDGET = 5000.0
-DEFAULT = Path(__file__).resolve().parents[1] / "tests" / "data" / "triage_reviews.jsonl"
+DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
+DEFAULT = sorted(DATA.glob("triage_*.jsonl"))
 
 
-def prf(gold: list[str], pred: list[str], label: str) -> tuple[float, float, float, int]:
-    tp = sum(g == p == label for g, p in zip(gold, pred, strict=True))
-    fp = sum(p == label and g != label for g, p in zip(gold, pred, strict=True))
-    fn = sum(g == label and p != label for g, p in zip(gold, pred, strict=True))
+def prf(gold: Sequence[bool], pred: Sequence[bool]) -> tuple[float, float, float]:
+    tp = sum(g and p for g, p in zip(gold, pred, strict=True))
+    fp = sum(p and not g for g, p in zip(gold, pred, strict=True))
+    fn = sum(g and not p for g, p in zip(gold, pred, strict=True))
     precision = tp / (tp + fp) if tp + fp else 0.0
     recall = tp / (tp + fn) if tp + fn else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return precision, recall, f1, tp + fn
+    return precision, recall, f1
 
 
-def report(rows: list[dict], rules: Rules) -> dict[str, float]:
-    gold = [r["label"] for r in rows]
-    pred = [rules.classify(r["text"], r.get("rating"), r.get("lang", "")).label for r in rows]
-    labels = sorted(set(gold) | set(pred))
-    print(f"{'label':<12} {'precision':>9} {'recall':>7} {'F1':>6} {'support':>8}")
-    f1s = []
-    for label in labels:
-        p, r, f, n = prf(gold, pred, label)
-        if n:
-            f1s.append(f)
-        print(f"{label:<12} {p:>9.3f} {r:>7.3f} {f:>6.3f} {n:>8}")
-    macro = sum(f1s) / len(f1s)
-    bin_gold = ["criticism" if g == "criticism" else "rest" for g in gold]
-    bin_pred = ["criticism" if p == "criticism" else "rest" for p in pred]
-    binary = (prf(bin_gold, bin_pred, "criticism")[2] + prf(bin_gold, bin_pred, "rest")[2]) / 2
-    accuracy = sum(g == p for g, p in zip(gold, pred, strict=True)) / len(gold)
-    print(
-        f"macro-F1 {macro:.3f} · criticism-vs-rest macro-F1 {binary:.3f} · "
-        f"accuracy {accuracy:.3f} · predicted {dict(Counter(str(p) for p in pred))}"
-    )
-    return {"macro_f1": macro, "binary_macro_f1": binary}
+def binary_macro_f1(gold: Sequence[str], pred: Sequence[str], label: str) -> float:
+    g = [x == label for x in gold]
+    p = [x == label for x in pred]
+    return (prf(g, p)[2] + prf([not x for x in g], [not x for x in p])[2]) / 2
 
 
-def throughput(rows: list[dict], rules: Rules, n: int = 20_000) -> float:
-    texts = [(r["text"][:1500], r.get("rating"), r.get("lang", "en")) for r in rows]
+def figures(gold: Sequence[str], pred: Sequence[str]) -> str:
+    out = []
+    if "criticism" in gold:
+        out.append(f"crit-vs-rest mF1 {binary_macro_f1(gold, pred, 'criticism'):.3f}")
+    if "provocation" in gold:
+        p, r, _ = prf([g == "provocation" for g in gold], [x == "provocation" for x in pred])
+        out.append(f"prov P {p:.3f} R {r:.3f}")
+    present = [lab for lab in map(str, Label) if lab in gold]
+    if len(present) == 4:
+        f1s = [prf([g == lab for g in gold], [x == lab for x in pred])[2] for lab in present]
+        out.append(f"4-label mF1 {sum(f1s) / 4:.3f}")
+    return " · ".join(out)
+
+
+def evaluate(name: str, rows: list[dict], triager: Triager, rules: Rules) -> None:
+    verdicts = [triager.classify(r["text"], r.get("rating"), r.get("lang", "")) for r in rows]
+    both = [str(v.label) for v in verdicts]
+    alone = [str(rules.classify(r["text"], r.get("rating"), r.get("lang", "")).label) for r in rows]
+    unsure = sum(v.unsure for v in verdicts)
+    print(f"== {name}: {len(rows)} rows, unsure {unsure} ({unsure / len(rows):.0%})")
+    print(f"   rules + learned: {figures([r['label'] for r in rows], both)}")
+    print(f"   rules alone:     {figures([r['label'] for r in rows], alone)}")
+    langs = Counter(r.get("lang", "") for r in rows)
+    if len(langs) > 1:
+        for lang in sorted(langs):
+            idx = [i for i, r in enumerate(rows) if r.get("lang", "") == lang]
+            gold = [rows[i]["label"] for i in idx]
+            print(f"   [{lang or '?'}] {figures(gold, [both[i] for i in idx])}")
+
+
+def throughput(rows: list[dict], triager: Triager) -> float:
+    items = [(r["text"], r.get("rating"), r.get("lang", "en")) for r in rows]
     t0 = time.perf_counter()
-    for i in range(n):
-        text, rating, lang = texts[i % len(texts)]
-        rules.classify(text, rating, lang)
-    return n / (time.perf_counter() - t0)
+    for item in items:
+        triager.classify(*item)
+    return len(items) / (time.perf_counter() - t0)
 
 
 def main(argv: list[str]) -> int:
-    paths = [Path(p) for p in argv] or [DEFAULT]
+    paths = [Path(p) for p in argv] or DEFAULT
     rules = Rules()
-    all_rows = []
+    triager = Triager(rules)
+    every = []
     for path in paths:
         rows = [json.loads(line) for line in path.open(encoding="utf-8") if line.strip()]
-        all_rows += rows
-        print(f"== {path} ({len(rows)} labelled)")
-        report(rows, rules)
-    rate = throughput(all_rows, rules)
+        every += rows
+        evaluate(path.name, rows, triager, rules)
+    rate = throughput(every, triager)
     print(
-        f"throughput: {rate:,.0f} reviews/s on one core; budget {BUDGET:,.0f}/s: "
-        f"{'within' if rate >= BUDGET else 'OVER'}"
+        f"rules + learned: {rate:,.0f} reviews/s on one core over {len(every):,} texts; "
+        f"budget {BUDGET:,.0f}/s: {'within' if rate >= BUDGET else 'OVER'}"
     )
     return 0 if rate >= BUDGET else 1
 

@@ -191,7 +191,7 @@ def test_config_built_directly_is_all_defaults_and_reads_no_env(monkeypatch):
     assert cfg.workspace.timezone == "UTC" and cfg.workspace.response_target_hours == 24
     assert cfg.llm.model == "" and cfg.llm.api_key_secret == "openai" and cfg.llm.concurrency == 8
     assert (cfg.llm.timeout, cfg.llm.max_retries, cfg.llm.temperature) == (60.0, 4, 0.4)
-    assert (cfg.triage.uncertain_low, cfg.triage.uncertain_high) == (0.5, 0.7)
+    assert (cfg.triage.learned, cfg.triage.unsure_below) == (True, 0.6)
     assert cfg.style.languages == ["en", "ru", "es", "el", "de", "fr", "it", "pt"]
     assert cfg.style.default_language == "en" and cfg.style.bonus_catalogue == []
     assert cfg.promises.default_due_days == 14 and cfg.promises.releases == []
@@ -329,12 +329,14 @@ def test_time_zone_suggestions(zone, suggestion):
 
 
 def test_triage_band_and_concurrency_checks():
-    _cfg, problems = check_text("[triage]\nuncertain_low = 0.8\nuncertain_high = 0.6\n")
-    assert [(p.key, p.line) for p in problems] == [("triage.uncertain_high", 3)]
-    assert "need 0 <= uncertain_low <= uncertain_high <= 1" in str(problems[0])
-    _cfg, problems = check_text("[triage]\nuncertain_low = -0.1\n")
-    assert [p.key for p in problems] == ["triage.uncertain_low"]
-    assert parse("[triage]\nuncertain_low = 0\nuncertain_high = 1\n").triage.uncertain_high == 1
+    _cfg, problems = check_text("[triage]\nunsure_below = 1.5\n")
+    assert [(p.key, p.line) for p in problems] == [("triage.unsure_below", 2)]
+    # configs from before triage v2: the top of the old band is what unsure_below means now
+    old = parse("[triage]\nuncertain_low = 0.5\nuncertain_high = 0.75\n")
+    assert old.triage.unsure_below == 0.75
+    assert parse("[triage]\nuncertain_low = 0.2\n").triage.unsure_below == 0.6
+    both = "[triage]\nuncertain_high = 0.9\nunsure_below = 0.3\n"
+    assert parse(both).triage.unsure_below == 0.3
     _cfg, problems = check_text("[llm]\nconcurrency = 0\n")
     assert "must be at least 1" in str(problems[0])
 

@@ -30,7 +30,7 @@ from replydesk.promises import extract as promises
 from replydesk.services import importing
 from replydesk.services.importing import import_file
 from replydesk.services.sync import sync
-from replydesk.services.triaging import rules_for, triage_pending
+from replydesk.services.triaging import triage_pending, triager_for
 from replydesk.store import Store
 from replydesk.style import linter
 from replydesk.style.linter import LintContext, lint
@@ -167,7 +167,7 @@ def test_the_rules_are_linear_even_past_the_cap(name):
 def test_a_short_review_gets_no_note_and_max_chars_comes_from_config(tmp_path):
     assert not any(r.rule.startswith("note") for r in Rules().classify("app crashes", 2).reasons)
     ws = workspace_with(tmp_path, "[triage]\nmax_chars = 1000\n")
-    rules_ = rules_for(ws)
+    rules_ = triager_for(ws.config).rules
     assert rules_.max_chars == 1000
     assert rules_.classify("x" * 1001).reasons[0].rule.startswith("note: read the first 1,000 ")
 

@@ -1,5 +1,11 @@
-"""The learned triage model beside the rules: its shipped weights, its verdicts on obvious
-reviews in five languages, its explanations, its cost, and the script that trains it."""
+"""The learned triage model beside the rules: its shipped weights, their calibration and
+thresholds, its verdicts on obvious reviews in eight languages, its explanations, its
+bounded reading, and the script that trains it.
+
+No test here measures time. The long inputs are sized so that a reading that grew with
+the square of the text (a megabyte: about 10^12 steps) would run for minutes; a bounded,
+linear one takes milliseconds.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +15,10 @@ import importlib.util
 import json
 import math
 import sys
-import time
 from importlib import resources
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -24,6 +30,10 @@ from replydesk.triage.rules import Rules
 ROOT = Path(__file__).resolve().parents[1]
 MODEL = resources.files("replydesk.triage") / "model"
 
+PT_COMPLAINT = (
+    "Desde a atualização 4.0 o aplicativo fecha sozinho quando abro o mapa no meu Motorola G8, "
+    "e o pagamento com cartão dá erro 402."
+)
 # sentences written for these tests; obvious cases, one or two per label and language
 CASES = [
     ("en", 1, "The app crashes every time I open the map since version 4.2 on my Pixel 7.", "c"),
@@ -69,11 +79,49 @@ CASES = [
     ("fr", 1, "Vous êtes tous des connards et des voleurs, allez vous faire foutre!!!", "p"),
     ("fr", 2, "Bof, déçu. Je m'attendais à mieux.", "vague"),
     ("fr", 5, "Super appli, merci !", "praise"),
+    (
+        "es",
+        1,
+        "Desde la actualización 3.1 la aplicación se cierra al abrir el mapa en mi Samsung "
+        "Galaxy A52, y el pago con tarjeta da error 500.",
+        "c",
+    ),
+    ("es", 1, "Sois unos ladrones y unos inútiles, panda de idiotas, ¡que os den!!!", "p"),
+    ("es", 2, "Decepcionante, esperaba más.", "vague"),
+    ("es", 5, "¡Muy buena aplicación, gracias!", "praise"),
+    (
+        "it",
+        1,
+        "Dopo l'aggiornamento alla versione 2.8 l'app si blocca quando apro la mappa sul mio "
+        "Pixel 6, e la sincronizzazione con l'orologio non funziona più.",
+        "c",
+    ),
+    ("it", 1, "Siete solo dei ladri e degli idioti, vergognatevi, andate a quel paese!!!", "p"),
+    ("it", 2, "Deludente, mi aspettavo di più.", "vague"),
+    ("it", 5, "Ottima app, grazie!", "praise"),
+    ("pt", 1, PT_COMPLAINT, "c"),
+    ("pt", 1, "Vocês são uns ladrões e uns idiotas, tenham vergonha, vão à merda!!!", "p"),
+    ("pt", 2, "Decepcionante, esperava mais.", "vague"),
+    ("pt", 5, "Ótimo aplicativo, obrigado!", "praise"),
 ]
+LANGUAGES = {"en", "de", "ru", "el", "fr", "es", "it", "pt"}
+# obvious cases the shipped model gets wrong, kept so that a retrained model that fixes
+# them is noticed (strict xfail); model/README.md explains each
+KNOWN_MISSES = {
+    PT_COMPLAINT: "no Portuguese reviews to learn from: criticism reads Portuguese through "
+    "the rules alone and stays below its threshold, while HateCheck's Portuguese templates "
+    "make the provocation decision lean on Portuguese function words",
+}
 EXPECTED = {"c": Label.CRITICISM, "p": Label.PROVOCATION, "vague": None, "praise": None}
 
 
 # --- the weight file ---------------------------------------------------------------------
+
+
+def shipped() -> dict[str, Any]:
+    raw = (MODEL / "weights.json.gz").read_bytes()
+    data = learned.read_weights(raw, (MODEL / "weights.json.gz.sha256").read_text("utf-8"))
+    return data
 
 
 def test_the_shipped_weights_match_their_checksum_and_stay_small() -> None:
@@ -89,11 +137,36 @@ def test_the_shipped_weights_match_their_checksum_and_stay_small() -> None:
     assert trained_on and all(name.startswith("dev-") for name in trained_on)
 
 
+def test_the_shipped_weights_are_calibrated_and_say_how() -> None:
+    data = shipped()
+    meta = data["meta"]
+    assert meta["calibration"].startswith("Platt scaling on 5-fold out-of-fold logits")
+    assert meta["settings"]["folds"] == 5
+    assert "precision >= 0.65" in meta["threshold_rule"]
+    calibration = data["calibration"]
+    assert len(calibration) == 2 and calibration != [[1.0, 0.0], [1.0, 0.0]]
+    assert all(a > 0 for a, _ in calibration)
+    thresholds = data["thresholds"]
+    assert set(thresholds) == set(learned.HEADS)
+    assert set(thresholds["criticism"]) == {"*"}
+    # a threshold for each language the insult sets carry enough of
+    assert {"*", "de", "el", "ru", "fr", "es", "it", "pt"} <= set(thresholds["provocation"])
+    # the figures behind them, for every set trained on (and the report-only corpus)
+    figures = meta["figures"]
+    assert set(meta["trained_on"]) <= set(figures["cross-validated"])
+    assert {f"{name} (unseen)" for name in meta["trained_on"]} <= set(figures["cross-set"])
+    assert "ctc-dev.jsonl" in figures["report-only"]
+
+
 def test_the_shipped_model_loads_once() -> None:
     model = default_model()
     assert model is default_model()
     assert model.size > 1000
-    assert 0 < model.thresholds[0] < 1 and 0 < model.thresholds[1] < 1
+    data = shipped()
+    assert model.calibration == tuple(tuple(pair) for pair in data["calibration"])
+    assert model.thresholds == data["thresholds"]
+    for head in learned.HEADS:
+        assert 0 < model.threshold(head, "") < 1
 
 
 def copy_weights(tmp_path: Path) -> Path:
@@ -137,6 +210,9 @@ def test_a_file_of_another_format_is_refused(tmp_path: Path) -> None:
     write_weights(path, {"format": "something-else/9", "heads": ["criticism", "provocation"]})
     with pytest.raises(WeightFileError, match="not a"):
         LearnedModel.load(path)
+    write_weights(path, shipped() | {"format": "replydesk-triage-linear/1"})  # the old one
+    with pytest.raises(WeightFileError, match="not a"):
+        LearnedModel.load(path)
     write_weights(
         path, {"format": learned.FORMAT, "heads": list(learned.HEADS), "bias": [0.0, 0.0]}
     )
@@ -144,10 +220,114 @@ def test_a_file_of_another_format_is_refused(tmp_path: Path) -> None:
         LearnedModel.load(path)
 
 
+BAD_FIELDS = [
+    ("calibration", None),  # missing
+    ("calibration", [[1.0, 0.0]]),  # one head only
+    ("calibration", [[1.0, 0.0], [1.0]]),
+    ("calibration", [[0.0, 0.0], [1.0, 0.0]]),  # a slope that does not rank
+    ("calibration", [[-1.0, 0.0], [1.0, 0.0]]),
+    ("calibration", [["x", 0.0], [1.0, 0.0]]),
+    ("calibration", [[float("nan"), 0.0], [1.0, 0.0]]),
+    ("calibration", {"criticism": [1.0, 0.0]}),
+    ("thresholds", None),
+    ("thresholds", [0.5, 0.5]),  # the format of version 1
+    ("thresholds", {"criticism": {"*": 0.5}}),  # a head missing
+    ("thresholds", {"criticism": {"*": 0.5}, "provocation": {"de": 0.4}}),  # no default
+    ("thresholds", {"criticism": {"*": 1.5}, "provocation": {"*": 0.5}}),
+    ("thresholds", {"criticism": {"*": 0.5}, "provocation": {"*": 0.5, "de": -0.1}}),
+    ("thresholds", {"criticism": {"*": 0.5}, "provocation": {"*": 0.5, "DE": 0.4}}),
+    ("thresholds", {"criticism": {"*": 0.5}, "provocation": {"*": "high"}}),
+    ("thresholds", {"criticism": {"*": 0.5}, "provocation": {"*": 0.5}, "praise": {"*": 1}}),
+    ("bias", [0.0, float("inf")]),
+]
+
+
+@pytest.mark.parametrize(("key", "value"), BAD_FIELDS)
+def test_a_bad_calibration_or_threshold_is_refused(tmp_path: Path, key: str, value: object) -> None:
+    data = shipped()
+    if value is None:
+        del data[key]
+    else:
+        data[key] = value
+    path = tmp_path / "w.json.gz"
+    write_weights(path, data)
+    with pytest.raises(WeightFileError, match="bad field"):
+        LearnedModel.load(path)
+
+
+def with_fields(tmp_path: Path, **fields: object) -> LearnedModel:
+    """The shipped weights with some fields replaced, loaded from a copy."""
+    path = tmp_path / "w.json.gz"
+    write_weights(path, shipped() | fields)
+    return LearnedModel.load(path)
+
+
+def test_the_calibration_is_applied(tmp_path: Path) -> None:
+    """p = sigmoid(a z + b) on each head's raw logit z, and the explanation on the same
+    (calibrated) log-odds scale."""
+    identity = with_fields(tmp_path, calibration=[[1.0, 0.0], [1.0, 0.0]])
+    scaled = with_fields(tmp_path, calibration=[[2.0, 0.5], [0.5, -1.0]])
+    for lang, rating, text, _ in CASES:
+        raw, calibrated = identity.score(text, rating, lang), scaled.score(text, rating, lang)
+        for head, (a, b) in zip(learned.HEADS, ((2.0, 0.5), (0.5, -1.0)), strict=True):
+            p = min(max(raw.probabilities[head], 1e-6), 1 - 1e-6)
+            z = math.log(p / (1 - p))
+            expected = 1 / (1 + math.exp(-(a * z + b)))
+            assert calibrated.probabilities[head] == pytest.approx(expected, abs=2e-3)
+            assert [c.feature for c in calibrated.contributions[head]] == [
+                c.feature for c in raw.contributions[head]
+            ]
+            for c, r in zip(calibrated.contributions[head], raw.contributions[head], strict=True):
+                assert c.weight == pytest.approx(a * r.weight, abs=2e-4)
+
+
+def test_the_threshold_of_the_review_language_decides(tmp_path: Path) -> None:
+    """A language's own provocation threshold, matched whole or by its first part; any
+    other language falls back to "*"."""
+    model = with_fields(
+        tmp_path,
+        thresholds={"criticism": {"*": 1.0}, "provocation": {"*": 1.0, "de": 0.0, "pt-br": 0.0}},
+    )
+    assert model.threshold("provocation", "de") == 0.0
+    assert model.threshold("provocation", "de-AT") == 0.0  # by its first part
+    assert model.threshold("provocation", "DE_ch") == 0.0  # case and _ aside
+    assert model.threshold("provocation", "pt_BR") == 0.0  # matched whole
+    assert model.threshold("provocation", "pt") == 1.0  # no "pt" of its own: "*"
+    assert model.threshold("provocation", "fr") == 1.0
+    assert model.threshold("provocation", "") == 1.0
+    assert model.threshold("criticism", "de") == 1.0
+    with pytest.raises(KeyError):
+        model.threshold("praise", "de")
+    text = "Ganz normaler Text ohne Besonderheiten."
+    for lang in ("de", "de-AT", "de-CH", "pt-BR"):
+        assert model.score(text, 3, lang).label == Label.PROVOCATION, lang
+    for lang in ("fr", "en", "", "pt", "deu"):
+        assert model.score(text, 3, lang).label is None, lang
+
+
+def test_criticism_is_decided_before_provocation(tmp_path: Path) -> None:
+    text = "Ihr seid doch alle dumme Idioten, verpisst euch!!!"
+    both = with_fields(tmp_path, thresholds={"criticism": {"*": 0.0}, "provocation": {"*": 0.0}})
+    assert both.score(text, 1, "de").label == Label.CRITICISM
+    model = default_model()
+    verdict = model.score(text, 1, "de")
+    assert verdict.probabilities["provocation"] >= model.threshold("provocation", "de")
+    assert verdict.probabilities["criticism"] < model.threshold("criticism", "de")
+    assert verdict.label == Label.PROVOCATION
+
+
 # --- verdicts and explanations -----------------------------------------------------------
 
 
-@pytest.mark.parametrize(("lang", "rating", "text", "kind"), CASES)
+@pytest.mark.parametrize(
+    ("lang", "rating", "text", "kind"),
+    [
+        pytest.param(*case, marks=pytest.mark.xfail(strict=True, reason=KNOWN_MISSES[case[2]]))
+        if case[2] in KNOWN_MISSES
+        else case
+        for case in CASES
+    ],
+)
 def test_obvious_reviews_get_the_expected_decision(
     lang: str, rating: int, text: str, kind: str
 ) -> None:
@@ -158,8 +338,8 @@ def test_obvious_reviews_get_the_expected_decision(
 
 
 def test_every_language_in_the_cases() -> None:
-    assert {lang for lang, *_ in CASES} == {"en", "de", "ru", "el", "fr"}
-    for lang in ("en", "de", "ru", "el", "fr"):
+    assert {lang for lang, *_ in CASES} == LANGUAGES
+    for lang in LANGUAGES:
         kinds = {kind for code, _, _, kind in CASES if code == lang}
         assert kinds == {"c", "p", "vague", "praise"}
 
@@ -204,17 +384,18 @@ def test_the_rules_verdict_can_be_passed_in() -> None:
 
 
 def test_inference_reads_a_text_as_training_does() -> None:
-    """The fast path (per-word cache, sums) equals the training features times the weights."""
-    raw = (MODEL / "weights.json.gz").read_bytes()
-    data = learned.read_weights(raw, (MODEL / "weights.json.gz.sha256").read_text("utf-8"))
-    weights, bias = data["weights"], data["bias"]
+    """The fast path (per-word cache, sums) equals the training features times the
+    weights, calibrated."""
+    data = shipped()
+    weights, bias, calibration = data["weights"], data["bias"], data["calibration"]
     rules = Rules()
     for lang, rating, text, _ in CASES:
         feats = learned.features(text, rating, lang, rules)
         verdict = score(text, rating, lang)
         for i, head in enumerate(learned.HEADS):
             logit = bias[i] + sum(v * weights[k][i] for k, v in feats.items() if k in weights)
-            expected = 1 / (1 + math.exp(-logit))
+            a, b = calibration[i]
+            expected = 1 / (1 + math.exp(-(a * logit + b)))
             assert verdict.probabilities[head] == pytest.approx(expected, abs=2e-4)
 
 
@@ -225,32 +406,33 @@ def test_empty_and_odd_texts() -> None:
         assert verdict.chars_read == len(text)
 
 
-# --- cost --------------------------------------------------------------------------------
+# --- bounded reading ---------------------------------------------------------------------
 
 
-def test_a_megabyte_costs_no_more_than_the_cap() -> None:
+def test_a_megabyte_is_read_up_to_the_cap() -> None:
+    """A megabyte of varied words: the verdict is that of its first MAX_CHARS characters,
+    explanation and all."""
     words = "crash sync login parcel refund support update version screen payment".split()
     big = " ".join(words[i % len(words)] + str(i % 97) for i in range(120_000))[:1_000_000]
-    capped = big[: learned.MAX_CHARS]
+    assert len(big) == 1_000_000
     model = default_model()
-    model.score(capped, 1, "en")  # warm the word cache and the rules' matchers
-    t0 = time.perf_counter()
-    small = model.score(capped, 1, "en")
-    t_small = time.perf_counter() - t0
-    t0 = time.perf_counter()
     verdict = model.score(big, 1, "en")
-    t_big = time.perf_counter() - t0
     assert verdict.chars_read == learned.MAX_CHARS
-    assert verdict.probabilities == small.probabilities
-    assert t_big < 1.0 and t_big < 5 * t_small + 0.05
+    assert verdict == model.score(big[: learned.MAX_CHARS], 1, "en")
+    assert verdict.contributions["criticism"]
 
 
-@pytest.mark.parametrize("run", ["a" * 1_000_000, "!" * 1_000_000, "ab1" * 333_334, " " * 10**6])
-def test_a_megabyte_run_is_fast(run: str) -> None:
-    t0 = time.perf_counter()
+@pytest.mark.parametrize(
+    "run",
+    ["a" * 1_000_000, "!" * 1_000_000, "ab1" * 333_334, " " * 10**6, "Ω" * 1_000_000],
+    ids=["one word", "punctuation", "letters and digits", "spaces", "non-ascii word"],
+)
+def test_a_megabyte_run_is_read_up_to_the_cap(run: str) -> None:
+    """One endless word, or none: its letters are read up to MAX_WORD, the text up to
+    MAX_CHARS, and the verdict is that of the capped text."""
     verdict = score(run, None, "en")
-    assert time.perf_counter() - t0 < 1.0
     assert verdict.chars_read == learned.MAX_CHARS
+    assert verdict == score(run[: learned.MAX_CHARS], None, "en")
 
 
 # --- the training script -----------------------------------------------------------------
@@ -323,7 +505,8 @@ def test_the_training_script_writes_a_loadable_weight_file(
     # the non-commercial set: reported on, never trained on
     write_set(data / "ctc-dev.jsonl", {"criticism": REVIEWS["criticism"]}, "en", copies=1)
     args = ["--data", str(data), "--out", str(out), "--folds", "2", "--jobs", "1"]
-    assert train.main([*args, "--min-count", "1", "--keep", "300"]) == 0
+    small = ["--min-count", "1", "--keep", "300", "--keep-provocation", "300"]
+    assert train.main([*args, *small]) == 0
     printed = capsys.readouterr().out
     assert "dev-reviews-en" in printed and "dev-insults-de" in printed
     assert "ctc-dev, report only" in printed
@@ -334,12 +517,68 @@ def test_the_training_script_writes_a_loadable_weight_file(
     assert 0 < model.size <= 2 * 300 + 100  # text features capped, rule features kept
     verdict = model.score("The app crashes since version 7.1, sync fails.", 1, "en")
     assert verdict.probabilities["criticism"] > 0.5
+    assert verdict.label == Label.CRITICISM
     assert verdict.reasons
+    # calibrated on the folds' held-out logits; thresholds by the rule, "*" only here
+    # (no language has the rows for one of its own)
+    assert model.meta["calibration"] == "Platt scaling on 2-fold out-of-fold logits"
+    assert model.calibration != ((1.0, 0.0), (1.0, 0.0))
+    assert {head: set(t) for head, t in model.thresholds.items()} == {
+        "criticism": {"*"},
+        "provocation": {"*"},
+    }
+    figures = model.meta["figures"]
+    assert set(figures["cross-validated"]) >= {"dev-reviews-en", "dev-insults-de"}
+    assert figures["report-only"]["ctc-dev.jsonl"]["rows"] == len(REVIEWS["criticism"])
 
-    # the same data gives the same bytes
+    # the same data give the same bytes
     first = path.read_bytes()
-    assert train.main([*args, "--min-count", "1", "--keep", "300", "--no-cv"]) == 0
+    assert train.main([*args, *small]) == 0
     assert path.read_bytes() == first
+
+    # without the cross-validation: the identity, and the file says so
+    assert train.main([*args, *small, "--no-cv"]) == 0
+    bare = LearnedModel.load(path)
+    assert bare.calibration == ((1.0, 0.0), (1.0, 0.0))
+    assert bare.thresholds == {"criticism": {"*": 0.5}, "provocation": {"*": 0.5}}
+    assert bare.meta["calibration"].startswith("none")
+    assert bare._words == model._words  # the same weights
+
+
+def test_the_threshold_rule() -> None:
+    """Criticism at the best macro-F1 on the review rows; provocation at the best F1
+    among values reaching precision 0.65 (else the best F1), per language with enough
+    rows; ties to the value nearest 0.5."""
+    np = pytest.importorskip("numpy")
+    train = train_module()
+    rows, pc, pp = [], [], []
+
+    def add(lang: str, label: str, p: float, copies: int) -> None:
+        for _ in range(copies):
+            rows.append(train.Row("dev-x", str(len(rows)), "", lang, label, None))
+            pc.append(0.0)
+            pp.append(p)
+
+    for p, label, n in [
+        (0.9, "provocation", 6), (0.3, "provocation", 4),
+        (0.9, "other", 2), (0.5, "other", 20), (0.1, "other", 20),
+    ]:  # fmt: skip
+        add("xx", label, p, 50 * n)  # F1 0.67 at precision 0.75 from above 0.5
+    for p, label, n in [(0.8, "provocation", 5), (0.8, "other", 10), (0.2, "other", 10)]:
+        add("yy", label, p, 30 * n)  # precision 0.65 out of reach: the best F1
+    add("zz", "provocation", 0.9, 99)  # too few for a threshold of its own
+    add("zz", "other", 0.1, 500)
+    for i, (p, label) in enumerate([(0.9, "criticism"), (0.7, "praise"), (0.2, "vague")] * 5):
+        rows.append(train.Row("dev-r", f"r{i}", "", "en", label, 1))
+        pc.append(p)
+        pp.append(0.0)
+    found = train.choose_thresholds(
+        rows, np.array(pc), np.array(pp), np.ones(len(rows), dtype=bool)
+    )
+    assert found["criticism"] == {"*": 0.705}  # above 0.7 and up to 0.9: nearest 0.5
+    assert found["provocation"]["xx"] == 0.505
+    assert found["provocation"]["yy"] == 0.5
+    assert "zz" not in found["provocation"]
 
 
 def test_the_training_script_refuses_the_noncommercial_rows(tmp_path: Path) -> None:

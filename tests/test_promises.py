@@ -269,11 +269,15 @@ def test_structured_extraction_by_the_model_is_checked(server, tmp_path, time_ma
         author="model",
     )
     made = promising.record_for_approved(ws, ws.store.drafts.approve(d.id, "anna"))
-    assert [(p.kind, p.due_date) for p in made] == [
-        ("fix", "2026-11-27"),
-        ("callback", "2026-11-20"),
-        ("info", "2026-12-04"),
+    # the rules read fix and callback (due next Friday, from the text: the model's date in
+    # the past does not replace it); the model's own items of those kinds confirm them, its
+    # "info" is added with the default date, its "pony" is dropped
+    assert [(p.kind, p.due_date, p.origin) for p in made] == [
+        ("fix", "2026-11-27", "rules"),
+        ("callback", "2026-11-27", "rules"),
+        ("info", "2026-12-04", "model"),
     ]
+    assert made[0].what == "Fix the login crash" and not any(p.dispute for p in made)
     assert (
         "<reply>" in api.seen[0][1]["content"] and "today: 2026-11-20" in api.seen[0][1]["content"]
     )

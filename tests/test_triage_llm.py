@@ -1,5 +1,6 @@
-"""The model's second opinion on uncertain reviews, against a loopback OpenAI-compatible
-server: only the uncertain band is asked, answers are validated, disagreements kept."""
+"""The model's second opinion on unsure verdicts, against a loopback OpenAI-compatible
+server: only unsure verdicts are asked, answers are validated, disagreements kept (and
+left unsure for a person), agreement settles a verdict."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from conftest import workspace_with
 from fakes.openai_server import OpenAIServer
 from fakes.server import Scripted
 from replydesk.domain.models import NewReview
-from replydesk.services.triaging import rules_for, triage_pending
+from replydesk.services.triaging import triage_pending, triager_for
 
 VAGUE = "The app has been weird since the update."  # the rules are unsure about this one
 CLEAR = "Crash on login since 5.2.0 on my Pixel 8, error 0x80, order 77120."
@@ -33,8 +34,7 @@ model = "fake-model"
 
 [triage]
 llm_second_opinion = true
-uncertain_low = 0.0
-uncertain_high = 0.9
+unsure_below = 0.95
 """,
     )
     ws.store.reviews.upsert(
@@ -47,22 +47,28 @@ uncertain_high = 0.9
     return ws, api
 
 
+def machine(tmp_path, text, rating):
+    """What replydesk itself says of a text (rules + learned model, default config)."""
+    (tmp_path / "plain").mkdir(exist_ok=True)
+    return triager_for(workspace_with(tmp_path / "plain", "").config).classify(text, rating, "en")
+
+
 def by_ext(ws, ext):
     review = ws.store.reviews.by_external("s", ext)
     return ws.store.triage.get(review.id)
 
 
-def test_only_uncertain_reviews_are_asked_and_disagreement_is_kept(server, tmp_path):
-    rules = rules_for(workspace_with(tmp_path, ""))
-    assert rules.classify(VAGUE, 2, "en").score <= 0.9 < rules.classify(CLEAR, 1, "en").score
+def test_only_unsure_reviews_are_asked_and_disagreement_is_kept(server, tmp_path):
+    unsure, clear = machine(tmp_path, VAGUE, 2), machine(tmp_path, CLEAR, 1)
+    assert unsure.score < 0.95 <= clear.score  # the config asks below 0.95
 
     def respond(messages):
         user = messages[-1]["content"]
         quote = "weird since the update" if VAGUE in user else "late again"
         return json.dumps(
             {
-                "label": "criticism",
-                "reasons": ["asks for better service"],
+                "label": "provocation",
+                "reasons": ["sounds annoyed"],
                 "evidence": [quote, "an invented quote"],
             }
         )
@@ -72,18 +78,31 @@ def test_only_uncertain_reviews_are_asked_and_disagreement_is_kept(server, tmp_p
     assert len(api.seen) == 2  # the clear criticism was never sent
     vague = by_ext(ws, "vague")
     opinion = json.loads(vague.second_opinion)
-    assert vague.label == "criticism" and vague.method == "rules+llm"
+    assert vague.label == "provocation" and vague.method == "rules+learned+llm"
+    assert vague.unsure  # they disagree: a person decides
     assert opinion == {
         **opinion,
-        "label": "criticism",
-        "rules_label": "vague",
+        "label": "provocation",
+        "rules_label": str(unsure.label),
         "agrees": False,
         "model": "fake-model",
     }
     assert opinion["prompt"].startswith("triage v1 #")
     quotes = [e.quote for e in vague.reasons if e.rule == "model: evidence"]
     assert quotes == ["weird since the update"]  # the invented quote is not evidence
-    assert by_ext(ws, "clear").method == "rules"
+    assert by_ext(ws, "clear").method == "rules+learned"
+    assert not by_ext(ws, "clear").unsure
+
+
+def test_an_agreeing_second_opinion_settles_an_unsure_verdict(server, tmp_path):
+    label = str(machine(tmp_path, VAGUE, 2).label)
+    ws, _api = setup(
+        server, tmp_path, lambda m: json.dumps({"label": label, "reasons": [], "evidence": []})
+    )
+    triage_pending(ws)
+    vague = by_ext(ws, "vague")
+    assert json.loads(vague.second_opinion)["agrees"] is True
+    assert vague.label == label and not vague.unsure
 
 
 def test_the_review_is_data_and_cannot_close_its_own_block(server, tmp_path):
@@ -105,7 +124,8 @@ def test_a_bad_answer_leaves_the_rules_verdict_and_says_why(server, tmp_path, an
     ws, _api = setup(server, tmp_path, lambda m: answer)
     triage_pending(ws)
     vague = by_ext(ws, "vague")
-    assert vague.label == "vague" and vague.method == "rules"
+    assert vague.label == machine(tmp_path, VAGUE, 2).label and vague.method == "rules+learned"
+    assert vague.unsure  # nobody settled it
     assert "error" in json.loads(vague.second_opinion)
 
 
@@ -113,10 +133,11 @@ def test_429_with_retry_after_then_success(server, tmp_path):
     server.script(
         Scripted(429, {"Retry-After": "1"}, {"error": {"message": "slow down"}}, path="/chat/")
     )
+    label = str(machine(tmp_path, VAGUE, 2).label)
     ws, api = setup(
         server,
         tmp_path,
-        lambda m: json.dumps({"label": "vague", "reasons": ["no specifics"], "evidence": []}),
+        lambda m: json.dumps({"label": label, "reasons": ["no specifics"], "evidence": []}),
         max_retries=2,
     )
     triage_pending(ws)
@@ -140,11 +161,12 @@ async def test_the_inbox_shows_a_disagreement(server, tmp_path):
     ws, _api = setup(
         server,
         tmp_path,
-        lambda m: json.dumps({"label": "criticism", "reasons": ["a real problem"], "evidence": []}),
+        lambda m: json.dumps({"label": "provocation", "reasons": ["hostile"], "evidence": []}),
     )
+    said = machine(tmp_path, VAGUE, 2).label
     triage_pending(ws)
     app = make_app(ws)
     async with app.run_test(size=(140, 40)) as pilot:
         await pilot.press("slash", *"weird", "enter")
         await settle(pilot)
-        assert "model says criticism, rules said vague" in screen_text(app)
+        assert f"model says provocation, replydesk said {said}" in screen_text(app)

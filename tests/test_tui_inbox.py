@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from replydesk.services.triaging import verdicts
 from replydesk.tui.app import make_app
 from replydesk.tui.widgets.inbox.review_list import ReviewList
 from tui_helpers import screen_text, settle
@@ -18,7 +19,8 @@ async def test_inbox_lists_the_demo_and_shows_a_review(demo_ws):
         text = screen_text(app)
         for header in ("Age", "Stars", "Review", "Source", "Lang", "Status", "Claim"):
             assert header in text  # every column fits beside the review at 120 columns
-        assert "criticism 51 ───" in text  # a heading per label, with its count
+        counted = sum(r.effective == "criticism" for r in verdicts(demo_ws).values())
+        assert counted > 40 and f"criticism {counted} ───" in text  # a heading per label
         assert "Quit" in text and "Search" in text  # bindings in the footer
         listed = reviews.reviews()
         assert [r.label for r in listed] == sorted(  # grouped: criticism first, praise last

@@ -26,10 +26,10 @@ async def test_promises_board_deliver_and_link(demo_ws):
         assert "3 overdue" in text and "OVERDUE" in text and "⚑" in text
         first = app.screen._current()
         assert first.is_overdue(demo_ws.today().isoformat())  # overdue rows come first
-        await pilot.press("t", *"app:812", "enter")
+        await pilot.press("t", *"app:812", "enter")  # the edit form, on the tracker field
         await settle(pilot)
         assert demo_ws.store.promises.get(first.id).tracker_url == "app:812"
-        await pilot.press("d")
+        await pilot.press("d", "y")  # deliver, after a one-key confirmation
         await settle(pilot)
         delivered = demo_ws.store.promises.get(first.id)
         assert delivered.status == "delivered" and delivered.followup_draft_id

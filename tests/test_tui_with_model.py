@@ -179,7 +179,7 @@ async def test_the_board_delivers_undoes_and_withdraws_with_a_model(setup):
         await pilot.press("p")
         await settle(pilot)
         assert isinstance(app.screen, PromisesScreen)
-        await pilot.press("d")
+        await pilot.press("d", "y")
         await settle(pilot)
         delivered = ws.store.promises.get(promise.id)
         assert delivered.status == PromiseStatus.DELIVERED
@@ -217,7 +217,7 @@ async def test_the_board_checks_trackers_with_a_model(setup):
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("p")
         await settle(pilot)
-        await pilot.press("w")
+        await pilot.press("c")
         await settle(pilot)
         assert "1 delivered" in notifications(app)
     delivered = ws.store.promises.get(promise.id)
@@ -268,7 +268,7 @@ async def test_the_follow_up_opens_from_the_board_and_is_approved_like_any_reply
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("p")
         await settle(pilot)
-        await pilot.press("d")
+        await pilot.press("d", "y")
         await settle(pilot)
         await pilot.press("f")
         await settle(pilot)

@@ -14,7 +14,14 @@ from collections.abc import Sequence
 from replydesk import __version__
 from replydesk.cli.commands.channels import cmd_post, cmd_secret_set, cmd_sources, cmd_sync
 from replydesk.cli.commands.common import BAD_INPUT, OK
-from replydesk.cli.commands.ledger import cmd_promise, cmd_promises, cmd_stats
+from replydesk.cli.commands.ledger import (
+    KIND_CHOICES,
+    cmd_promise,
+    cmd_promises,
+    cmd_stats,
+    promise_id,
+    review_id,
+)
 from replydesk.cli.commands.replies import cmd_approve, cmd_draft, cmd_lint, cmd_triage
 from replydesk.cli.commands.workspace import (
     cmd_config_check,
@@ -84,6 +91,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     tri.add_argument("--json", action="store_true", help="print one JSON verdict per line")
     tri.add_argument(
+        "--explain",
+        metavar="REVIEW_ID",
+        help="print one review's verdict and everything behind it (nothing is stored)",
+    )
+    tri.add_argument(
         "--override",
         nargs=2,
         metavar=("REVIEW_ID", "LABEL"),
@@ -122,13 +134,37 @@ def build_parser() -> argparse.ArgumentParser:
     prs.add_argument("--json", action="store_true", help="one JSON object per promise")
     prs.set_defaults(handler=cmd_promises)
 
-    pro = sub.add_parser("promise", help="deliver, edit, withdraw, break or undo one promise")
-    pro.add_argument("action", choices=("deliver", "edit", "withdraw", "broken", "undo"))
-    pro.add_argument("id", type=int)
-    pro.add_argument("--evidence", help="with deliver: a URL or note showing it shipped")
-    pro.add_argument("--what", help="with edit: what was promised")
-    pro.add_argument("--due", help="with edit: due date, YYYY-MM-DD")
-    pro.add_argument("--tracker", help="with edit: a tracker item URL to watch")
+    pro = sub.add_parser(
+        "promise", help="add, deliver, edit, confirm, withdraw, break or undo one promise"
+    )
+    pro_sub = pro.add_subparsers(dest="action", metavar="ACTION", required=True)
+
+    def with_id(action: str, text: str) -> argparse.ArgumentParser:
+        parser = pro_sub.add_parser(action, help=text)
+        parser.add_argument("id", type=promise_id, metavar="ID", help="its id (12 or #12)")
+        return parser
+
+    tracker_help = "a tracker item to watch: NAME:REF (gh:812) or the item's address"
+    p_add = pro_sub.add_parser("add", help="write down a promise by hand (you own it)")
+    p_add.add_argument("review_id", type=review_id, metavar="REVIEW_ID")
+    p_add.add_argument("what", metavar="TEXT", help="what was promised")
+    p_add.add_argument("--due", metavar="YYYY-MM-DD", help="default: read from TEXT, or 14 days")
+    p_add.add_argument("--tracker", metavar="LINK", help=tracker_help)
+    p_add.add_argument("--kind", choices=KIND_CHOICES, help="default: read from TEXT")
+    p_dlv = with_id("deliver", "it is done: queue the follow-up to the reviewer")
+    p_dlv.add_argument("--evidence", help="a URL, tracker item or note showing it shipped")
+    p_dlv.add_argument("--version", help="the version that delivered it, named in the follow-up")
+    p_edit = with_id("edit", "correct the wording, due date or tracker")
+    p_edit.add_argument("--what", help="what was promised")
+    p_edit.add_argument("--due", metavar="YYYY-MM-DD", help="the due date")
+    p_edit.add_argument("--tracker", metavar="LINK", help=tracker_help + ' ("" unlinks)')
+    for action, text in (
+        ("confirm", "keep a promise the model disputed"),
+        ("withdraw", "not a promise after all"),
+        ("broken", "we will not keep it"),
+        ("undo", "revert the last delivery, withdrawal or break"),
+    ):
+        with_id(action, text)
     pro.set_defaults(handler=cmd_promise)
 
     sts = sub.add_parser("stats", help="response times, promises kept, triage mix")

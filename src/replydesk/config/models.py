@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from replydesk.config import paths
@@ -105,21 +105,22 @@ class LLMConfig(_Table):
     output_price_per_mtok: float = Field(default=0.0, description="price per million output tokens")
 
 
-_BAND = "need 0 <= uncertain_low <= uncertain_high <= 1"
-
-
 class TriageConfig(_Table):
     glossary: list[str] = Field(
         default_factory=list, description="product terms that make a review specific"
     )
+    learned: bool = Field(
+        default=True,
+        description="weigh the rules' findings with the shipped learned model (false: rules only)",
+    )
+    unsure_below: float = Field(
+        default=0.6,
+        ge=0,
+        le=1,
+        description="a verdict whose confidence (0-1) is lower is marked unsure (1: every one)",
+    )
     llm_second_opinion: bool = Field(
-        default=False, description="ask the model about reviews in the uncertain band"
-    )
-    uncertain_low: float = Field(
-        default=0.5, description="ask the model when the rules' confidence (0.5-1) is"
-    )
-    uncertain_high: float = Field(
-        default=0.7, description="between uncertain_low and uncertain_high"
+        default=False, description="ask the model about every unsure verdict"
     )
     max_chars: int = Field(
         default=20_000,
@@ -133,22 +134,18 @@ class TriageConfig(_Table):
         default_factory=dict, description="language -> extra product words"
     )
 
-    @field_validator("uncertain_low")
+    @model_validator(mode="before")
     @classmethod
-    def _low_in_range(cls, value: float) -> float:
-        if not 0 <= value <= 1:
-            raise PydanticCustomError("uncertain_band", f"{_BAND}; it is {value}")
-        return value
-
-    @field_validator("uncertain_high")
-    @classmethod
-    def _high_in_range(cls, value: float, info: ValidationInfo) -> float:
-        low = info.data.get("uncertain_low", 0)
-        if not low <= value <= 1:
-            raise PydanticCustomError(
-                "uncertain_band", f"{_BAND}; it is {value} (uncertain_low is {low})"
-            )
-        return value
+    def _old_band(cls, data: Any) -> Any:
+        """Configs written before triage v2 hold uncertain_low/uncertain_high (a band of
+        the rules' score); the band's top is what unsure_below means now."""
+        if isinstance(data, dict) and ("uncertain_low" in data or "uncertain_high" in data):
+            data = dict(data)
+            data.pop("uncertain_low", None)
+            high = data.pop("uncertain_high", None)
+            if high is not None:
+                data.setdefault("unsure_below", high)
+        return data
 
 
 class StyleConfig(_Table):

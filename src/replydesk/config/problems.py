@@ -32,7 +32,6 @@ Loc = tuple[int | str, ...]
 OWN_ERRORS = frozenset(
     {
         "time_zone",
-        "uncertain_band",
         "issue_status",
         "release_date",
         "duplicate_source",

@@ -27,17 +27,35 @@ TRANSITIONS: dict[PromiseStatus, frozenset[PromiseStatus]] = {
 UNDO: dict[PromiseStatus, PromiseStatus] = {DELIVERED: OPEN, WITHDRAWN: OPEN, BROKEN: OPEN}
 
 
+# the verb of a move, for the message that refuses it
+_VERB = {DELIVERED: "delivered", WITHDRAWN: "withdrawn", BROKEN: "marked broken", OPEN: "reopened"}
+
+
 def check(promise_id: int, current: PromiseStatus, target: PromiseStatus) -> None:
-    """Raise ``IllegalTransition`` naming what is possible instead."""
+    """Raise ``IllegalTransition``: one line saying why, and what to do instead."""
     if target in TRANSITIONS[current]:
         return
+    undo = f"`replydesk promise undo {promise_id}` (u on the promises board)"
     if current == target:
-        raise IllegalTransition(f"promise {promise_id} is already {current}")
-    hint = "undo that first" if current in UNDO else "only an open promise changes"
-    raise IllegalTransition(f"promise {promise_id} is {current}, so it cannot be {target}: {hint}")
+        raise IllegalTransition(
+            f"promise {promise_id} is already {current}; to take that back, {undo}"
+        )
+    if current in UNDO:
+        raise IllegalTransition(
+            f"promise {promise_id} is {current}, so it cannot be {_VERB[target]}: "
+            f"undo that first with {undo}"
+        )
+    raise IllegalTransition(
+        f"promise {promise_id} is {current}, so it cannot be {_VERB[target]}: "
+        "only an open promise changes"
+    )
 
 
 def undo_target(promise_id: int, current: PromiseStatus) -> PromiseStatus:
+    """Where an undo takes a promise (always back to open); refused for an open one."""
     if current not in UNDO:
-        raise IllegalTransition(f"promise {promise_id} is {current}: there is nothing to undo")
+        raise IllegalTransition(
+            f"promise {promise_id} is {current}: there is nothing to undo (only a delivery, "
+            "a withdrawal or a break is undone)"
+        )
     return UNDO[current]

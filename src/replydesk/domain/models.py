@@ -81,8 +81,28 @@ class PromiseStatus(StrEnum):
     WITHDRAWN = "withdrawn"
 
 
+class PromiseOrigin(StrEnum):
+    """Who read the promise: the rules (always run), the model (an addition the rules
+    missed) or a person (``replydesk promise add``)."""
+
+    RULES = "rules"
+    MODEL = "model"
+    PERSON = "person"
+
+
 PROMISE_KINDS: tuple[PromiseKind, ...] = tuple(PromiseKind)
 PROMISE_STATUSES: tuple[PromiseStatus, ...] = tuple(PromiseStatus)
+
+
+@dataclass(frozen=True)
+class NewPromise:
+    """A promise about to be recorded (what the store's ``add_for_draft`` takes)."""
+
+    what: str
+    kind: PromiseKind
+    due_date: str | None
+    origin: PromiseOrigin = PromiseOrigin.RULES
+    dispute: str | None = None  # the model's reason for doubting a rules promise
 
 
 @dataclass(frozen=True)
@@ -121,6 +141,14 @@ class Evidence:
 
 @dataclass(frozen=True)
 class Triage:
+    """A review's label, how sure the machine is, and why (``docs/triage.md``).
+
+    ``score`` is the confidence in ``label`` (0-1); ``scores`` holds each learned
+    decision's calibrated probability ("criticism", "provocation"); ``unsure`` is set when
+    ``score`` fell below ``[triage] unsure_below``: such a review is the one a person (or
+    the model's second opinion) should look at first.
+    """
+
     label: Label | None  # None when only a person's override is recorded
     score: float
     reasons: list[Evidence] = field(default_factory=list)
@@ -131,6 +159,8 @@ class Triage:
     override_by: str | None = None
     override_at: datetime | None = None
     second_opinion: str | None = None
+    scores: dict[str, float] = field(default_factory=dict)
+    unsure: bool = False
 
     @property
     def effective(self) -> Label:
@@ -169,6 +199,7 @@ class Review:
     label: Label | None = None
     score: float | None = None
     claimed_by: str | None = None
+    unsure: bool = False  # the machine's label is a guess (confidence below unsure_below)
 
     @property
     def text(self) -> str:
@@ -242,6 +273,15 @@ class Promise:
     evidence: str | None = None
     followup_draft_id: int | None = None
     flag: str | None = None
+    origin: PromiseOrigin = PromiseOrigin.RULES
+    dispute: str | None = None  # the model doubts it (its reason): a person decides
+    followup_pending: bool = False  # delivered; its follow-up draft is still to be written
+    delivered_in: str | None = None  # the version that delivered it, named in the follow-up
+    draft_id: int | None = None  # the approved reply draft it was read from (or added to)
+
+    @property
+    def disputed(self) -> bool:
+        return bool(self.dispute)
 
     def is_overdue(self, today: str) -> bool:
         """Open and past its due date (``today`` as YYYY-MM-DD in the workspace zone)."""

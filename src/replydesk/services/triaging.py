@@ -1,6 +1,8 @@
-"""``replydesk triage``: label the untriaged queue, or classify a JSONL file as a filter.
+"""``replydesk triage``: label the untriaged queue, classify a JSONL file as a filter, or
+explain one review's verdict.
 
-A person's override is stored apart and always wins; re-running triage never touches it.
+Labels come from ``triage.Triager`` (the rules and the learned model together). A person's
+override is stored apart and always wins; re-running triage never touches it.
 """
 
 from __future__ import annotations
@@ -11,27 +13,39 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict
 from typing import Any
 
+from replydesk.config import Config
 from replydesk.domain.errors import NotFound, UsageError
 from replydesk.domain.models import LABELS, Label, Triage
 from replydesk.languages.detect import detect
 from replydesk.services.workspace import Workspace
-from replydesk.triage.rules import Rules
-from replydesk.triage.second_opinion import second_opinions, uncertain
+from replydesk.triage.second_opinion import second_opinions
+from replydesk.triage.triager import Reading, Triager
 
-__all__ = ["Rules", "classify_lines", "override", "triage_pending", "verdicts"]
+__all__ = [
+    "Reading",
+    "Triager",
+    "classify_lines",
+    "explain",
+    "override",
+    "triage_pending",
+    "triager_for",
+    "verdicts",
+]
 
 BATCH = 1000
 
 
-def rules_for(ws: Workspace) -> Rules:
-    return Rules.from_config(ws.config.triage)
+def triager_for(config: Config) -> Triager:
+    """The rules and the learned model as ``[triage]`` configures them."""
+    return Triager.from_config(config.triage)
 
 
 def triage_pending(
-    ws: Workspace, rules: Rules | None = None, progress: Callable[[int], None] | None = None
+    ws: Workspace, triager: Triager | None = None, progress: Callable[[int], None] | None = None
 ) -> Counter[str]:
-    """Label every review without a machine verdict; returns counts per label."""
-    rules = rules or rules_for(ws)
+    """Label every review without a machine verdict; returns counts per label. Unsure
+    verdicts go to the model's second opinion when ``[triage] llm_second_opinion`` is on."""
+    triager = triager or triager_for(ws.config)
     languages = tuple(ws.config.style.languages)
     counts: Counter[str] = Counter()
     ids = ws.store.triage.untriaged_ids()
@@ -42,9 +56,9 @@ def triage_pending(
         unsure = []
         for review in ws.store.reviews.many(ids[i : i + BATCH]):
             lang = review.language or detect(review.text[: tri.max_chars], languages)
-            verdict = rules.classify(review.text, review.rating, lang)
+            verdict = triager.classify(review.text, review.rating, lang)
             found[review.id] = verdict
-            if client is not None and uncertain(verdict, tri.uncertain_low, tri.uncertain_high):
+            if client is not None and verdict.unsure:
                 unsure.append((review.id, review.text, review.rating, verdict))
         if unsure and client is not None:
             found.update(second_opinions(client, unsure, ws.config.llm.concurrency))
@@ -70,17 +84,35 @@ def verdicts(ws: Workspace) -> dict[int, Triage]:
     return ws.store.triage.all()
 
 
+def explain(ws: Workspace, review_id: int) -> tuple[Triage | None, Reading]:
+    """The stored verdict of one review (None before triage) and a fresh reading of it
+    with everything behind it: the rules' evidence, every learned feature that counted,
+    the probabilities and the thresholds. Nothing is stored."""
+    review = ws.store.reviews.get(review_id)
+    if review is None:
+        raise NotFound(f"no review {review_id}; `replydesk inbox` lists them")
+    tri = ws.config.triage
+    lang = review.language or detect(review.text[: tri.max_chars], tuple(ws.config.style.languages))
+    reading = triager_for(ws.config).read(review.text, review.rating, lang)
+    return ws.store.triage.get(review_id), reading
+
+
 def verdict_json(ident: Any, t: Triage) -> dict[str, Any]:
     return {
         "id": ident,
         "label": t.effective,
         "score": t.score,
-        "reasons": [{k: v for k, v in asdict(e).items() if k != "weight"} for e in t.reasons],
+        "unsure": t.unsure,
+        "scores": t.scores,
+        "reasons": [
+            {k: v for k, v in asdict(e).items() if k != "weight" or e.rule.startswith("learned:")}
+            for e in t.reasons
+        ],
     }
 
 
 def classify_lines(
-    lines: Iterable[str], rules: Rules, languages: tuple[str, ...] = ()
+    lines: Iterable[str], triager: Triager, languages: tuple[str, ...] = ()
 ) -> Iterator[dict[str, Any] | str]:
     """One verdict per JSONL line ``{"id","text"[,"rating","lang"]}``, or an error string
     naming the line; nothing is stored."""
@@ -101,7 +133,8 @@ def classify_lines(
             text = obj.get("text") or ""
             lang = obj.get("lang") or (detect(text, languages) if languages else "")
             yield verdict_json(
-                obj["id"], rules.classify(text, int(rating) if rating is not None else None, lang)
+                obj["id"],
+                triager.classify(text, int(rating) if rating is not None else None, lang),
             )
         except json.JSONDecodeError as exc:
             yield f"line {number}: not valid JSON: {exc.msg} at column {exc.colno}"

@@ -29,7 +29,8 @@ from replydesk.domain.timeutil import from_iso
 
 REVIEW_SELECT = """
 SELECT r.*, coalesce(a.name, '') AS author_name, coalesce(a.author_key, '') AS author_key,
-       t.score AS score, c.user AS claimed_by
+       t.score AS score, coalesce(t.unsure AND t.override_label IS NULL, 0) AS unsure,
+       c.user AS claimed_by
 FROM reviews r
 LEFT JOIN authors a ON a.id = r.author_id
 LEFT JOIN triage t ON t.review_id = r.id
@@ -59,6 +60,7 @@ def review(row: sqlite3.Row) -> Review:
         status=ReviewStatus(row["status"]),
         label=Label(row["label"]) if row["label"] else None,
         score=row["score"],
+        unsure=bool(row["unsure"]),
         claimed_by=row["claimed_by"],
     )
 
@@ -86,6 +88,8 @@ def triage(row: sqlite3.Row) -> Triage:
         override_by=row["override_by"],
         override_at=from_iso(row["override_at"]),
         second_opinion=row["second_opinion"],
+        scores=json.loads(row["scores"] or "{}"),
+        unsure=bool(row["unsure"]),
     )
 
 

@@ -237,4 +237,22 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE events ADD COLUMN login TEXT NOT NULL DEFAULT '';
     """,
+    # 7: triage v2 keeps each learned decision's probability (JSON) and whether the
+    # verdict was unsure (confidence below [triage] unsure_below); rows from before: {} / 0
+    """
+    ALTER TABLE triage ADD COLUMN scores TEXT NOT NULL DEFAULT '{}';
+    ALTER TABLE triage ADD COLUMN unsure INTEGER NOT NULL DEFAULT 0;
+    """,
+    # 8: a promise says who read it (the rules, the model, a person) and whether the model
+    # disputes it (its reason); a delivery waits for its follow-up draft until it is written
+    # (so a run that stopped in between is finished by the next), and may name the version
+    # that delivered it. Rows from before: read by the rules, undisputed, nothing waiting.
+    """
+    ALTER TABLE promises ADD COLUMN origin TEXT NOT NULL DEFAULT 'rules'
+        CHECK (origin IN ('rules','model','person'));
+    ALTER TABLE promises ADD COLUMN dispute TEXT;
+    ALTER TABLE promises ADD COLUMN followup_pending INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE promises ADD COLUMN delivered_in TEXT;
+    CREATE INDEX promises_followup_pending ON promises (id) WHERE followup_pending = 1;
+    """,
 ]

@@ -39,11 +39,12 @@ class TriageRepo:
         with self.db.write() as c:
             c.executemany(
                 "INSERT INTO triage (review_id, label, score, reasons, method, decided_by, "
-                "decided_at, second_opinion) VALUES (?,?,?,?,?,?,?,?) "
+                "decided_at, second_opinion, scores, unsure) VALUES (?,?,?,?,?,?,?,?,?,?) "
                 "ON CONFLICT (review_id) DO UPDATE SET label = excluded.label, "
                 "score = excluded.score, reasons = excluded.reasons, method = excluded.method, "
                 "decided_by = excluded.decided_by, decided_at = excluded.decided_at, "
-                "second_opinion = excluded.second_opinion",
+                "second_opinion = excluded.second_opinion, scores = excluded.scores, "
+                "unsure = excluded.unsure",
                 [
                     (
                         rid,
@@ -54,6 +55,8 @@ class TriageRepo:
                         t.decided_by,
                         at,
                         t.second_opinion,
+                        json.dumps(t.scores, sort_keys=True),
+                        int(t.unsure),
                     )
                     for rid, t in verdicts
                 ],

@@ -1,27 +1,35 @@
-"""Triage v2 groundwork: a small learned linear model beside the explained rules.
+"""Triage v2: a small learned linear model beside the explained rules.
 
 Two one-vs-rest decisions, the two the product needs (see ``model/README.md`` for why
 not four labels): *criticism* (does this deserve a real answer?) and *provocation*
 (hostile and generic). Each is a logistic regression over features a reader can name:
 
 - ``letters of "word"``: character 2-5-grams of each folded word (``domain.text.fold``,
-  digits as ``0``), inside the word's boundaries ``<word>``; one word's n-grams are
-  reported together, under the word;
+  digits as ``0``, a masking run inside a word as ``*``: "f*ck", "х@йня"; in a word
+  mixing Cyrillic and Latin letters, the Latin ones read as their Cyrillic lookalikes),
+  inside the word's boundaries ``<word>``; one word's n-grams are reported together,
+  under the word;
 - ``word "x"`` and ``words "x y"``: word unigrams and bigrams of the folded text;
 - ``rules: ...``: what ``Rules.classify`` found: its label, its specific and hostile
   scores in buckets, each kind of evidence it quotes ("rules: hostile: insult"), the
   length in words; and ``rating: high`` (4-5 stars; the criticism decision only).
 
-The language is not a feature: it only chooses the rules' word lists.
+The language is not a feature: it chooses the rules' word lists, and the provocation
+threshold (below).
 
 Character and word counts are divided by the square root of the number of n-grams (or
-words) in the text, so a long text does not outweigh a short one. Weights come from
+words) in the text, so a long text does not outweigh a short one. Each decision's raw
+logit z is calibrated, p = sigmoid(a z + b) (Platt scaling fitted on cross-validated
+logits), and decided at a threshold on that scale: one for criticism, and one for
+provocation per language where the training data had enough of it, else the default
+``"*"`` (``LearnedModel.threshold``). Weights, calibration and thresholds come from
 ``model/weights.json.gz``, loaded once and checked against the SHA-256 in
-``weights.json.gz.sha256`` beside it; ``tools/train_triage.py`` writes both.
+``weights.json.gz.sha256`` beside it; ``tools/train_triage.py`` writes both and
+``model/README.md`` says how they were made.
 
 Inference is plain Python: dictionary lookups, with each distinct word's n-gram sum
 cached. The text is read up to ``MAX_CHARS`` characters, so the cost is linear and
-bounded. Not wired into ``Rules.classify`` yet.
+bounded.
 """
 
 from __future__ import annotations
@@ -47,7 +55,7 @@ from replydesk.domain.models import Label, Triage
 from replydesk.domain.text import fold
 from replydesk.triage.rules import Rules
 
-FORMAT = "replydesk-triage-linear/1"
+FORMAT = "replydesk-triage-linear/2"
 WEIGHTS = "weights.json.gz"
 HEADS = ("criticism", "provocation")
 MAX_CHARS = 20_000  # read up to here: the same default as the rules' [triage] max_chars
@@ -55,9 +63,17 @@ MAX_WORD = 40  # letters of a longer "word" (a URL, a hash) are read up to here
 NGRAMS = (2, 3, 4, 5)
 TOP = 8  # contributions kept per head for the explanation
 CACHE_WORDS = 200_000  # distinct words whose n-gram sums are remembered
+CACHE_CODES = 1_000  # distinct language codes whose thresholds are remembered
 
-WORD = re.compile(r"[^\W_]+")
+# a word: letters and digits, or runs of them joined by masking symbols ("f*ck", "х@йня")
+WORD = re.compile(r"[^\W_]+(?:[*@%$#]+[^\W_]+)*+")
+MASK = re.compile(r"[*@%$#]+")  # inside a word, any masking run reads as one "*"
 DIGIT = re.compile(r"\d")
+# a folded word mixing Cyrillic and Latin letters ("xyйня", "дeбuлы"): the Latin letters
+# that stand in for Cyrillic ones are read as those (a lookalike or the same sound)
+CYRILLIC = re.compile(r"[а-я]")
+LATIN = re.compile(r"[a-z]")
+LOOKALIKES = str.maketrans("aceopxykmtuhbz", "асеорхукмтихвз")
 
 # rule features, bucketed so each can be named: (upper bound, name), last one open
 SPECIFIC_BUCKETS = ((0.0, "none"), (1.5, "low"), (2.6, "some"), (5.0, "enough"))
@@ -65,7 +81,7 @@ HOSTILE_BUCKETS = ((0.0, "none"), (1.5, "low"), (3.0, "enough"))
 LENGTH_BUCKETS = ((3, "0-3"), (9, "4-9"), (24, "10-24"), (59, "25-59"))
 
 
-_first, _second = itemgetter(0), itemgetter(1)
+_first, _second, _third, _fourth = itemgetter(0), itemgetter(1), itemgetter(2), itemgetter(3)
 # where each n-gram of a padded word of a given length starts and ends (char_ngrams' order)
 _SLICES = [
     [(i, i + n) for n in NGRAMS for i in range(size - n + 1)] for size in range(MAX_WORD + 3)
@@ -81,7 +97,8 @@ class WeightFileError(ReplydeskError):
 
 @dataclass(frozen=True)
 class Contribution:
-    """One named feature and what it added to a decision's log-odds (+ for the label)."""
+    """One named feature and what it added to a decision's calibrated log-odds (+ for
+    the label): the calibration's slope times its weight times its value."""
 
     feature: str
     weight: float
@@ -91,11 +108,14 @@ class Contribution:
 class LearnedVerdict:
     """The learned model's view of one review.
 
-    ``probabilities`` holds each decision's probability (criticism, provocation); they
-    are two independent one-vs-rest decisions and need not sum to 1. ``label`` is
-    criticism when that decision passes its threshold (specific content outweighs
-    rudeness, as in the rules), else provocation when that one does, else ``None``: not
-    criticism and not provocation; the rules tell vague from praise.
+    ``probabilities`` holds each decision's calibrated probability (criticism,
+    provocation), rounded to 4 places; they are two independent one-vs-rest decisions
+    and need not sum to 1. ``label`` is criticism when that probability reaches its
+    threshold (specific content outweighs rudeness, as in the rules), else provocation
+    when that one reaches the threshold of the review's language, else ``None``: not
+    criticism and not provocation; the rules tell vague from praise. ``contributions``
+    holds each decision's ``TOP`` strongest features with what each added to its
+    calibrated log-odds.
     """
 
     label: Label | None
@@ -118,8 +138,31 @@ def _bucket(value: float, buckets: Sequence[tuple[float, str]]) -> str:
 
 
 def words_of(text: str) -> list[str]:
-    """The folded words of a text, digits as 0 (the text already capped)."""
-    return WORD.findall(DIGIT.sub("0", fold(text)))
+    """The folded words of a text (the text already capped): digits as 0, a run of
+    masking symbols inside a word as "*", the Latin letters of a word that mixes them
+    with Cyrillic ones as their Cyrillic lookalikes."""
+    folded = DIGIT.sub("0", fold(text))
+    words = WORD.findall(folded)
+    if "*" in folded or "@" in folded or "%" in folded or "$" in folded or "#" in folded:
+        words = [MASK.sub("*", word) for word in words]
+    if not folded.isascii() and CYRILLIC.search(folded) and LATIN.search(folded):
+        words = [word if word.isascii() else _cyrillic(word) for word in words]
+    return words
+
+
+_MIXED: dict[str, str] = {}  # non-ASCII word -> itself, or its Cyrillic reading
+
+
+def _cyrillic(word: str) -> str:
+    known = _MIXED.get(word)
+    if known is None:
+        known = word
+        if LATIN.search(word) and CYRILLIC.search(word):
+            known = word.translate(LOOKALIKES)
+        if len(_MIXED) >= CACHE_WORDS:
+            _MIXED.clear()  # a crude bound, as for the word cache
+        _MIXED[word] = known
+    return known
 
 
 def char_ngrams(word: str) -> Iterator[str]:
@@ -130,26 +173,29 @@ def char_ngrams(word: str) -> Iterator[str]:
             yield padded[i : i + n]
 
 
-def _rule_name(rule: str) -> str:
-    """A piece of the rules' evidence as a feature name: "hostile: insult", "specific:
-    detailed"; none for the rating and the note on a cut text (features of their own)."""
-    if rule.startswith(("rating:", "note:")):
-        return ""
-    return rule.split(" (", 1)[0]
-
-
 def rule_features(verdict: Triage, words: int, rating: int | None) -> list[str]:
-    """The rules' findings as named features (value 1 each)."""
-    specific = sum(e.weight for e in verdict.reasons if e.rule.startswith("specific:"))
-    hostile = sum(e.weight for e in verdict.reasons if e.rule.startswith("hostile:"))
+    """The rules' findings as named features (value 1 each): the label, the specific and
+    hostile tallies in buckets, the length, each kind of evidence quoted ("hostile:
+    insult", "specific: detailed"; not the rating and the note on a cut text, which are
+    features of their own), and ``rating: high`` (4-5 stars)."""
+    specific = hostile = 0.0
+    kinds = set()
+    for evidence in verdict.reasons:
+        rule = evidence.rule
+        if rule.startswith("specific:"):
+            specific += evidence.weight
+        elif rule.startswith("hostile:"):
+            hostile += evidence.weight
+        elif rule.startswith(("rating:", "note:")):
+            continue
+        kinds.add(rule.split(" (", 1)[0])
     out = [
         f"rules: label {verdict.label}",
         f"rules: specific {_bucket(specific, SPECIFIC_BUCKETS)}",
         f"rules: hostile {_bucket(hostile, HOSTILE_BUCKETS)}",
         f"rules: length {_bucket(words, LENGTH_BUCKETS)} words",
     ]
-    for rule in sorted({_rule_name(e.rule) for e in verdict.reasons} - {""}):
-        out.append(f"rules: {rule}")
+    out += [f"rules: {kind}" for kind in sorted(kinds)]
     if rating is not None and rating >= 4:
         out.append("rating: high")
     return out
@@ -191,10 +237,11 @@ class LearnedModel:
             raise WeightFileError(f"not a {FORMAT} weight file for {', '.join(HEADS)}")
         self.meta: dict[str, Any] = dict(data.get("meta", {}))
         try:
-            bias, thresholds = data["bias"], data["thresholds"]
-            self.bias: tuple[float, float] = (float(bias[0]), float(bias[1]))
-            self.thresholds: tuple[float, float] = (float(thresholds[0]), float(thresholds[1]))
-            weights = {str(k): (float(v[0]), float(v[1])) for k, v in data["weights"].items()}
+            bias = data["bias"]
+            self.bias: tuple[float, float] = (_finite(bias[0]), _finite(bias[1]))
+            self.calibration: tuple[tuple[float, float], ...] = _calibration(data["calibration"])
+            self.thresholds: dict[str, dict[str, float]] = _thresholds(data["thresholds"])
+            weights = {str(k): (_finite(v[0]), _finite(v[1])) for k, v in data["weights"].items()}
         except (KeyError, IndexError, TypeError, ValueError, AttributeError) as exc:
             raise WeightFileError(f"a {FORMAT} weight file with a bad field: {exc!r}") from exc
         self._chars: dict[str, tuple[float, float]] = {}  # "<wo" -> (criticism, provocation)
@@ -210,6 +257,9 @@ class LearnedModel:
         self._rules = rules
         self._rules_lock = threading.Lock()
         self._cache: dict[str, _Word] = {}
+        self._crit_at = self.thresholds["criticism"]["*"]
+        # language code as given ("de-AT") -> provocation threshold, filled as codes come
+        self._prov_at: dict[str, float] = {}
 
     @classmethod
     def load(cls, path: Path | None = None, rules: Rules | None = None) -> LearnedModel:
@@ -235,6 +285,11 @@ class LearnedModel:
     def size(self) -> int:
         """How many weighted features the model holds."""
         return sum(map(len, (self._chars, self._words, self._pairs, self._rule_weights)))
+
+    def threshold(self, head: str, language: str) -> float:
+        """The calibrated probability from which ``head`` is decided for a review in
+        ``language`` (see ``language_threshold``); a KeyError for an unknown head."""
+        return language_threshold(self.thresholds[head], language)
 
     def rules(self) -> Rules:
         with self._rules_lock:
@@ -278,65 +333,148 @@ class LearnedModel:
         words = words_of(text)
         if verdict is None:
             verdict = self.rules().classify(text, rating, language)
-        counts = Counter(words)
+        size = len(words)
 
-        # (kind, text, to criticism, to provocation): what each named feature adds
-        parts: list[tuple[str, str, float, float]] = []
-        cache, total, letters = self._cache, 0, []
-        scale = 1.0 / math.sqrt(max(1, len(words)))
-        for word, n in counts.items():
-            crit, prov, grams, own = cache.get(word) or self._word(word)
+        # each distinct word's letters (word, to criticism, to provocation) and the words'
+        # and word pairs' own weights (kind, text, to criticism, to provocation), times
+        # their counts, before the square-root scaling
+        letters: list[tuple[str, float, float]] = []
+        owns: list[tuple[str, str, float, float]] = []
+        cache, word_of, total = self._cache, self._word, 0
+        for word, n in Counter(words).items():
+            crit, prov, grams, own = cache.get(word) or word_of(word)
             total += n * grams
-            if crit or prov:
-                letters.append((word, n * crit, n * prov))
-            if own is not None:
-                parts.append(("word", word, n * own[0] * scale, n * own[1] * scale))
-        if len(words) > 1:
+            if n == 1:
+                if crit or prov:
+                    letters.append((word, crit, prov))
+                if own is not None:
+                    owns.append(("word", word, *own))
+            else:
+                if crit or prov:
+                    letters.append((word, n * crit, n * prov))
+                if own is not None:
+                    owns.append(("word", word, n * own[0], n * own[1]))
+        if size > 1:
             table = self._pairs
-            found = [g for g in map("{} {}".format, words, words[1:]) if g in table]
-            for gram, n in Counter(found).items():
-                crit, prov = table[gram]
-                parts.append(("words", gram, n * crit * scale, n * prov * scale))
-        scale = 1.0 / math.sqrt(max(1, total))
-        parts += (("letters of", word, crit * scale, prov * scale) for word, crit, prov in letters)
-        get = self._rule_weights.get
-        for name in rule_features(verdict, len(words), rating):
-            pair = get(name)
-            if pair is not None:
-                parts.append(("", name, pair[0], pair[1]))
-
-        to_crit = [p[2] for p in parts]
-        to_prov = [p[3] for p in parts]
-        probs = (
-            _sigmoid(self.bias[0] + sum(to_crit)),
-            _sigmoid(self.bias[1] + sum(to_prov)),
+            found = list(filter(table.__contains__, map("{} {}".format, words, words[1:])))
+            if len(found) == 1:
+                owns.append(("words", found[0], *table[found[0]]))
+            elif found:
+                for gram, n in Counter(found).items():
+                    crit, prov = table[gram]
+                    owns.append(("words", gram, n * crit, n * prov))
+        word_scale = 1.0 / math.sqrt(size or 1)
+        letter_scale = 1.0 / math.sqrt(total or 1)
+        z_crit = self.bias[0] + (
+            sum(map(_third, owns)) * word_scale + sum(map(_second, letters)) * letter_scale
         )
-        if probs[0] >= self.thresholds[0]:
+        z_prov = self.bias[1] + (
+            sum(map(_fourth, owns)) * word_scale + sum(map(_third, letters)) * letter_scale
+        )
+        get = self._rule_weights.get
+        found_rules = [
+            (name, pair) for name in rule_features(verdict, size, rating) if (pair := get(name))
+        ]
+        for _, (crit, prov) in found_rules:
+            z_crit += crit
+            z_prov += prov
+
+        (a_crit, b_crit), (a_prov, b_prov) = self.calibration
+        p_crit = _sigmoid(a_crit * z_crit + b_crit)
+        p_prov = _sigmoid(a_prov * z_prov + b_prov)
+        if p_crit >= self._crit_at:
             label: Label | None = Label.CRITICISM
-        elif probs[1] >= self.thresholds[1]:
-            label = Label.PROVOCATION
         else:
-            label = None
+            prov_at = self._prov_at.get(language)
+            if prov_at is None:
+                if len(self._prov_at) >= CACHE_CODES:
+                    self._prov_at.clear()  # odd codes must not grow it without bound
+                prov_at = self._prov_at[language] = self.threshold("provocation", language)
+            label = Label.PROVOCATION if p_prov >= prov_at else None
         contributions: dict[str, tuple[Contribution, ...]] = {}
         if explain:
-            for head, adds in zip(HEADS, (to_crit, to_prov), strict=True):
-                strength = [abs(x) for x in adds]
-                order = sorted(range(len(parts)), key=strength.__getitem__, reverse=True)
-                contributions[head] = tuple(
-                    Contribution(_name(parts[j][0], parts[j][1]), round(adds[j], 4))
-                    for j in order[:TOP]
-                    if strength[j] >= 5e-5
-                )
+            parts = [(kind, name, c * word_scale, p * word_scale) for kind, name, c, p in owns]
+            parts += [
+                ("letters of", word, c * letter_scale, p * letter_scale) for word, c, p in letters
+            ]
+            parts += [("", name, crit, prov) for name, (crit, prov) in found_rules]
+            contributions["criticism"] = _top(parts, 2, a_crit)
+            contributions["provocation"] = _top(parts, 3, a_prov)
         return LearnedVerdict(
             label=label,
-            probabilities={head: round(p, 4) for head, p in zip(HEADS, probs, strict=True)},
+            probabilities={"criticism": round(p_crit, 4), "provocation": round(p_prov, 4)},
             contributions=contributions,
             chars_read=len(text),
         )
 
 
-def _name(kind: str, text: str) -> str:
-    return f'{kind} "{text}"' if kind else text
+def language_threshold(table: dict[str, float], language: str) -> float:
+    """A head's threshold for ``language``: "de-AT" or "pt_BR" matched whole (case and
+    ``_`` aside), then by its first part ("de"), else the head's default ``"*"``."""
+    code = (language or "").strip().lower().replace("_", "-")
+    if code in table:
+        return table[code]
+    return table.get(code.split("-", 1)[0], table["*"])
+
+
+def _top(
+    parts: list[tuple[str, str, float, float]], at: int, slope: float
+) -> tuple[Contribution, ...]:
+    """The ``TOP`` strongest contributions to one decision (``parts[j][at]``), strongest
+    first, ties in order, each on the calibrated log-odds scale (``slope`` times the raw
+    one), rounded to 4 places; those that round to 0 left out."""
+    adds = list(map(itemgetter(at), parts))
+    strength = list(map(abs, adds))
+    order = sorted(range(len(adds)), key=strength.__getitem__, reverse=True)[:TOP]
+    floor = 5e-5 / slope
+    out = []
+    for j in order:
+        if strength[j] < floor:
+            break
+        kind, text = parts[j][0], parts[j][1]
+        out.append(Contribution(f'{kind} "{text}"' if kind else text, round(slope * adds[j], 4)))
+    return tuple(out)
+
+
+def _finite(value: object) -> float:
+    out = float(value)  # type: ignore[arg-type]
+    if not math.isfinite(out):
+        raise ValueError(f"{value!r} is not a finite number")
+    return out
+
+
+def _calibration(value: Any) -> tuple[tuple[float, float], ...]:
+    """[[a, b], [a, b]], one pair a head: p = sigmoid(a * z + b), a > 0."""
+    if not isinstance(value, list) or len(value) != len(HEADS):
+        raise ValueError(f"calibration must be one [a, b] a head, got {value!r}")
+    out = []
+    for pair in value:
+        if not isinstance(pair, list) or len(pair) != 2:
+            raise ValueError(f"calibration must be one [a, b] a head, got {value!r}")
+        a, b = _finite(pair[0]), _finite(pair[1])
+        if a <= 0:
+            raise ValueError(f"a calibration slope must be positive, got {a!r}")
+        out.append((a, b))
+    return tuple(out)
+
+
+def _thresholds(value: Any) -> dict[str, dict[str, float]]:
+    """{head: {"*": t, language: t, ...}}, every head, each t a probability."""
+    if not isinstance(value, dict) or set(value) != set(HEADS):
+        raise ValueError(f"thresholds must name exactly the heads {HEADS}, got {value!r}")
+    out: dict[str, dict[str, float]] = {}
+    for head in HEADS:
+        table = value[head]
+        if not isinstance(table, dict) or "*" not in table:
+            raise ValueError(f"the {head} thresholds need a default '*', got {table!r}")
+        out[head] = {}
+        for code, t in table.items():
+            if not isinstance(code, str) or not code or code != code.strip().lower():
+                raise ValueError(f"a {head} threshold for a bad language code {code!r}")
+            out[head][code] = _finite(t)
+            if not 0.0 <= out[head][code] <= 1.0:
+                raise ValueError(f"a {head} threshold outside 0-1: {t!r}")
+    return out
 
 
 def _sigmoid(x: float) -> float:

@@ -1,9 +1,11 @@
-"""An optional second opinion from the model, only where the rules are unsure.
+"""An optional second opinion from the model, only on unsure verdicts.
 
 The review goes to the model as delimited data, never as instructions. The answer must be
 JSON with a known label; evidence quotes that are not in the review are dropped (a model
-inventing quotes is not evidence). When the model disagrees with the rules, both are kept
-and shown; when it fails, the rules' verdict stands and the failure is recorded.
+inventing quotes is not evidence). When the model disagrees with the machine's verdict,
+both are kept and shown, and the verdict stays unsure (a person decides); when it agrees,
+the verdict is no longer unsure; when it fails, the verdict stands and the failure is
+recorded.
 """
 
 from __future__ import annotations
@@ -25,11 +27,7 @@ def review_block(text: str, rating: int | None, limit: int) -> str:
     return seal("review", {"rating": f"{rating} of 5" if rating else "none", "text": text}, limit)
 
 
-def uncertain(t: Triage, low: float, high: float) -> bool:
-    return low <= t.score <= high
-
-
-def ask(client: LLMClient, text: str, rating: int | None, rules: Triage) -> Triage:
+def ask(client: LLMClient, text: str, rating: int | None, machine: Triage) -> Triage:
     prompt = load("triage")
     messages = [
         {"role": "system", "content": prompt.text},
@@ -51,11 +49,11 @@ def ask(client: LLMClient, text: str, rating: int | None, rules: Triage) -> Tria
                 )
     except LLMError as exc:
         failure = {"error": str(exc), "model": client.model}
-        return replace(rules, second_opinion=json.dumps(failure, ensure_ascii=False))
+        return replace(machine, second_opinion=json.dumps(failure, ensure_ascii=False))
     opinion: dict[str, object] = {
         "label": label,
-        "rules_label": rules.label,
-        "agrees": label == rules.label,
+        "rules_label": machine.label,
+        "agrees": label == machine.label,
         "reasons": reasons,
         "model": done.model,
         "prompt": prompt.version,
@@ -63,18 +61,20 @@ def ask(client: LLMClient, text: str, rating: int | None, rules: Triage) -> Tria
     notes = [Evidence(f"model: {r}") for r in reasons[:2]]
     return Triage(
         label=label,
-        score=rules.score,
-        method="rules+llm",
-        reasons=(notes + evidence + rules.reasons)[:10],
+        score=machine.score,
+        method=f"{machine.method}+llm",
+        reasons=(notes + evidence + machine.reasons)[:12],
         decided_by=done.model,
         second_opinion=json.dumps(opinion, ensure_ascii=False),
+        scores=machine.scores,
+        unsure=label != machine.label,
     )
 
 
 def second_opinions(
     client: LLMClient, items: list[tuple[int, str, int | None, Triage]], concurrency: int
 ) -> dict[int, Triage]:
-    """Ask about each item, ``concurrency`` at a time; a failure keeps the rules' verdict."""
+    """Ask about each item, ``concurrency`` at a time; a failure keeps the machine's verdict."""
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
         results = list(pool.map(lambda item: ask(client, item[1], item[2], item[3]), items))
     return {item[0]: result for item, result in zip(items, results, strict=True)}

@@ -7,10 +7,28 @@ import json
 from typing import Any
 
 from replydesk.cli.commands.common import FINDINGS, OK, workspace
-from replydesk.domain.errors import UsageError
-from replydesk.domain.models import Promise
+from replydesk.domain.errors import UsageError, shown
+from replydesk.domain.models import PROMISE_KINDS, Promise
 from replydesk.services import promising, stats
 from replydesk.services.workspace import Workspace
+
+KIND_CHOICES = tuple(str(k) for k in PROMISE_KINDS)
+
+
+def _id(text: str, what: str) -> int:
+    try:
+        return promising.parse_id(text, what)
+    except UsageError as exc:  # argparse prints it as one line, with the usage, exit 2
+        raise argparse.ArgumentTypeError(exc.message) from None
+
+
+def promise_id(text: str) -> int:
+    """A promise id as typed or as shown: ``12`` or ``#12``."""
+    return _id(text, "promise")
+
+
+def review_id(text: str) -> int:
+    return _id(text, "review")
 
 
 def cmd_promises(args: argparse.Namespace) -> int:
@@ -28,13 +46,30 @@ def cmd_promises(args: argparse.Namespace) -> int:
             if record["timing"]:
                 state += f" ({record['timing']})"
             print(
-                f"{p.id:>4} {state:<20} due {p.due_date or '—':<10} {p.kind:<8} "
-                f"{p.owner:<10} review {p.review_id}: {p.what}"
-                + (f"\n{'':<6}flag: {p.flag}" if p.flag else "")
+                shown(
+                    f"{p.id:>4} {state:<20} due {p.due_date or '—':<10} {p.kind:<8} "
+                    f"{p.owner:<10} review {p.review_id}: {p.what}"
+                )
+                + "".join(f"\n{'':<6}{line}" for line in _notes(p))
             )
         if not found and not args.json:
             print("no overdue promises" if args.overdue else "no promises yet")
     return OK
+
+
+def _notes(p: Promise) -> list[str]:
+    """What a person should look at, under the promise's line."""
+    out = []
+    if p.dispute:
+        out.append(
+            shown(f"disputed by the model: {p.dispute}")
+            + f" — keep: `replydesk promise confirm {p.id}`; drop: `promise withdraw {p.id}`"
+        )
+    if p.followup_pending:
+        out.append(f"follow-up not written yet: `replydesk promise deliver {p.id}` writes it")
+    if p.flag:
+        out.append(shown(f"flag: {p.flag}"))
+    return out
 
 
 def _record(ws: Workspace, p: Promise, today: str) -> dict[str, Any]:
@@ -52,6 +87,10 @@ def _record(ws: Workspace, p: Promise, today: str) -> dict[str, Any]:
         "evidence": p.evidence,
         "flag": p.flag,
         "followup_draft_id": p.followup_draft_id,
+        "origin": p.origin,
+        "dispute": p.dispute,
+        "followup_pending": p.followup_pending,
+        "delivered_in": p.delivered_in,
     }
 
 
@@ -60,23 +99,45 @@ def _watch(ws: Workspace) -> int:
     for r in results:
         print(r.line())
     counts = {s: sum(r.status == s for r in results) for s in promising.WatchStatus}
+    written = counts[promising.WatchStatus.FOLLOWUP]
     print(
         f"{counts[promising.WatchStatus.DELIVERED]} delivered, "
         f"{counts[promising.WatchStatus.OPEN]} still open, "
         f"{counts[promising.WatchStatus.ERROR]} could not be checked"
+        + (f", {written} missing follow-up(s) written" if written else "")
     )
     return FINDINGS if counts[promising.WatchStatus.ERROR] else OK
 
 
 def cmd_promise(args: argparse.Namespace) -> int:
     with workspace(args) as ws:
-        if args.action == "deliver":
-            done = promising.deliver(ws, args.id, args.evidence)
-            print(
-                f"promise {args.id} delivered ({done.timing or 'no due date'}); follow-up "
-                f"draft {done.followup.id} queued for review {done.promise.review_id}:\n"
-                f"{done.followup.text}"
+        if args.action == "add":
+            p = promising.add(
+                ws,
+                args.review_id,
+                args.what,
+                kind=args.kind,
+                due_date=args.due,
+                tracker_url=args.tracker,
             )
+            print(
+                shown(
+                    f"promise {p.id} added to review {p.review_id} ({p.kind}, due {p.due_date}"
+                    + (f", watching {p.tracker_url}" if p.tracker_url else "")
+                    + f", owner {p.owner}): {p.what}"
+                )
+            )
+        elif args.action == "deliver":
+            done = promising.deliver(ws, args.id, args.evidence, args.version)
+            version = f" in {done.promise.delivered_in}" if done.promise.delivered_in else ""
+            print(
+                f"promise {args.id} delivered{version} ({done.timing or 'no due date'}); "
+                f"follow-up draft {done.followup.id} queued for review "
+                f"{done.promise.review_id}:\n" + shown(done.followup.text)
+            )
+        elif args.action == "confirm":
+            promising.confirm(ws, args.id)
+            print(f"promise {args.id} confirmed: it stays on the ledger, no longer disputed")
         elif args.action == "withdraw":
             promising.withdraw(ws, args.id)
             print(f"promise {args.id} withdrawn")
@@ -90,8 +151,11 @@ def cmd_promise(args: argparse.Namespace) -> int:
                 + (f"; {undone.note}" if undone.note else "")
             )
         else:
-            if not (args.what or args.due or args.tracker):
-                raise UsageError("nothing to change: give --what, --due or --tracker")
+            if args.what is None and args.due is None and args.tracker is None:
+                raise UsageError(
+                    f"nothing to change: give --what, --due or --tracker "
+                    f"(`replydesk promise edit {args.id} --due 2026-12-01`)"
+                )
             promising.edit(ws, args.id, what=args.what, due_date=args.due, tracker_url=args.tracker)
             print(f"promise {args.id} updated")
     return OK

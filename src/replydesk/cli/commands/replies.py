@@ -13,6 +13,8 @@ from replydesk import config as config_mod
 from replydesk.cli.commands.common import FINDINGS, OK, stdout, workspace
 from replydesk.domain.errors import LintBlocked, UsageError
 from replydesk.domain.findings import errors
+from replydesk.domain.models import Triage
+from replydesk.domain.text import inert
 from replydesk.services import drafting, editing, triaging
 from replydesk.services.drafting import DraftOutcome, DraftStatus
 from replydesk.services.platforms import lint_text
@@ -22,11 +24,13 @@ def cmd_triage(args: argparse.Namespace) -> int:
     if args.file:
         return _triage_file(args)
     with workspace(args) as ws:
+        if args.explain:
+            stored, reading = triaging.explain(ws, _review_id(args.explain))
+            stdout().write(explanation(stored, reading))
+            return OK
         if args.override:
             review_id, label = args.override
-            if not review_id.isdigit():
-                raise UsageError(f"review id {review_id!r} is not a number")
-            chosen = triaging.override(ws, int(review_id), label)
+            chosen = triaging.override(ws, _review_id(review_id), label)
             print(f"review {review_id} is now {chosen} (set by {ws.user})")
             return OK
         counts = triaging.triage_pending(ws)
@@ -39,13 +43,54 @@ def cmd_triage(args: argparse.Namespace) -> int:
     return OK
 
 
+def _review_id(text: str) -> int:
+    """A review id as typed or as the inbox shows it ("#12")."""
+    digits = text.strip().removeprefix("#")
+    if not digits.isdigit():
+        raise UsageError(f"review id {text!r} is not a number; `replydesk inbox` lists them")
+    return int(digits)
+
+
+def explanation(stored: Triage | None, reading: triaging.Reading) -> str:
+    """``triage --explain``: the verdict, how sure, the rules' evidence with its place in
+    the text, and the learned features behind each decision."""
+    v, rules, learned = reading.verdict, reading.rules, reading.learned
+    lines = [f"verdict: {v.label}  confidence {v.score:.2f}" + ("  UNSURE" if v.unsure else "")]
+    lines.append(f"  unsure below {reading.unsure_below:.2f}; decided by {v.method}")
+    if v.scores:
+        probs = ", ".join(f"{head} {p:.2f}" for head, p in v.scores.items())
+        lines.append(f"  probabilities: {probs}")
+    if stored is not None:
+        line = f"stored: {stored.effective} ({stored.method}"
+        line += f", set by {stored.override_by})" if stored.override_label else ")"
+        if stored.unsure:
+            line += " unsure"
+        lines.append(line)
+    lines.append(f"rules: {rules.label}  score {rules.score:.2f}")
+    for e in rules.reasons:
+        where = f" [{e.start}-{e.end}]" if e.start >= 0 else ""
+        quote = f': "{inert(e.quote)}"' if e.quote else ""
+        lines.append(f"  {inert(e.rule)}{quote}{where}")
+    if learned is not None:
+        for head, found in learned.contributions.items():
+            p = learned.probabilities.get(head, 0.0)
+            lines.append(f"learned {head}: p {p:.2f}")
+            lines += [f"  {c.weight:+.3f}  {inert(c.feature)}" for c in found]
+    opinion = stored.opinion if stored is not None else {}
+    if opinion.get("error"):
+        lines.append(f"model second opinion failed: {inert(str(opinion['error']))}")
+    elif opinion:
+        lines.append(f"model second opinion: {opinion.get('label')}")
+    return "\n".join(lines) + "\n"
+
+
 def _triage_file(args: argparse.Namespace) -> int:
     cfg = config_mod.load(args.config)
-    rules = triaging.Rules.from_config(cfg.triage)
+    triager = triaging.triager_for(cfg)
     source = sys.stdin if args.file == "-" else _open_input(args.file)
     failed = 0
     out = stdout()
-    for item in triaging.classify_lines(source, rules, tuple(cfg.style.languages)):
+    for item in triaging.classify_lines(source, triager, tuple(cfg.style.languages)):
         if isinstance(item, str):
             failed += 1
             print(f"{args.file}: {item}", file=sys.stderr)

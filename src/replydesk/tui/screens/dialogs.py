@@ -1,7 +1,8 @@
 """Two questions asked after approving: are these the promises we made, and post it now?
 
 Both are modal and keyboard-first. Nothing reaches a customer until a person has approved
-the reply and, for posting, said yes here.
+the reply and, for posting, said yes here. ``Confirm`` is the one-key question other
+actions ask first (delivering a promise on the board).
 """
 
 from __future__ import annotations
@@ -191,6 +192,57 @@ class ConfirmPost(ModalScreen[bool]):
 
     def on_mount(self) -> None:
         self.query_one("#no", Button).focus()  # the safe answer is the default
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)
+
+
+class Confirm(ModalScreen[bool]):
+    """A one-key question before an action: y or Enter says yes, n or Esc says no.
+
+    Dismissed with True for yes. ``question`` and ``detail`` are ``Text``, so untrusted
+    words inside them stay plain.
+    """
+
+    DEFAULT_CSS = """
+    Confirm { align: center middle; }
+    Confirm > Vertical {
+        width: 90%; max-width: 76; height: auto; max-height: 90%;
+        border: thick $warning; background: $surface; padding: 0 1;
+    }
+    Confirm #confirm-detail { margin: 1 0 0 0; }
+    Confirm Horizontal { height: auto; align-horizontal: right; margin-top: 1; }
+    Confirm Button { margin-left: 2; }
+    """
+
+    BINDINGS = [
+        Binding("y,enter", "answer(True)", "Yes", key_display="y/Enter", priority=True),
+        Binding("n,escape", "answer(False)", "No", key_display="n/Esc", priority=True),
+    ]
+
+    def __init__(self, question: Text, detail: Text | None = None, yes: str = "Yes") -> None:
+        super().__init__()
+        self.question = question
+        self.detail = detail
+        self.yes = yes
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(self.question)
+            if self.detail is not None:
+                yield Static(self.detail, id="confirm-detail")
+            with Horizontal():
+                for button in (
+                    Button("No (n)", id="no"),
+                    Button(f"{self.yes} (y)", id="yes", variant="warning"),
+                ):
+                    button.can_focus = False  # keys answer; the buttons are for the mouse
+                    yield button
+        yield Footer()
 
     @on(Button.Pressed)
     def _pressed(self, event: Button.Pressed) -> None:

@@ -36,8 +36,16 @@ class HelpScreen(ModalScreen[None]):
             if binding.key in seen:
                 continue
             seen.add(binding.key)
-            text.append(f"{binding.key:<14}", "bold cyan")
+            shown = ", ".join(
+                self.app.get_key_display(Binding(key.strip(), "")) for key in binding.key.split(",")
+            )  # "question_mark" reads "?", "ctrl+d" reads "^d"
+            text.append(f"{shown:<14}", "bold cyan")
             text.append(f"{binding.description}\n")
+        text.append("\nIn the review list\n", style="bold")
+        text.append("?  ", "bold cyan")
+        text.append("unsure: the machine's label is a guess; check it (l sets it)\n")
+        text.append("✎  ", "bold cyan")
+        text.append("edited: its author changed the review since we first fetched it\n")
         text.append(
             "\nReview text is shown as plain text: markup and escape sequences "
             "appear literally.\nCtrl+P opens the command palette.",

@@ -1,141 +1,297 @@
-"""The promises board: open, overdue and delivered; deliver, undo, withdraw, mark broken,
-link a tracker item, open the follow-up draft. Overdue rows come first (P1).
+"""The promises board, a worklist: overdue first, then open, delivered, broken, withdrawn.
 
-Delivering and checking trackers run in thread workers: a delivery drafts the follow-up,
-which may ask the model, and a tracker is asked over HTTP.
+j/k or the arrows move, Enter opens the review and its reply in the editor. `d` delivers
+after a one-key confirmation; `w` withdraws, `b` marks broken, `u` undoes; `e` corrects
+the wording, the due date or the tracker link in a small form. 1-4 choose a view (all,
+open, overdue, due this week), `o` and `K` step through the owners and kinds; the counts
+above the list are the whole ledger's, with how many the filter shows.
+
+Every change goes through `services.promising`, which checks the life cycle and says in
+one line why not. Delivering and checking trackers run in thread workers: a delivery
+drafts the follow-up, which may ask the model, and a tracker is asked over HTTP. The other
+changes are short local writes, made on the UI thread.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from enum import StrEnum
+from pathlib import Path
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.coordinate import Coordinate
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Footer, Header, Label, Static
 
 from replydesk.domain.errors import ReplydeskError
-from replydesk.domain.models import Promise, PromiseStatus
+from replydesk.domain.models import PROMISE_KINDS, Promise, PromiseStatus
+from replydesk.domain.text import one_line
 from replydesk.services import promising
 from replydesk.services.workspace import Workspace
 from replydesk.tui.screens.base import BACK, WorkspaceScreen, call_service
-from replydesk.tui.widgets.render import cell
+from replydesk.tui.screens.dialogs import Confirm
+from replydesk.tui.widgets.promises.edit_form import PromiseForm
+from replydesk.tui.widgets.promises.summary import BoardSummary, PromiseDetail
+from replydesk.tui.widgets.promises.table import PromiseTable, when
+from replydesk.tui.widgets.render import plain
+
+STYLES = Path(__file__).parent.parent / "styles"
+
+
+class View(StrEnum):
+    ALL = "all"
+    OPEN = "open"
+    OVERDUE = "overdue"
+    WEEK = "due this week"
+
+
+@dataclass(frozen=True)
+class BoardFilter:
+    """Which promises the board shows; ``None`` means any owner, any kind."""
+
+    view: View = View.ALL
+    owner: str | None = None
+    kind: str | None = None
+
+    def keeps(self, p: Promise, today: date) -> bool:
+        if self.owner is not None and p.owner != self.owner:
+            return False
+        if self.kind is not None and p.kind != self.kind:
+            return False
+        if self.view == View.OPEN:
+            return p.status == PromiseStatus.OPEN
+        if self.view == View.OVERDUE:
+            return p.is_overdue(today.isoformat())
+        if self.view == View.WEEK:  # still to do by Sunday, the overdue ones included
+            return (
+                p.status == PromiseStatus.OPEN
+                and bool(p.due_date)
+                and (p.due_date or "") <= week_end(today).isoformat()
+            )
+        return True
+
+    def describe(self, today: date) -> list[tuple[str, str]]:
+        view = str(self.view)
+        if self.view == View.WEEK:
+            view += f" (by Sun {week_end(today).isoformat()})"
+        return [("view", view), ("owner", self.owner or "any"), ("kind", self.kind or "any")]
+
+
+def week_end(today: date) -> date:
+    """The Sunday of this week (the workspace's today)."""
+    return today + timedelta(days=6 - today.weekday())
+
+
+def tally(promises: list[Promise], today: str) -> Counter[str]:
+    counts: Counter[str] = Counter()
+    for p in promises:
+        if p.is_overdue(today):
+            counts["overdue"] += 1
+        elif p.status == PromiseStatus.OPEN:
+            counts["open on time"] += 1
+        else:
+            counts[str(p.status)] += 1
+    return counts
 
 
 class PromisesScreen(WorkspaceScreen):
+    CSS_PATH = STYLES / "promises.tcss"
+    AUTO_FOCUS = "#promises"
     BINDINGS = [
         Binding("d", "deliver", "Deliver"),
         Binding("u", "undo", "Undo"),
-        Binding("x", "withdraw", "Withdraw"),
+        Binding("w", "withdraw", "Withdraw"),
+        Binding("x", "withdraw", show=False),  # the key it had before w
         Binding("b", "broken", "Broken"),
-        Binding("t", "link", "Tracker"),
+        Binding("e", "edit", "Edit"),
+        Binding("1", "view('all')", "Views (1: all)", key_display="1-4"),
+        Binding("2", "view('open')", "Open only", show=False),
+        Binding("3", "view('overdue')", "Overdue only", show=False),
+        Binding("4", "view('due this week')", "Due this week", show=False),
+        Binding("o", "cycle_owner", "Owner filter"),
+        Binding("K", "cycle_kind", "Kind filter", key_display="K"),
         Binding("f", "followup", "Follow-up"),
-        Binding("w", "watch", "Check"),
+        Binding("t", "link", "Link tracker", show=False),
+        Binding("c", "check", "Check trackers"),
         BACK,
     ]
 
+    def __init__(self, ws: Workspace) -> None:
+        super().__init__(ws)
+        self.filter = BoardFilter()
+        self.all: list[Promise] = []
+        self.last_changed: int | None = None  # what `u` undoes when the cursor is on an open one
+
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static(id="promises-summary")
-        yield Input(placeholder="tracker link NAME:REF, e.g. app:812 (Enter)", id="tracker")
-        yield DataTable(id="promises", cursor_type="row", zebra_stripes=True)
+        yield BoardSummary(id="promises-summary")
+        yield PromiseTable(id="promises")
+        yield PromiseDetail(id="promise-detail")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.sub_title = "promises"
-        self.query_one("#tracker").display = False
-        table = self.query_one(DataTable)
-        for name in ("State", "Due", "Kind", "Owner", "Review", "What", "Tracker"):
-            table.add_column(name, key=name.lower())
         self.reload()
-        table.focus()
+
+    # ------------------------------------------------------------ showing
 
     def reload(self) -> None:
-        table = self.query_one(DataTable)
-        current = self._current()
-        keep = table.cursor_row
-        table.clear()
-        today = self.ws.today().isoformat()
-        rows = promising.board(self.ws)
-        for p in rows:
-            if p.is_overdue(today):
-                state = Text("OVERDUE", style="bold red")
-            elif p.status == "delivered":
-                when = p.timing(self.ws.tz)
-                state = Text(f"delivered{' ' + when if when else ''}", style="green")
-            else:
-                state = Text(p.status, style="yellow" if p.status == "open" else "dim")
-            if p.flag:
-                state.append(" ⚑", style="bold magenta")
-            table.add_row(
-                state,
-                p.due_date or "—",
-                p.kind,
-                cell(p.owner, 10),
-                str(p.review_id),
-                cell(p.what, 50),
-                cell(p.tracker_url or "", 18),
-                key=str(p.id),
-            )
-        if rows:  # stay on the same promise, wherever it moved to
-            ids = [p.id for p in rows]
-            table.move_cursor(
-                row=ids.index(current.id)
-                if current and current.id in ids
-                else min(keep, len(rows) - 1)
-            )
-        overdue = sum(p.is_overdue(today) for p in rows)
-        on_time = sum(p.status == "open" for p in rows) - overdue
-        summary = Text.assemble(
-            (f"{overdue} overdue", "bold red" if overdue else "dim"),
-            f" · {on_time} open on time · ",
-            (f"{sum(p.status == 'delivered' for p in rows)} delivered", "green"),
-        )
-        self.query_one("#promises-summary", Static).update(summary)
+        today = self.ws.today()
+        self.all = promising.board(self.ws)
+        shown = [p for p in self.all if self.filter.keeps(p, today)]
+        self.query_one(PromiseTable).show(shown, today.isoformat(), self.ws.tz)
+        filters = self.filter.describe(today)
+        self.query_one(BoardSummary).show(tally(self.all, today.isoformat()), len(shown), filters)
+        f = self.filter
+        active = [str(f.view) if f.view != View.ALL else "", f.owner or "", f.kind or ""]
+        self.sub_title = " · ".join(["promises", *(a for a in active if a)])
+
+    @on(PromiseTable.Highlighted, "#promises")
+    def _highlighted(self, event: PromiseTable.Highlighted) -> None:
+        self.query_one(PromiseDetail).show(event.promise, self.ws.today().isoformat(), self.ws.tz)
 
     def _current(self) -> Promise | None:
-        table = self.query_one(DataTable)
-        if not table.row_count:
-            return None
-        key = table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key.value
-        return promising.get(self.ws, int(key)) if key else None
+        return self.query_one(PromiseTable).current
+
+    # ------------------------------------------------------------ filters
+
+    def refilter(self, **changes: object) -> None:
+        self.filter = replace(self.filter, **changes)  # type: ignore[arg-type]
+        self.reload()
+
+    def action_view(self, view: str) -> None:
+        if view == View.ALL:  # 1: everything, no owner or kind either
+            self.filter = BoardFilter()
+            self.reload()
+            return
+        self.refilter(view=View(view))
+
+    def _cycle(self, current: str | None, values: list[str]) -> str | None:
+        cycle: list[str | None] = [None, *values]
+        return cycle[(cycle.index(current) + 1) % len(cycle)] if current in cycle else None
+
+    def action_cycle_owner(self) -> None:
+        """Step through the owners on the board (yours first), then any."""
+        owners = sorted({p.owner for p in self.all})
+        if self.ws.user in owners:
+            owners.remove(self.ws.user)
+            owners.insert(0, self.ws.user)
+        self.refilter(owner=self._cycle(self.filter.owner, owners))
+
+    def action_cycle_kind(self) -> None:
+        kinds = [str(k) for k in PROMISE_KINDS if any(p.kind == k for p in self.all)]
+        self.refilter(kind=self._cycle(self.filter.kind, kinds))
+
+    # ------------------------------------------------------------ opening
+
+    @on(PromiseTable.Opened, "#promises")
+    def _opened(self, event: PromiseTable.Opened) -> None:
+        from replydesk.tui.screens.editor import EditorScreen
+
+        self.app.push_screen(
+            EditorScreen(self.ws, event.promise.review_id), lambda _r: self.reload()
+        )
+
+    def action_followup(self) -> None:
+        from replydesk.tui.screens.editor import EditorScreen
+
+        p = self._current()
+        if p is None or not p.followup_draft_id:
+            self.notify("no follow-up yet: deliver the promise first", severity="warning")
+            return
+        self.app.push_screen(EditorScreen(self.ws, p.review_id), lambda _r: self.reload())
+
+    # ------------------------------------------------------------ changing
 
     def action_deliver(self) -> None:
         p = self._current()
         if p is None:
             return
+        if p.status != PromiseStatus.OPEN:  # nothing to ask: the service says why not
+            self._deliver(p)
+            return
+        today = self.ws.today().isoformat()
+        timing = when(p, today, self.ws.tz)
+        detail = plain(one_line(p.what, 200), "italic")
+        detail.append(
+            f"\nreview {p.review_id} · {p.kind} · owner {one_line(p.owner, 30)}"
+            + (f" · due {p.due_date}" if p.due_date else "")
+            + (f" ({timing})" if timing else ""),
+            "dim",
+        )
+        if p.tracker_url:
+            detail.append(f"\nevidence: {one_line(p.tracker_url, 60)}", "dim")
+        detail.append(
+            "\nA follow-up to the customer is drafted for your approval; nothing is sent.",
+            "dim",
+        )
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._deliver(p)
+
+        self.app.push_screen(
+            Confirm(Text(f"Deliver promise {p.id}?", style="bold"), detail, "Deliver"), answered
+        )
+
+    def _deliver(self, p: Promise) -> None:
+        evidence = p.tracker_url or "delivered by hand in the TUI"
 
         def delivered(done: promising.Delivered) -> None:
+            self.last_changed = p.id
             self.notify(
-                f"delivered ({done.timing or 'no due date'}); follow-up draft "
-                f"{done.followup.id} is waiting for approval (u undoes)",
+                f"promise {p.id} delivered ({done.timing or 'no due date'}); follow-up draft "
+                f"{done.followup.id} waits for approval (f opens it) · u undoes",
                 title="Promise kept",
             )
             self.reload()
 
-        if p.status == PromiseStatus.OPEN:  # else the service says why not, at once
+        def failed(exc: ReplydeskError) -> None:
+            # one line; the ledger may have moved all the same (delivered, its follow-up
+            # still to write), so the board shows what is true now
+            self.notify(exc.message, title=f"Promise {p.id}", severity="error", timeout=10)
+            self.reload()
+
+        if p.status == PromiseStatus.OPEN:
             self.notify("delivering… (drafting the follow-up)")
         call_service(
             self,
-            lambda: promising.deliver(self.ws, p.id, "delivered by hand in the TUI"),
+            lambda: promising.deliver(self.ws, p.id, evidence),
             delivered,
             title="Not delivered",
             group="promise",
+            failed=failed,
         )
 
-    def action_undo(self) -> None:
+    def _undo_target(self) -> int | None:
+        """The promise under the cursor if it has something to undo, else the last one
+        changed here (delivered out of an overdue view, say), else the cursor's (the
+        service then says there is nothing to undo)."""
         p = self._current()
-        if p is None:
+        if p is not None and p.status != PromiseStatus.OPEN:
+            return p.id
+        if self.last_changed is not None:
+            return self.last_changed
+        return p.id if p else None
+
+    def action_undo(self) -> None:
+        target = self._undo_target()
+        if target is None:
             return
         try:
-            undone = promising.undo(self.ws, p.id)
+            undone = promising.undo(self.ws, target)
         except ReplydeskError as exc:
             self.notify(exc.message, title="Nothing undone", severity="error")
             return
+        if self.last_changed == target:
+            self.last_changed = None
         self.notify(
-            f"promise {p.id} is open again (was {undone.was})"
+            f"promise {target} is open again (was {undone.was})"
             + (f"; {undone.note}" if undone.note else ""),
             title="Undone",
         )
@@ -150,7 +306,8 @@ class PromisesScreen(WorkspaceScreen):
         except ReplydeskError as exc:
             self.notify(exc.message, title=f"Not {verb}", severity="error")
             return
-        self.notify(f"promise {p.id} {verb} (u undoes)")
+        self.last_changed = p.id
+        self.notify(f"promise {p.id} {verb} · u undoes")
         self.reload()
 
     def action_withdraw(self) -> None:
@@ -159,43 +316,28 @@ class PromisesScreen(WorkspaceScreen):
     def action_broken(self) -> None:
         self._change(promising.mark_broken, "marked broken")
 
+    def action_edit(self, field: str = "what") -> None:
+        p = self._current()
+        if p is None:
+            return
+
+        def edited(updated: Promise | None) -> None:
+            if updated is not None:
+                self.notify(f"promise {p.id} corrected", title="Edited")
+                self.reload()
+
+        self.app.push_screen(EditPromise(self.ws, p, field), edited)
+
     def action_link(self) -> None:
-        if self._current() is None:
-            return
-        box = self.query_one("#tracker", Input)
-        box.display = True
-        box.focus()
+        self.action_edit("tracker")
 
-    @on(Input.Submitted, "#tracker")
-    def _linked(self, event: Input.Submitted) -> None:
-        event.input.display = False
-        p = self._current()
-        if p and event.value.strip():
-            try:
-                promising.edit(self.ws, p.id, tracker_url=event.value.strip())
-            except ReplydeskError as exc:
-                self.notify(exc.message, title="Not linked", severity="error")
-            else:
-                self.notify(f"promise {p.id} now watches {event.value.strip()}")
-        self.reload()
-        self.query_one(DataTable).focus()
-
-    def action_followup(self) -> None:
-        from replydesk.tui.screens.editor import EditorScreen
-
-        p = self._current()
-        if p is None or not p.followup_draft_id:
-            self.notify("no follow-up yet: deliver the promise first", severity="warning")
-            return
-        self.app.push_screen(EditorScreen(self.ws, p.review_id), lambda _r: self.reload())
-
-    def action_watch(self) -> None:
+    def action_check(self) -> None:
         def checked(results: list[promising.WatchResult]) -> None:
             delivered = sum(r.status == promising.WatchStatus.DELIVERED for r in results)
             errors = [r for r in results if r.status == promising.WatchStatus.ERROR]
             self.notify(
                 f"{delivered} delivered, {len(errors)} could not be checked"
-                + (f": {errors[0].detail}" if errors else ""),
+                + (f": {errors[0].line()}" if errors else ""),
                 severity="error" if errors else "information",
             )
             self.reload()
@@ -203,3 +345,49 @@ class PromisesScreen(WorkspaceScreen):
         call_service(
             self, lambda: promising.watch(self.ws), checked, title="Trackers", group="promise"
         )
+
+
+class EditPromise(ModalScreen[Promise | None]):
+    """Correct one promise: what, due date, tracker link. The service validates; an error
+    is one line and the form stays open with what was typed. Dismissed with the corrected
+    promise, or None."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", key_display="Esc")]
+
+    def __init__(self, ws: Workspace, promise: Promise, field: str = "what") -> None:
+        super().__init__()
+        self.ws = ws
+        self.promise = promise
+        self.field = field
+
+    def compose(self) -> ComposeResult:
+        p = self.promise
+        with Vertical(id="promise-edit"):
+            yield Label(Text(f"Correct promise {p.id} ({p.kind}, review {p.review_id})"))
+            yield PromiseForm(p.what, p.due_date or "", p.tracker_url or "")
+            yield Static(
+                Text("Enter saves · Tab next field · Esc leaves it as it was", style="dim")
+            )
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(PromiseForm).focus_field(self.field)
+
+    @on(PromiseForm.Submitted)
+    def _save(self, event: PromiseForm.Submitted) -> None:
+        p = self.promise
+        what = event.what if event.what != p.what else None
+        due = event.due if event.due != (p.due_date or "") else None
+        tracker = event.tracker if event.tracker != (p.tracker_url or "") else None
+        if what is None and due is None and tracker is None:
+            self.dismiss(None)
+            return
+        try:
+            updated = promising.edit(self.ws, p.id, what=what, due_date=due, tracker_url=tracker)
+        except ReplydeskError as exc:
+            self.notify(exc.message, title="Not changed", severity="error")
+            return
+        self.dismiss(updated)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -50,11 +50,12 @@ class StatsScreen(WorkspaceScreen):
         )
         self.query_one(Sparkline).data = per_day or [0]
         p = s["promises"]
-        total = max(1, p["delivered"] + p["broken"] + p["open"])  # open includes overdue
+        total = max(1, p["delivered"] + p["broken"] + p["open"] + p["overdue"])  # each once
         kept = f"{p['kept_rate']:.0%}" if p["kept_rate"] is not None else "—"
         lines = Text.assemble(
             ("\nPromises", "bold"),
-            f"  kept {kept} · median {figure(p['median_days_to_delivery'])} days to deliver\n",
+            f"  kept {kept} ({p.get('kept_on_time', 0)} on time, {p.get('kept_late', 0)} late)"
+            f" · median {figure(p['median_days_to_delivery'])} days to deliver\n",
         )
         for name, colour in (
             ("delivered", "green"),

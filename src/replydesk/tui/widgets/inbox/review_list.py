@@ -384,7 +384,8 @@ class ReviewList(ScrollView, can_focus=True):
             return drawn.plain, Style.parse(str(drawn.style))
         if name == "Review":
             edited = "✎ " if r.edited else ""  # ✎: its author changed it since we fetched it
-            return _fit(edited + one_line(r.title or r.body, 400), width), None
+            unsure = "? " if r.unsure else ""  # ?: the label is a guess; check it
+            return _fit(unsure + edited + one_line(r.title or r.body, 400), width), None
         if name == "Source":
             return _fit(one_line(r.source, 60), width), None
         if name == "Lang":

@@ -63,8 +63,15 @@ class ReviewView(VerticalScroll):
         if t is None:
             return Text("Not triaged yet.", style="dim italic")
         out = Text.assemble(
-            ("Triage: ", "bold"), label(t.effective), (f"  score {t.score:.2f} · {t.method}", "dim")
+            ("Triage: ", "bold"),
+            label(t.effective),
+            (f"  confidence {t.score:.2f} · {t.method}", "dim"),
         )
+        if t.unsure and not t.override_label:
+            out.append("  unsure: check the label (l)", "bold yellow")
+        if t.scores:
+            probs = " · ".join(f"{head} {p:.2f}" for head, p in t.scores.items())
+            out.append(f"\n  learned: {probs}", "dim")
         if t.override_label:
             out.append(f"  (set by {t.override_by}; machine said {t.label})", "magenta")
         opinion = t.opinion
@@ -72,15 +79,20 @@ class ReviewView(VerticalScroll):
             out.append(f"\n  model second opinion failed: {opinion['error']}", "red")
         elif opinion and not opinion.get("agrees"):
             out.append(
-                f"\n  model says {opinion['label']}, rules said {opinion['rules_label']}",
+                f"\n  model says {opinion['label']}, replydesk said {opinion['rules_label']}",
                 "bold magenta",
             )
-        for ev in t.reasons[:6]:
+        evidence = [e for e in t.reasons if not e.rule.startswith("learned: ")]
+        for ev in evidence[:6]:
             out.append("\n  • ")
-            out.append(ev.rule, "italic")
+            out.append_text(plain(ev.rule, "italic"))
             if ev.quote:
                 out.append(": ")
                 out.append_text(plain(f"“{ev.quote}”", "yellow"))
+        tipped = [e.rule.removeprefix("learned: ") for e in t.reasons if e not in evidence]
+        if tipped:
+            out.append("\n  tipped by: ", "dim")
+            out.append_text(plain(" · ".join(tipped), "dim"))
         return out
 
     def _history(self, d: ReviewDetail, now: datetime) -> Text:
