@@ -675,3 +675,19 @@ def test_two_processes_write_one_follow_up(server, tmp_path):
     assert sum("follow-up written" in out for out, _err in outs) == 1
     assert len([m for m in api.seen if "now delivered" in m[0]["content"]]) == 2
     assert_one_follow_up(reopen(tmp_path), rid, pid)
+
+
+def test_approving_from_the_cli_says_which_promise_the_model_doubts(
+    server, tmp_path, time_machine, capsys
+):
+    time_machine.move_to(FRIDAY, tick=False)
+    wrong = {"rules": [{"item": 1, "verdict": "reject", "reason": "only an apology"}]}
+    ws, rid, _model = model_ws(server, tmp_path, wrong)
+    ws.store.drafts.add(rid, REPLY, author="model", language="en")
+    code = cli.main([*args_of(tmp_path), "approve", str(rid), "--despite-lint"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    (fix,) = [p for p in ws.store.promises.for_review(rid) if p.kind == "fix"]
+    assert f"promise {fix.id} (fix, due 2026-12-10)" in out
+    assert "the model doubts it: only an apology" in out
+    assert f"`replydesk promise confirm {fix.id}`" in out

@@ -164,8 +164,15 @@ def cmd_approve(args: argparse.Namespace) -> int:
             ) from None
         print(f"approved draft {done.draft.id} (v{done.draft.version}) of review {args.review_id}")
         for p in done.promises:
+            found_by = "" if p.origin == "rules" else f", found by the {p.origin}"
             print(
-                f"  promise {p.id} ({p.kind}, due {p.due_date}): {p.what}\n"
+                f"  promise {p.id} ({p.kind}, due {p.due_date}{found_by}): {inert(p.what)}\n"
                 f"    wrong? `replydesk promise edit {p.id}` or `promise withdraw {p.id}`"
             )
+            if p.disputed:  # the model doubts what the rules read: a person decides
+                print(
+                    f"    the model doubts it: {inert(p.dispute or '')}\n"
+                    f"    keep it: `replydesk promise confirm {p.id}`; "
+                    f"drop it: `replydesk promise withdraw {p.id}`"
+                )
     return OK
