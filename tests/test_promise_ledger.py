@@ -691,3 +691,33 @@ def test_approving_from_the_cli_says_which_promise_the_model_doubts(
     assert f"promise {fix.id} (fix, due 2026-12-10)" in out
     assert "the model doubts it: only an apology" in out
     assert f"`replydesk promise confirm {fix.id}`" in out
+
+
+async def test_the_last_look_shows_the_models_doubt_and_enter_keeps_the_promise(
+    server, tmp_path, time_machine
+):
+    from replydesk.tui.app import make_app
+    from replydesk.tui.screens.dialogs import ConfirmPromises
+    from tui_helpers import screen_text, settle
+
+    time_machine.move_to(FRIDAY, tick=False)
+    wrong = {
+        "rules": [{"item": 1, "verdict": "reject", "reason": "only an apology"}],
+        "promises": [{"what": "refund the fee", "kind": "refund", "due_date": None}],
+    }
+    ws, rid, _model = model_ws(server, tmp_path, wrong)
+    made = approve(ws, rid)
+    fix = next(p for p in made if p.kind == "fix")
+    kept: list = []
+    app = make_app(ws)
+    async with app.run_test(size=(140, 40)) as pilot:
+        app.push_screen(ConfirmPromises(ws, made), kept.append)
+        await settle(pilot)
+        text = screen_text(app)
+        assert "The model reads 2 of these differently" in text
+        assert "doubts it: only an apology" in text and "found by the model" in text
+        await pilot.press("enter")
+        await settle(pilot)
+    assert kept and {p.id for p in kept[0]} == {p.id for p in made}
+    assert promising.get(ws, fix.id).dispute is None  # the person kept it, knowingly
+    assert any(e.action == "promise.confirm" for e in ws.store.events.recent())

@@ -65,6 +65,16 @@ class ConfirmPromises(ModalScreen[list[Promise]]):
                 )
             )
             yield DataTable(cursor_type="row", id="promised")
+            disputed = [p for p in self.promises if p.disputed or p.origin == "model"]
+            if disputed:  # the rules and the model read the reply differently
+                yield Static(
+                    Text(
+                        f"The model reads {len(disputed)} of these differently (the "
+                        "Model column): Enter keeps them all as shown, w drops one.",
+                        style="bold yellow",
+                    ),
+                    id="promise-disagree",
+                )
             yield Input(placeholder="what we promised", id="what")
             yield Input(placeholder="due date YYYY-MM-DD", id="due")
             yield Static(PROMISES_HINT, classes="hint", id="promise-hint")
@@ -72,7 +82,10 @@ class ConfirmPromises(ModalScreen[list[Promise]]):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        for name, width in (("Kind", 9), ("Due", 11), ("What we promised", 60)):
+        columns = [("Kind", 9), ("Due", 11), ("What we promised", 60)]
+        if any(p.disputed or p.origin == "model" for p in self.promises):
+            columns[2:] = [("Model", 28), ("What we promised", 44)]
+        for name, width in columns:
             table.add_column(name, width=width)
         self._fill()
         table.focus()
@@ -80,8 +93,20 @@ class ConfirmPromises(ModalScreen[list[Promise]]):
     def _fill(self) -> None:
         table = self.query_one(DataTable)
         table.clear()
+        views = len(table.columns) > 3
         for p in self.promises:
-            table.add_row(p.kind, p.due_date or "—", plain(one_line(p.what, 200)), key=str(p.id))
+            cells: list[str | Text] = [p.kind, p.due_date or "—"]
+            if views:
+                view = (
+                    f"doubts it: {p.dispute}"
+                    if p.disputed
+                    else "found by the model"
+                    if p.origin == "model"
+                    else "agrees"
+                )
+                cells.append(plain(one_line(view, 120)))
+            cells.append(plain(one_line(p.what, 200)))
+            table.add_row(*cells, key=str(p.id))
 
     def _current(self) -> Promise | None:
         table = self.query_one(DataTable)
@@ -93,7 +118,14 @@ class ConfirmPromises(ModalScreen[list[Promise]]):
         if self.editing is not None:  # Enter in a field saves the edit
             self._save_edit()
             return
-        self.dismiss(self.promises)
+        kept = []
+        for p in self.promises:  # the person saw the model's doubt and keeps the promise
+            try:
+                kept.append(promising.confirm(self.ws, p.id) if p.disputed else p)
+            except ReplydeskError as exc:
+                self.notify(exc.message, severity="error")
+                kept.append(p)
+        self.dismiss(kept)
 
     def action_edit(self) -> None:
         p = self._current()
