@@ -75,6 +75,8 @@ async def test_stats_help_and_palette(demo_ws):
         await settle(pilot)
         text = screen_text(app)
         assert "kept 50%" in text and "Triage mix" in text and "criticism" in text
+        assert "by product:" in text and "by owner:" in text  # each promise counted once
+        assert "on time," in text and "overdue, " in text
         await pilot.press("escape", "question_mark")
         await settle(pilot)
         help_text = screen_text(app)

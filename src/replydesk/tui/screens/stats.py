@@ -7,9 +7,10 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Footer, Header, Sparkline, Static
 
+from replydesk.domain.text import one_line
 from replydesk.services.stats import compute, figure
 from replydesk.tui.screens.base import BACK, WorkspaceScreen
-from replydesk.tui.widgets.render import LABEL_COLOURS
+from replydesk.tui.widgets.render import LABEL_COLOURS, plain
 
 
 def bar(label: str, value: int, total: int, width: int = 40, colour: str = "cyan") -> Text:
@@ -65,6 +66,17 @@ class StatsScreen(WorkspaceScreen):
         ):
             lines.append_text(bar(name, p[name], total, colour=colour))
             lines.append("\n")
+        for title, key in (("by product", "by_product"), ("by owner", "by_owner")):
+            groups = p.get(key) or {}
+            if groups:
+                lines.append(f"{title}:\n", "bold")
+            for name, g in sorted(groups.items()):
+                rate = f"{g['kept_rate']:.0%}" if g.get("kept_rate") is not None else "—"
+                lines.append_text(plain(f"  {one_line(str(name), 24):<24}"))
+                lines.append(
+                    f" kept {rate} · {g['kept_on_time']} on time, {g['kept_late']} late,"
+                    f" {g['open']} open, {g['overdue']} overdue, {g['broken']} broken\n"
+                )
         self.query_one("#stats-promises", Static).update(lines)
         mix = s["triage"]
         total = max(1, sum(mix.values()))
