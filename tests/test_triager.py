@@ -175,10 +175,13 @@ def test_explain_prints_the_verdict_the_rules_spans_and_the_learned_features(tmp
     assert code == 0
     lines = out.splitlines()
     assert lines[0].startswith("verdict: criticism  confidence ")
-    assert any(line.startswith("  probabilities: criticism 0.") for line in lines)
+    assert any(line.startswith("  probabilities (as decided): criticism ") for line in lines)
     assert any(line.startswith("stored: criticism (rules+learned") for line in lines)
     assert "rules: criticism" in out and '  specific: version: "5.2.0" [' in out
     assert "learned criticism: p 0." in out and "learned provocation: p 0." in out
+    # English provocation is the rules' call: the model has no English insults to learn from
+    assert "learned provocation: p 0." in out and "(not used: no labelled data" in out
+    assert "learned criticism: p 0.9" in out or "learned criticism: p 1.0" in out
     assert any(line.startswith("  +") and "letters of" in line for line in lines)
     assert "\x1b" not in out  # hostile text stays inert
 

@@ -46,6 +46,7 @@ class Reading:
     rules: Triage
     learned: LearnedVerdict | None
     unsure_below: float
+    covers: tuple[bool, bool] = (True, True)  # the model took (criticism, provocation)
 
 
 class Triager:
@@ -84,7 +85,7 @@ class Triager:
             covered(self.model, "provocation", language),
         )
         verdict = combine(rules, learned, self.unsure_below, covers)
-        return Reading(verdict, rules, learned, self.unsure_below)
+        return Reading(verdict, rules, learned, self.unsure_below, covers)
 
 
 # The languages each learned decision has labelled examples of, both ways (the model's

@@ -59,7 +59,7 @@ def explanation(stored: Triage | None, reading: triaging.Reading) -> str:
     lines.append(f"  unsure below {reading.unsure_below:.2f}; decided by {v.method}")
     if v.scores:
         probs = ", ".join(f"{head} {p:.2f}" for head, p in v.scores.items())
-        lines.append(f"  probabilities: {probs}")
+        lines.append(f"  probabilities (as decided): {probs}")
     if stored is not None:
         line = f"stored: {stored.effective} ({stored.method}"
         line += f", set by {stored.override_by})" if stored.override_label else ")"
@@ -72,9 +72,11 @@ def explanation(stored: Triage | None, reading: triaging.Reading) -> str:
         quote = f': "{inert(e.quote)}"' if e.quote else ""
         lines.append(f"  {inert(e.rule)}{quote}{where}")
     if learned is not None:
-        for head, found in learned.contributions.items():
+        for taken, head in zip(reading.covers, ("criticism", "provocation"), strict=True):
             p = learned.probabilities.get(head, 0.0)
-            lines.append(f"learned {head}: p {p:.2f}")
+            note = "" if taken else " (not used: no labelled data in this language)"
+            lines.append(f"learned {head}: p {p:.2f}{note}")
+            found = learned.contributions.get(head, ())
             lines += [f"  {c.weight:+.3f}  {inert(c.feature)}" for c in found]
     opinion = stored.opinion if stored is not None else {}
     if opinion.get("error"):
