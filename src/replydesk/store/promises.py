@@ -6,7 +6,7 @@ import builtins
 import sqlite3
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 
 from replydesk.domain.errors import StoreError
@@ -14,19 +14,6 @@ from replydesk.domain.models import Draft, NewPromise, Promise, PromiseOrigin, P
 from replydesk.domain.timeutil import to_iso
 from replydesk.store import rows
 from replydesk.store.db import Database
-
-
-def _promise(row: sqlite3.Row) -> Promise:
-    """``rows.promise`` and the columns it does not read yet: the reply draft (schema 2),
-    and schema 8's origin, dispute, follow-up still to write, version that delivered it."""
-    return replace(
-        rows.promise(row),
-        origin=PromiseOrigin(row["origin"]),
-        dispute=row["dispute"],
-        followup_pending=bool(row["followup_pending"]),
-        delivered_in=row["delivered_in"],
-        draft_id=row["draft_id"],
-    )
 
 
 @dataclass(frozen=True)
@@ -84,7 +71,7 @@ class PromiseRepo:
                 if v is not None
             )
             self.db.log(c, owner, action, review_id, detail, at=created_at)
-        return _promise(row)
+        return rows.promise(row)
 
     def transition(
         self,
@@ -119,7 +106,7 @@ class PromiseRepo:
                 (k, to_iso(v) if isinstance(v, datetime) else v) for k, v in fields.items()
             )
             self.db.log(c, user, action, row["review_id"], detail)
-        return _promise(row)
+        return rows.promise(row)
 
     def update(
         self, promise_id: int, user: str, action: str = "promise.update", **fields: object
@@ -153,7 +140,7 @@ class PromiseRepo:
                 row["review_id"],
                 {"promise": promise_id, **{k: v for k, v in fields.items()}},
             )
-        return _promise(row)
+        return rows.promise(row)
 
     def add_for_draft(
         self,
@@ -171,7 +158,7 @@ class PromiseRepo:
                 (draft_id,),
             ).fetchall()
             if existing:
-                return [_promise(r) for r in existing]
+                return [rows.promise(r) for r in existing]
             out = []
             for p in found:
                 row = c.execute(
@@ -197,7 +184,7 @@ class PromiseRepo:
                 if p.dispute:
                     detail["dispute"] = p.dispute
                 self.db.log(c, owner, "promise.create", review_id, detail)
-                out.append(_promise(row))
+                out.append(rows.promise(row))
         return out
 
     def attach_followup(
@@ -271,12 +258,12 @@ class PromiseRepo:
                 row["review_id"],
                 {"promise": promise_id, "from": str(expected), "followup_withdrawn": withdrawn},
             )
-        return Reopened(_promise(row), followup, withdrawn)
+        return Reopened(rows.promise(row), followup, withdrawn)
 
     def awaiting_followup(self) -> builtins.list[Promise]:
         """Delivered promises whose follow-up draft is not written yet."""
         return [
-            _promise(r)
+            rows.promise(r)
             for r in self.db.query(
                 "SELECT * FROM promises WHERE followup_pending = 1 AND status = 'delivered' "
                 "ORDER BY id"
@@ -286,7 +273,7 @@ class PromiseRepo:
     def with_source(self) -> builtins.list[tuple[Promise, str]]:
         """Every promise with the source of its review (the product it is about)."""
         return [
-            (_promise(r), r["source"])
+            (rows.promise(r), r["source"])
             for r in self.db.query(
                 "SELECT p.*, r.source AS source FROM promises p "
                 "JOIN reviews r ON r.id = p.review_id ORDER BY p.id"
@@ -295,7 +282,7 @@ class PromiseRepo:
 
     def for_draft(self, draft_id: int) -> list[Promise]:
         return [
-            _promise(r)
+            rows.promise(r)
             for r in self.db.query(
                 "SELECT * FROM promises WHERE draft_id = ? ORDER BY id", (draft_id,)
             )
@@ -303,7 +290,7 @@ class PromiseRepo:
 
     def delivered_for_author(self, author_id: int) -> list[Promise]:
         return [
-            _promise(r)
+            rows.promise(r)
             for r in self.db.query(
                 "SELECT p.* FROM promises p JOIN reviews r ON r.id = p.review_id "
                 "WHERE r.author_id = ? AND p.status = 'delivered'",
@@ -313,7 +300,7 @@ class PromiseRepo:
 
     def get(self, promise_id: int) -> Promise | None:
         row = self.db.one("SELECT * FROM promises WHERE id = ?", (promise_id,))
-        return _promise(row) if row else None
+        return rows.promise(row) if row else None
 
     def list(self, status: str | None = None) -> list[Promise]:
         if status:
@@ -322,11 +309,11 @@ class PromiseRepo:
             )
         else:
             found = self.db.query("SELECT * FROM promises ORDER BY status, due_date")
-        return [_promise(r) for r in found]
+        return [rows.promise(r) for r in found]
 
     def overdue(self, today: str) -> builtins.list[Promise]:
         return [
-            _promise(r)
+            rows.promise(r)
             for r in self.db.query(
                 "SELECT * FROM promises WHERE status = 'open' AND due_date < ? ORDER BY due_date",
                 (today,),
@@ -335,7 +322,7 @@ class PromiseRepo:
 
     def for_review(self, review_id: int) -> builtins.list[Promise]:
         return [
-            _promise(r)
+            rows.promise(r)
             for r in self.db.query(
                 "SELECT * FROM promises WHERE review_id = ? ORDER BY created_at", (review_id,)
             )
@@ -343,7 +330,7 @@ class PromiseRepo:
 
     def for_author(self, author_id: int) -> builtins.list[Promise]:
         return [
-            _promise(r)
+            rows.promise(r)
             for r in self.db.query(
                 "SELECT p.* FROM promises p JOIN reviews r ON r.id = p.review_id "
                 "WHERE r.author_id = ? ORDER BY p.created_at",
@@ -354,7 +341,7 @@ class PromiseRepo:
     def by_review(self) -> dict[int, builtins.list[Promise]]:
         out: dict[int, builtins.list[Promise]] = defaultdict(list)
         for r in self.db.query("SELECT * FROM promises ORDER BY review_id, created_at"):
-            out[r["review_id"]].append(_promise(r))
+            out[r["review_id"]].append(rows.promise(r))
         return out
 
 

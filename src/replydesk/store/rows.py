@@ -17,6 +17,7 @@ from replydesk.domain.models import (
     Label,
     Promise,
     PromiseKind,
+    PromiseOrigin,
     PromiseStatus,
     Reply,
     ReplyState,
@@ -152,6 +153,11 @@ def promise(row: sqlite3.Row) -> Promise:
         evidence=row["evidence"],
         followup_draft_id=row["followup_draft_id"],
         flag=row["flag"],
+        draft_id=row["draft_id"],
+        origin=PromiseOrigin(row["origin"]),
+        dispute=row["dispute"],
+        followup_pending=bool(row["followup_pending"]),
+        delivered_in=row["delivered_in"],
     )
 
 
