@@ -216,6 +216,57 @@ async def test_promises_in_an_approved_reply_are_confirmed_corrected_or_withdraw
     assert ("tester", "promise.update") in actions
 
 
+async def test_last_look_adds_a_missed_promise_and_puts_a_withdrawn_one_back(demo_ws):
+    app = make_app(demo_ws)
+    async with app.run_test(size=SIZE) as pilot:
+        editor = await open_editor(pilot, "88310")
+        editor.query_one(TextArea).load_text(
+            "Kevin, I'm sorry the courier left your parcel at the wrong door. We will call "
+            "you tomorrow. Your voucher is on its way too.\n— the Parcelly team"
+        )
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        if not isinstance(app.screen, ConfirmPromises):
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, ConfirmPromises) and len(dialog.promises) == 1
+        callback = dialog.promises[0]
+        assert "n: one we missed" in screen_text(app)
+        await pilot.press("w")  # withdrawn by mistake...
+        await settle(pilot)
+        assert dialog.promises == [] and isinstance(app.screen, ConfirmPromises)
+        await pilot.press("u")  # ...and put back
+        await settle(pilot)
+        assert [p.id for p in dialog.promises] == [callback.id]
+        await pilot.press("u")  # nothing more to put back: said, nothing changes
+        await settle(pilot)
+        assert "nothing withdrawn here" in " ".join(str(n.message) for n in app._notifications)
+        await pilot.press("n")  # the voucher: the rules read it as no promise
+        await settle(pilot)
+        assert type(app.screen).__name__ == "AddPromise"
+        await pilot.press(*"send the voucher", "tab", *"gift", "enter")
+        await settle(pilot)
+        assert "kind 'gift'" in " ".join(str(n.message) for n in app._notifications)
+        assert type(app.screen).__name__ == "AddPromise"  # still open, nothing lost
+        await pilot.press("ctrl+u", *"bonus", "tab", *"2026-12-05", "enter")
+        await settle(pilot)
+        assert app.screen is dialog and len(dialog.promises) == 2
+        assert "send the voucher" in screen_text(app)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert not isinstance(app.screen, ConfirmPromises)
+    store = demo_ws.store.promises
+    assert store.get(callback.id).status == "open"
+    added = [p for p in store.for_review(callback.review_id) if p.origin == "person"]
+    assert [(p.what, p.kind, p.due_date, p.owner) for p in added] == [
+        ("send the voucher", "bonus", "2026-12-05", "tester")
+    ]
+    actions = [e.action for e in demo_ws.store.events.recent(limit=8)]
+    assert "promise.undo" in actions and "promise.add" in actions
+
+
 async def test_approve_and_post_only_after_a_yes(server, tmp_path):
     from fakes.apis import TrustpilotApi, items
     from replydesk.services.drafting import draft

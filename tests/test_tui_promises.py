@@ -271,4 +271,72 @@ async def test_enter_opens_the_review_and_c_checks_trackers(board_ws):
         await pilot.press("c")  # the tracker check moved from w to c
         await settle(pilot)
         assert "0 delivered, 0 could not be checked" in notifications(app)
-    assert all(p.status == PromiseStatus.OPEN for p in promising.board(board_ws))
+    assert all(p.status == PromiseStatus.OPEN for p in promising.board(board_ws).promises)
+
+
+async def test_n_writes_down_a_missed_promise_on_the_current_review(board_ws):
+    app = make_app(board_ws)
+    async with app.run_test(size=SIZE) as pilot:
+        table = await open_board(app, pilot)
+        review_id = table.current.review_id
+        await pilot.press("n")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "AddPromise"
+        # the review field starts on the current row's review; Tab goes to "what"
+        await pilot.press(*"replace the broken mug", "enter")
+        await settle(pilot)  # kind read from the words? "replace" is not a kind it knows
+        said = notifications(app)
+        if type(app.screen).__name__ == "AddPromise":
+            assert "what kind of promise" in said
+            await pilot.press("tab", *"fix", "enter")
+            await settle(pilot)
+        assert isinstance(app.screen, PromisesScreen)
+        new = table.current
+        assert (new.what, new.review_id, new.owner) == (
+            "replace the broken mug",
+            review_id,
+            "tester",
+        )
+        assert f"added to review {review_id}" in notifications(app)
+        assert len(table.promises) == 5
+        await pilot.press("n", "shift+tab", "ctrl+u", *"99999", "tab", *"x", "enter")
+        await settle(pilot)
+        assert "no review 99999" in notifications(app)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, PromisesScreen) and len(table.promises) == 5
+    added = [e for e in board_ws.store.events.recent(limit=5) if e.action == "promise.add"]
+    assert len(added) == 1
+
+
+async def test_P_filters_by_product_and_a_doubted_promise_is_marked(board_ws):
+    board_ws.store.reviews.upsert(
+        [NewReview("app", "a1", body="Crashes on start", rating=1, language="en")]
+    )
+    review = board_ws.store.reviews.by_external("app", "a1")
+    doubted = board_ws.store.promises.add(
+        review.id, "We will look at it", kind="fix", owner="ann", due_date="2026-12-01"
+    )
+    board_ws.store.promises.update(doubted.id, "tester", dispute="a hedge, not a promise")
+    app = make_app(board_ws)
+    async with app.run_test(size=SIZE) as pilot:
+        table = await open_board(app, pilot)
+        assert len(table.promises) == 5 and "product: any" in screen_text(app)
+        await pilot.press("P")  # app, then shop, then any
+        await settle(pilot)
+        assert [p.id for p in table.promises] == [doubted.id]
+        text = screen_text(app)
+        assert "product: app" in text and "1 shown" in text
+        assert re.search(r"open \?", text)  # the doubt marker in the State column
+        assert "the model doubts it: a hedge, not a promise" in text
+        await pilot.press("P")
+        await settle(pilot)
+        assert len(table.promises) == 4 and {p.review_id for p in table.promises} != {review.id}
+        await pilot.press("P")
+        await settle(pilot)
+        assert len(table.promises) == 5
+        await pilot.press("question_mark")
+        await settle(pilot)
+        help_text = str(app.screen.query_one("Static").render())  # all of it, scrolled or not
+        assert "the model doubts this promise" in help_text and "wrote again" in help_text
+        assert "unsure: the machine's label" not in help_text  # the inbox's symbols

@@ -81,6 +81,9 @@ async def test_stats_help_and_palette(demo_ws):
         await settle(pilot)
         help_text = screen_text(app)
         assert "Draft all" in help_text and "Search" in help_text
+        whole = str(app.screen.query_one("Static").render())
+        assert "? " in whole and "unsure: the machine's label is a guess" in whole  # symbols
+        assert "the model doubts this promise" not in whole  # the board's, not the inbox's
         await pilot.press("escape")
         await settle(pilot)
         titles = [c.title for c in app.get_system_commands(app.screen)]

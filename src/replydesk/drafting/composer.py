@@ -11,6 +11,7 @@ The phrases are each language pack's ``composer.json`` (``replydesk/languages/<c
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from replydesk.config import KnownIssue
@@ -127,13 +128,34 @@ def compose(
 
 
 def compose_followup(
-    review: Review, what: str, default_language: str = BASE, signature: str = ""
+    review: Review,
+    what: str,
+    default_language: str = BASE,
+    signature: str = "",
+    version: str | None = None,
 ) -> Composed:
+    """P2/P4: it is done, does all work now? Names the version that delivered it, when
+    known, right after the sentence saying it is done."""
     lang = language_for(review, default_language)
     name = first_name(review.author)
     what = " ".join(visible_controls(what).split())
-    text = pack(lang).composer["followup"].format(what=what)
+    sentences = pack(lang).composer
+    text = sentences["followup"].format(what=what)
+    if version:
+        text = _name_version(text, sentences, " ".join(visible_controls(version).split()))
     text = f"{name}, {text}" if name else text[:1].upper() + text[1:]
     if signature:
         text += f"\n{signature}"
     return Composed(text, lang, "offline-followup v1")
+
+
+def _name_version(text: str, sentences: Mapping[str, str], version: str) -> str:
+    tail = sentences["followup"].split("{what}", 1)[-1]
+    end = re.search(r"[.!?;。]", tail)
+    marker = tail[: end.end()] if end else ""
+    at = text.find(marker) if marker else -1
+    if at == -1:
+        return text
+    at += len(marker)
+    fixed = sentences["fixed"].format(version=version).strip()
+    return f"{text[:at]} {fixed}{text[at:]}"

@@ -60,7 +60,6 @@ from replydesk.domain.models import (
 from replydesk.domain.text import one_line
 from replydesk.drafting.composer import compose_followup
 from replydesk.drafting.context import LANGUAGE_NAMES, review_fields
-from replydesk.languages import pack
 from replydesk.llm.client import Completion, LLMClient
 from replydesk.llm.data_block import neutralise, seal
 from replydesk.llm.prompts import load as load_prompt
@@ -103,15 +102,28 @@ def listing(ws: Workspace, *, overdue_only: bool = False) -> list[Promise]:
     return overdue(ws) if overdue_only else ws.store.promises.list()
 
 
-def board(ws: Workspace) -> list[Promise]:
+@dataclass(frozen=True)
+class Board:
+    """The promises board: every promise in the board's order, and the product (the
+    source of its review) each one is about, for the "by product" filter."""
+
+    promises: list[Promise]
+    products: dict[int, str]  # promise id -> product
+
+
+def board(ws: Workspace) -> Board:
     """The promises board's order: overdue first, then open, delivered, broken, withdrawn."""
     today = ws.today().isoformat()
     order = {"overdue": 0, "open": 1, "delivered": 2, "broken": 3, "withdrawn": 4}
-    found = ws.store.promises.list()
-    return sorted(
+    found = ws.store.promises.with_source()
+    ranked = sorted(
         found,
-        key=lambda p: (order["overdue" if p.is_overdue(today) else p.status], p.due_date or ""),
+        key=lambda ps: (
+            order["overdue" if ps[0].is_overdue(today) else ps[0].status],
+            ps[0].due_date or "",
+        ),
     )
+    return Board([p for p, _ in ranked], {p.id: source for p, source in ranked})
 
 
 def overdue(ws: Workspace) -> list[Promise]:
@@ -460,7 +472,7 @@ def add(
     )
     if kind is None:
         if not guessed:
-            raise UsageError(f"what kind of promise is {what!r}? say it with --kind ({KINDS})")
+            raise UsageError(f"what kind of promise is {what!r}? say which: {KINDS} (--kind)")
         kind = guessed[0].kind
     if kind not in PROMISE_KINDS:
         raise UsageError(f"kind {kind!r}: use one of {KINDS}")
@@ -880,11 +892,13 @@ def draft_followup(ws: Workspace, promise: Promise) -> Draft | None:
         raise NotFound(f"no review {promise.review_id}")
     what = promise.what.removeprefix("Bonus: ")
     composed = compose_followup(
-        review, what, ws.config.style.default_language, ws.config.style.signature
+        review,
+        what,
+        ws.config.style.default_language,
+        ws.config.style.signature,
+        promise.delivered_in,
     )
     text, author, model, version = composed.text, "offline", "offline", composed.version
-    if promise.delivered_in:
-        text = _name_version(text, composed.language, promise.delivered_in)
     tokens = (0, 0, 0.0)
     client = ws.llm
     if client is not None:
@@ -915,21 +929,6 @@ def draft_followup(ws: Workspace, promise: Promise) -> Draft | None:
         return draft
 
     return ws.store.promises.attach_followup(promise.id, ws.user, store)
-
-
-def _name_version(text: str, language: str, version: str) -> str:
-    """The offline follow-up names the version: the pack's "fixed in version" sentence goes
-    right after the template's sentence saying it is done."""
-    sentences = pack(language).composer
-    tail = sentences["followup"].split("{what}", 1)[-1]
-    end = re.search(r"[.!?;。]", tail)
-    marker = tail[: end.end()] if end else ""
-    at = text.find(marker) if marker else -1
-    if at == -1:
-        return text
-    at += len(marker)
-    fixed = sentences["fixed"].format(version=version).strip()
-    return f"{text[:at]} {fixed}{text[at:]}"
 
 
 def _followup_with_model(

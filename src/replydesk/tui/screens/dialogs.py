@@ -21,9 +21,12 @@ from replydesk.domain.text import one_line
 from replydesk.services import promising
 from replydesk.services.platforms import Target
 from replydesk.services.workspace import Workspace
+from replydesk.tui.screens.add_promise import AddPromise
 from replydesk.tui.widgets.render import plain
 
-PROMISES_HINT = "Enter confirms · e edits the wording or date · w: not a promise"
+PROMISES_HINT = (
+    "Enter confirms · e edits the wording or date · w: not a promise · n: one we missed · u undoes"
+)
 
 
 class ConfirmPromises(ModalScreen[list[Promise]]):
@@ -47,6 +50,8 @@ class ConfirmPromises(ModalScreen[list[Promise]]):
         Binding("enter", "confirm", "Confirm all", priority=True),
         Binding("e", "edit", "Edit"),
         Binding("w", "withdraw", "Not a promise"),
+        Binding("n", "new", "Add one"),
+        Binding("u", "undo", "Undo"),
         Binding("escape", "cancel_edit", "Back", show=False),
     ]
 
@@ -54,7 +59,9 @@ class ConfirmPromises(ModalScreen[list[Promise]]):
         super().__init__()
         self.ws = ws
         self.promises = list(promises)
+        self.review_id = promises[0].review_id if promises else None
         self.editing: Promise | None = None
+        self.withdrawn: list[Promise] = []  # what `u` puts back, last first
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -102,6 +109,8 @@ class ConfirmPromises(ModalScreen[list[Promise]]):
                     if p.disputed
                     else "found by the model"
                     if p.origin == "model"
+                    else "added by you"
+                    if p.origin == "person"
                     else "agrees"
                 )
                 cells.append(plain(one_line(view, 120)))
@@ -168,11 +177,39 @@ class ConfirmPromises(ModalScreen[list[Promise]]):
             self.notify(exc.message, severity="error")
             return
         self.promises = [x for x in self.promises if x.id != p.id]
-        self.notify(f"withdrawn: {one_line(p.what, 60)}")
-        if not self.promises:
-            self.dismiss([])
-            return
+        self.withdrawn.append(p)
+        self.notify(f"withdrawn: {one_line(p.what, 60)} · u puts it back")
         self._fill()
+
+    def action_undo(self) -> None:
+        """Put back the last promise withdrawn here (audited as ``promise.undo``)."""
+        if self.editing is not None:
+            return
+        if not self.withdrawn:
+            self.notify("nothing withdrawn here to put back", severity="warning")
+            return
+        p = self.withdrawn.pop()
+        try:
+            back = promising.undo(self.ws, p.id).promise
+        except ReplydeskError as exc:
+            self.notify(exc.message, severity="error")
+            return
+        self.promises.append(back)
+        self.notify(f"kept again: {one_line(back.what, 60)}")
+        self._fill()
+
+    def action_new(self) -> None:
+        """A promise the reply makes that neither the rules nor the model saw."""
+        if self.editing is not None or self.review_id is None:
+            return
+
+        def added(new: Promise | None) -> None:
+            if new is not None:
+                self.promises.append(new)
+                self._fill()
+                self.notify(f"added: {one_line(new.what, 60)} ({new.kind}, due {new.due_date})")
+
+        self.app.push_screen(AddPromise(self.ws, self.review_id, fixed=True), added)
 
 
 class ConfirmPost(ModalScreen[bool]):

@@ -41,11 +41,12 @@ class HelpScreen(ModalScreen[None]):
             )  # "question_mark" reads "?", "ctrl+d" reads "^d"
             text.append(f"{shown:<14}", "bold cyan")
             text.append(f"{binding.description}\n")
-        text.append("\nIn the review list\n", style="bold")
-        text.append("?  ", "bold cyan")
-        text.append("unsure: the machine's label is a guess; check it (l sets it)\n")
-        text.append("✎  ", "bold cyan")
-        text.append("edited: its author changed the review since we first fetched it\n")
+        legend: tuple[tuple[str, str], ...] = getattr(self.underneath, "LEGEND", ())
+        if legend:  # the symbols this screen draws, and what each asks of the reader
+            text.append("\nSymbols\n", style="bold")
+            for symbol, meaning in legend:
+                text.append(f"{symbol}  ", "bold cyan")
+                text.append(f"{meaning}\n")
         text.append(
             "\nReview text is shown as plain text: markup and escape sequences "
             "appear literally.\nCtrl+P opens the command palette.",

@@ -33,6 +33,10 @@ SORTS = ("newest", "oldest", "rating")
 
 class InboxScreen(Screen[None]):
     AUTO_FOCUS = "#reviews"  # never the hidden search box: it would swallow l, o and q
+    LEGEND = (  # shown under the keys in help
+        ("?", "unsure: the machine's label is a guess; check it (l sets it)"),
+        ("✎", "edited: its author changed the review since we first fetched it"),
+    )
     BINDINGS = [
         Binding("enter", "edit", "Edit"),
         Binding("slash", "search", "Search"),

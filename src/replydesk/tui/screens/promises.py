@@ -3,7 +3,8 @@
 j/k or the arrows move, Enter opens the review and its reply in the editor. `d` delivers
 after a one-key confirmation; `w` withdraws, `b` marks broken, `u` undoes; `e` corrects
 the wording, the due date or the tracker link in a small form. 1-4 choose a view (all,
-open, overdue, due this week), `o` and `K` step through the owners and kinds; the counts
+open, overdue, due this week), `o`, `K` and `P` step through the owners, kinds and
+products; `n` writes down a promise extraction missed. The counts
 above the list are the whole ledger's, with how many the filter shows.
 
 Every change goes through `services.promising`, which checks the life cycle and says in
@@ -34,6 +35,7 @@ from replydesk.domain.models import PROMISE_KINDS, Promise, PromiseStatus
 from replydesk.domain.text import one_line
 from replydesk.services import promising
 from replydesk.services.workspace import Workspace
+from replydesk.tui.screens.add_promise import AddPromise
 from replydesk.tui.screens.base import BACK, WorkspaceScreen, call_service
 from replydesk.tui.screens.dialogs import Confirm
 from replydesk.tui.widgets.promises.edit_form import PromiseForm
@@ -58,11 +60,14 @@ class BoardFilter:
     view: View = View.ALL
     owner: str | None = None
     kind: str | None = None
+    product: str | None = None  # the source of the promise's review
 
-    def keeps(self, p: Promise, today: date) -> bool:
+    def keeps(self, p: Promise, today: date, product: str = "") -> bool:
         if self.owner is not None and p.owner != self.owner:
             return False
         if self.kind is not None and p.kind != self.kind:
+            return False
+        if self.product is not None and product != self.product:
             return False
         if self.view == View.OPEN:
             return p.status == PromiseStatus.OPEN
@@ -80,7 +85,12 @@ class BoardFilter:
         view = str(self.view)
         if self.view == View.WEEK:
             view += f" (by Sun {week_end(today).isoformat()})"
-        return [("view", view), ("owner", self.owner or "any"), ("kind", self.kind or "any")]
+        return [
+            ("view", view),
+            ("owner", self.owner or "any"),
+            ("kind", self.kind or "any"),
+            ("product", self.product or "any"),
+        ]
 
 
 def week_end(today: date) -> date:
@@ -103,6 +113,14 @@ def tally(promises: list[Promise], today: str) -> Counter[str]:
 class PromisesScreen(WorkspaceScreen):
     CSS_PATH = STYLES / "promises.tcss"
     AUTO_FOCUS = "#promises"
+    LEGEND = (  # shown under the keys in help
+        ("OVERDUE", "open and past its due date"),
+        (
+            "?",
+            "the model doubts this promise was made (the lines below say why): e edits, w drops it",
+        ),
+        ("⚑", "the customer wrote again after delivery: read what they said"),
+    )
     BINDINGS = [
         Binding("d", "deliver", "Deliver"),
         Binding("u", "undo", "Undo"),
@@ -116,6 +134,8 @@ class PromisesScreen(WorkspaceScreen):
         Binding("4", "view('due this week')", "Due this week", show=False),
         Binding("o", "cycle_owner", "Owner filter"),
         Binding("K", "cycle_kind", "Kind filter", key_display="K"),
+        Binding("P", "cycle_product", "Product filter", key_display="P"),
+        Binding("n", "new", "New promise"),
         Binding("f", "followup", "Follow-up"),
         Binding("t", "link", "Link tracker", show=False),
         Binding("c", "check", "Check trackers"),
@@ -126,6 +146,7 @@ class PromisesScreen(WorkspaceScreen):
         super().__init__(ws)
         self.filter = BoardFilter()
         self.all: list[Promise] = []
+        self.products: dict[int, str] = {}
         self.last_changed: int | None = None  # what `u` undoes when the cursor is on an open one
 
     def compose(self) -> ComposeResult:
@@ -142,13 +163,19 @@ class PromisesScreen(WorkspaceScreen):
 
     def reload(self) -> None:
         today = self.ws.today()
-        self.all = promising.board(self.ws)
-        shown = [p for p in self.all if self.filter.keeps(p, today)]
+        found = promising.board(self.ws)
+        self.all, self.products = found.promises, found.products
+        shown = [p for p in self.all if self.filter.keeps(p, today, self.products.get(p.id, ""))]
         self.query_one(PromiseTable).show(shown, today.isoformat(), self.ws.tz)
         filters = self.filter.describe(today)
         self.query_one(BoardSummary).show(tally(self.all, today.isoformat()), len(shown), filters)
         f = self.filter
-        active = [str(f.view) if f.view != View.ALL else "", f.owner or "", f.kind or ""]
+        active = [
+            str(f.view) if f.view != View.ALL else "",
+            f.owner or "",
+            f.kind or "",
+            f.product or "",
+        ]
         self.sub_title = " · ".join(["promises", *(a for a in active if a)])
 
     @on(PromiseTable.Highlighted, "#promises")
@@ -186,6 +213,11 @@ class PromisesScreen(WorkspaceScreen):
     def action_cycle_kind(self) -> None:
         kinds = [str(k) for k in PROMISE_KINDS if any(p.kind == k for p in self.all)]
         self.refilter(kind=self._cycle(self.filter.kind, kinds))
+
+    def action_cycle_product(self) -> None:
+        """Step through the products (review sources) on the board, then any."""
+        products = sorted(set(self.products.values()))
+        self.refilter(product=self._cycle(self.filter.product, products))
 
     # ------------------------------------------------------------ opening
 
@@ -330,6 +362,23 @@ class PromisesScreen(WorkspaceScreen):
 
     def action_link(self) -> None:
         self.action_edit("tracker")
+
+    def action_new(self) -> None:
+        """Write down a promise extraction missed, on the review under the cursor or any."""
+        p = self._current()
+
+        def added(new: Promise | None) -> None:
+            if new is not None:
+                self.last_changed = None
+                self.notify(
+                    f"promise {new.id} added to review {new.review_id} ({new.kind}, "
+                    f"due {new.due_date or '—'})",
+                    title="Added",
+                )
+                self.reload()
+                self.query_one(PromiseTable).select(new.id)
+
+        self.app.push_screen(AddPromise(self.ws, p.review_id if p else None), added)
 
     def action_check(self) -> None:
         def checked(results: list[promising.WatchResult]) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 from rich.text import Text
 from textual.widgets import Static
 
-from replydesk.domain.models import Promise
+from replydesk.domain.models import Promise, PromiseStatus
 from replydesk.domain.text import one_line
 from replydesk.tui.widgets.promises.table import when
 from replydesk.tui.widgets.render import cell, plain
@@ -55,7 +55,7 @@ class BoardSummary(Static):
 class PromiseDetail(Static):
     """The promise under the cursor in full: what the narrow columns cut off."""
 
-    COMPONENT_CLASSES = {"promise-detail--late", "promise-detail--flag"}
+    COMPONENT_CLASSES = {"promise-detail--late", "promise-detail--flag", "promise-detail--doubt"}
 
     def show(self, p: Promise | None, today: str, tz: Any) -> None:
         if p is None:
@@ -77,6 +77,12 @@ class PromiseDetail(Static):
         what = plain(one_line(p.what, 300))
         what.no_wrap, what.overflow = True, "ellipsis"
         more = Text(no_wrap=True, overflow="ellipsis")
+        if p.disputed and p.status == PromiseStatus.OPEN:
+            more.append(
+                "? the model doubts it: ", self.get_component_rich_style("promise-detail--doubt")
+            )
+            more.append_text(cell(p.dispute or "", 120))
+            more.append(" · ")
         if p.flag:  # the customer wrote again after delivery
             more.append("⚑ ", self.get_component_rich_style("promise-detail--flag"))
             more.append_text(cell(p.flag, 200))

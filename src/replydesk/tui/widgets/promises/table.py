@@ -94,6 +94,7 @@ class PromiseTable(DataTable[Text]):
         "promise-table--delivered",
         "promise-table--closed",
         "promise-table--flag",
+        "promise-table--doubt",
     }
 
     class Highlighted(Message):
@@ -150,6 +151,12 @@ class PromiseTable(DataTable[Text]):
             return None
         return self.promises[self.cursor_row]
 
+    def select(self, promise_id: int) -> None:
+        """Put the cursor on this promise if it is listed (a new one, say)."""
+        ids = [p.id for p in self.promises]
+        if promise_id in ids:
+            self.move_cursor(row=ids.index(promise_id))
+
     @property
     def columns_shown(self) -> list[str]:
         return [c.name for c, _ in self._plan]
@@ -182,6 +189,8 @@ class PromiseTable(DataTable[Text]):
                 state = Text("delivered", style=self._style("delivered"))
             else:
                 state = Text(str(p.status), style=self._style("closed"))
+            if p.disputed and p.status == PromiseStatus.OPEN:  # the model doubts it
+                state.append(" ?", style=self._style("doubt"))
             if p.flag:  # the customer wrote again after delivery: look again
                 state.append(" ⚑", style=self._style("flag"))
             return state
