@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -721,3 +722,53 @@ async def test_the_last_look_shows_the_models_doubt_and_enter_keeps_the_promise(
     assert kept and {p.id for p in kept[0]} == {p.id for p in made}
     assert promising.get(ws, fix.id).dispute is None  # the person kept it, knowingly
     assert any(e.action == "promise.confirm" for e in ws.store.events.recent())
+
+
+def follow_up_ready_to_post(server, tmp_path):
+    """A Trustpilot review with a delivered promise whose follow-up a person approved."""
+    from conftest import trustpilot_workspace
+    from fakes.apis import TrustpilotApi, items
+    from replydesk.services.sync import sync
+
+    api = TrustpilotApi(server, items(1))
+    ws = trustpilot_workspace(tmp_path, server)
+    sync(ws)
+    rid = ws.store.reviews.by_external("tp", "r0").id
+    p = ws.store.promises.add(rid, "fix the crash", kind="fix", owner="tester")
+    follow = promising.deliver(ws, p.id).followup
+    editing.approve(ws, rid, follow.text, follow, despite_lint=True)
+    return ws, api, p.id, editing.current_draft(ws, rid)
+
+
+def test_undo_while_its_follow_up_is_being_posted_leaves_it_to_the_post(server, tmp_path):
+    """The post run holds the follow-up when a colleague undoes the delivery: the undo
+    must not discard what may be reaching the customer, and says so."""
+    from replydesk.services import posting
+
+    ws, api, pid, follow = follow_up_ready_to_post(server, tmp_path)
+    other = Workspace.open(ws.config, db=ws.store.path, user="ben")
+    undone: list[promising.Undone] = []
+    reply_route = r"/v1/private/reviews/([\w-]+)/reply$"  # the fake's, wrapped
+    original = next(fn for m, pat, fn in server.routes if m == "POST" and "reply" in pat.pattern)
+
+    def meanwhile(req):
+        undone.append(promising.undo(other, pid))  # while the platform stores it
+        return original(req)
+
+    server.routes.insert(0, ("POST", re.compile(reply_route), meanwhile))
+    outcome = posting.post_one(ws, follow.id)
+    assert outcome.status == posting.PostStatus.POSTED, outcome
+    assert list(api.replies.values()) == [follow.text]
+    assert undone[0].note == promising.UndoNote.FOLLOWUP_SENT  # told: tell them yourself
+    assert ws.store.drafts.get(follow.id).state == DraftState.POSTED
+    assert ws.store.promises.get(pid).status == PromiseStatus.OPEN
+
+
+def test_undo_before_the_post_run_withdraws_the_follow_up_and_nothing_is_sent(server, tmp_path):
+    from replydesk.services import posting
+
+    ws, api, pid, follow = follow_up_ready_to_post(server, tmp_path)
+    assert promising.undo(ws, pid).note == promising.UndoNote.FOLLOWUP_DISCARDED
+    outcome = posting.post_one(ws, follow.id)
+    assert outcome.status == posting.PostStatus.FAILED and "discarded" in outcome.message
+    assert api.replies == {}

@@ -587,7 +587,7 @@ def mark_broken(ws: Workspace, promise_id: int | str) -> Promise:
 class UndoNote(StrEnum):
     NONE = ""
     FOLLOWUP_DISCARDED = "the follow-up, not sent yet, was withdrawn"
-    FOLLOWUP_SENT = "the follow-up was already sent: tell the customer yourself"
+    FOLLOWUP_SENT = "the follow-up was sent (or is being sent): tell the customer yourself"
 
 
 @dataclass(frozen=True)

@@ -221,8 +221,8 @@ class PromiseRepo:
 
     def reopen(self, promise_id: int, user: str, expected: PromiseStatus) -> Reopened | None:
         """Undo: back to open from ``expected``, in one transaction with what the delivery
-        left behind (its follow-up, if not sent yet, is withdrawn; the review goes back to
-        where it stood). ``None`` when the promise was not ``expected`` any more."""
+        left behind (its follow-up, if not sent yet and no post run holds it, is withdrawn;
+        the review goes back to where it stood). ``None`` when the promise was not ``expected`` any more."""
         with self.db.write() as c:
             before = c.execute(
                 "SELECT followup_draft_id FROM promises WHERE id = ? AND status = ?",
@@ -242,9 +242,13 @@ class PromiseRepo:
             if followup is not None:
                 withdrawn = (
                     c.execute(
-                        "UPDATE drafts SET state = 'discarded' WHERE id = ? "
-                        "AND state IN ('draft', 'approved') RETURNING id",
-                        (followup,),
+                        "UPDATE drafts SET state = 'discarded' WHERE id = :d "
+                        "AND state IN ('draft', 'approved') AND NOT EXISTS ("
+                        # a post run holds it or may have reached the platform: too late
+                        "  SELECT 1 FROM replies WHERE draft_id = :d AND (state IN "
+                        "  ('posted', 'copied') OR (state = 'pending' AND (attempts > 0 "
+                        "  OR lease_until > :now)))) RETURNING id",
+                        {"d": followup, "now": to_iso(self.db.now())},
                     ).fetchone()
                     is not None
                 )
