@@ -126,6 +126,7 @@ PROMISE_KEYS = (
     "tomorrow",
     "next_week",
     "within",
+    "within_weeks",
     "weekday",
 )
 # what keeps a match from counting as a promise (see promises/extract.py)

@@ -3,7 +3,7 @@
 Kinds: fix, refund, bonus (an item of the catalogue), callback, info. A replacement ("we
 will send you a new one") is a refund: both make good what was bought. Due dates come
 from the sentence that makes the promise: an explicit date, a version on the release
-calendar ("in 5.4"), "tomorrow", "next week", "by Friday", "within 5 days", or "in the
+calendar ("in 5.4"), "tomorrow", "next week", "by Friday", "within 5 days" (or weeks), or "in the
 next update" resolved against the release calendar; otherwise the post date plus the
 configured default. Dates are calendar days in the workspace's time zone. A reply that
 promises nothing yields nothing.
@@ -46,7 +46,7 @@ from replydesk.languages import BASE, LanguagePack, Lexicon, known, pack
 from replydesk.languages.registry import number_words, weekday_stems
 
 KINDS = ("fix", "refund", "callback", "info")
-WHEN = ("next_update", "tomorrow", "next_week", "within", "weekday")
+WHEN = ("next_update", "tomorrow", "next_week", "within", "within_weeks", "weekday")
 BLOCKERS = ("hedge", "condition", "contrast")
 ISO = re.compile(r"\b(20\d\d)-(\d\d)-(\d\d)\b")
 DOTTED = re.compile(r"(?<![\d.])(\d{1,2})\.(\d{1,2})\.(20\d\d|\d\d)?(?![\d])")
@@ -323,6 +323,15 @@ def _release(part: str, posted: date, releases: Sequence[Release]) -> date | Non
     return date.fromisoformat(best[1]) if best else None
 
 
+def _count(phrase: str) -> int:
+    """The last number in a folded phrase, in digits or words ("трёх", "τριών")."""
+    for word in reversed(re.findall(r"\w+", phrase)):
+        n = int(word) if word.isdigit() and len(word) < 4 else number_words().get(word)
+        if n:
+            return n
+    return 0
+
+
 def _due(
     text: str,
     folded: str,
@@ -360,12 +369,13 @@ def _due(
         return posted + timedelta(days=1)
     if inside("next_week"):
         return posted + timedelta(days=13 - posted.weekday())  # Sunday of next week
-    for start, end in inside("within"):
-        # the last number: "en un plazo de tres días" (the "un" of "un plazo" is no count)
-        for word in reversed(re.findall(r"\w+", folded[start:end])):
-            n = int(word) if word.isdigit() and len(word) < 4 else number_words().get(word)
+    for category, days in (("within", 1), ("within_weeks", 7)):
+        for start, end in inside(category):
+            # the last number: "en un plazo de tres días" (the "un" of "un plazo" is no
+            # count); "within a week" names none: one
+            n = _count(folded[start:end]) or (1 if days == 7 else 0)
             if n:
-                return posted + timedelta(days=n)
+                return posted + timedelta(days=n * days)
     for start, end in inside("weekday"):
         phrase = folded[start:end]
         for day, stems in enumerate(weekday_stems()):  # Monday = 0

@@ -222,7 +222,8 @@ class PromiseRepo:
     def reopen(self, promise_id: int, user: str, expected: PromiseStatus) -> Reopened | None:
         """Undo: back to open from ``expected``, in one transaction with what the delivery
         left behind (its follow-up, if not sent yet and no post run holds it, is withdrawn;
-        the review goes back to where it stood). ``None`` when the promise was not ``expected`` any more."""
+        the review goes back to where it stood). ``None`` when the promise was not
+        ``expected`` any more."""
         with self.db.write() as c:
             before = c.execute(
                 "SELECT followup_draft_id FROM promises WHERE id = ? AND status = ?",
