@@ -3,19 +3,14 @@
 Kinds: fix, refund, bonus (an item of the catalogue), callback, info. A replacement ("we
 will send you a new one") is a refund: both make good what was bought. Due dates come
 from the sentence that makes the promise: an explicit date, a version on the release
-calendar ("in 5.4"), "tomorrow", "next week", "by Friday", "within 5 days" (or weeks), or "in the
-next update" resolved against the release calendar; otherwise the post date plus the
+calendar ("in 5.4"), "tomorrow", "next week", "by Friday", "within 5 days" (or weeks),
+or "in the next update" resolved against the release calendar; otherwise the post date plus the
 configured default. Dates are calendar days in the workspace's time zone. A reply that
 promises nothing yields nothing.
 
-What counts as a promise is in each pack's ``promises.json``, not here. A pattern is
-words as the lexicon reads them (folded; ``word*`` takes any ending; a lone ``*`` is any
-one word), plus two things read here: ``a|b|c`` is one word out of several (``a_b`` is two words
-as one choice), and ``~``
-(``~N``) lets up to 3 (N) words of the same sentence come between the parts, which is how
-word order and inserted words ("we will definitely fix", "wir werden den Fehler im
-nächsten Update beheben") are covered without listing every phrasing. A match does not
-count when:
+What counts as a promise is in each pack's ``promises.json``, not here, written as phrase
+families (``replydesk.languages.families``: ``word*``, ``a|b``, ``~`` gaps). A match
+does not count when:
 
 * its sentence is a question;
 * a ``condition`` ("if", "perhaps") comes before it in its sentence, sits inside it or
@@ -37,12 +32,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
-from itertools import product
 from zoneinfo import ZoneInfo
 
 from replydesk.config import Release
 from replydesk.domain.text import fold
 from replydesk.languages import BASE, LanguagePack, Lexicon, known, pack
+from replydesk.languages.families import Book, Pattern, Reading
 from replydesk.languages.registry import number_words, weekday_stems
 
 KINDS = ("fix", "refund", "callback", "info")
@@ -50,22 +45,13 @@ WHEN = ("next_update", "tomorrow", "next_week", "within", "within_weeks", "weekd
 BLOCKERS = ("hedge", "condition", "contrast")
 ISO = re.compile(r"\b(20\d\d)-(\d\d)-(\d\d)\b")
 DOTTED = re.compile(r"(?<![\d.])(\d{1,2})\.(\d{1,2})\.(20\d\d|\d\d)?(?![\d])")
-GAP = re.compile(r"~(\d?)")  # a pattern token: up to 3 (or N) words in between
-DEFAULT_GAP = 3
 BEFORE = 6  # how many words before a match a hedge reaches (in its clause)
 AFTER = 5  # ... and after it ("wir erstatten die Kosten leider nicht")
 AFTER_CONDITION = 3  # how many words after a match a condition reaches ("..., if possible")
-MAX_VARIANTS = 256  # the word sequences one part of a pattern may spell
 
-# Sentence ends (a full stop inside "05.01" or "5.4" does not end one); in Greek script
-# ";" is the question mark. Clause ends: these, and , ; : · and dashes. Single characters
-# and fixed look-aheads only: linear on any input.
-_BOUNDARY = re.compile(r"[.!?\u037e](?=\s|$)|\n")
-_GREEK_BOUNDARY = re.compile(r"[.!?;\u037e](?=\s|$)|\n")
-_GREEK = re.compile(r"[\u0370-\u03ff\u1f00-\u1fff]")
+# Clause ends: sentence ends, and , ; : · and dashes (single characters: linear).
 _HARD = re.compile(r"[;:\u00b7\u0387\u2014\u2013]|\s-(?=\s)")  # ; : · — – and " - "
 _COMMA = re.compile(r",")
-_DATE_END = re.compile(r"\.\d\d?\.$")  # the ".01." of "15.01."
 
 
 @dataclass(frozen=True)
@@ -75,13 +61,6 @@ class Extracted:
     due_date: str  # YYYY-MM-DD
     start: int
     end: int
-
-
-@dataclass(frozen=True)
-class Pattern:
-    kind: str
-    parts: tuple[str, ...]  # lexicon categories, one per part
-    gaps: tuple[int, ...]  # the most words between part i and part i + 1
 
 
 @dataclass(frozen=True)
@@ -95,122 +74,42 @@ def _rules(language: str) -> Rules:
     return _compile(tuple(pack(code) for code in dict.fromkeys((language, BASE)) if known(code)))
 
 
-def _spell(tokens: list[str]) -> list[str]:
-    """Every word sequence a part with ``a|b`` alternatives spells."""
-    choices = [token.split("|") for token in tokens]
-    n = 1
-    for c in choices:
-        n *= len(c)
-    if n > MAX_VARIANTS:
-        raise ValueError(f"{' '.join(tokens)!r} spells {n} phrases (at most {MAX_VARIANTS})")
-    return [" ".join(words).replace("_", " ") for words in product(*choices)]
-
-
-def _parse(term: str) -> list[tuple[list[str], int]]:
-    """A pattern's parts, each with the gap allowed after it."""
-    parts: list[tuple[list[str], int]] = []
-    tokens: list[str] = []
-    for token in term.split():
-        m = GAP.fullmatch(token)
-        if m is None:
-            tokens.append(token)
-        elif tokens:
-            parts.append((tokens, int(m.group(1) or DEFAULT_GAP)))
-            tokens = []
-    if tokens:
-        parts.append((tokens, 0))
-    return parts
-
-
 @lru_cache(maxsize=8)
 def _compile(packs: tuple[LanguagePack, ...]) -> Rules:
-    lex = Lexicon("promises-" + "+".join(p.code for p in packs))
-    patterns: list[Pattern] = []
+    book = Book("promises-" + "+".join(p.code for p in packs))
     for n, lang in enumerate(packs):
         for category, terms in lang.promises.items():
             if category in BLOCKERS:
                 if n == 0:  # what blocks a promise is the reply language's own say
                     for term in terms:
                         exception = term.startswith("!")
-                        for phrase in _spell(term.lstrip("!").split()):
-                            lex.add(phrase, "!" + category if exception else category)
-                continue
-            if category not in KINDS:
-                for term in terms:
-                    for phrase in _spell(term.split()):
-                        lex.add(phrase, category)
+                        book.add_words(term.lstrip("!"), "!" + category if exception else category)
                 continue
             for term in terms:
-                parts = _parse(term)
-                if not parts:
-                    continue
-                names = []
-                for tokens, _gap in parts:
-                    name = "§" + " ".join(tokens)
-                    for phrase in _spell(tokens):
-                        lex.add(phrase, name)
-                    names.append(name)
-                patterns.append(
-                    Pattern(category, tuple(names), tuple(gap for _t, gap in parts[:-1]))
-                )
-    return Rules(lex.freeze(), tuple(patterns))
+                if category in KINDS:
+                    book.add_pattern(term, category)
+                else:
+                    book.add_words(term, category)
+    lexicon, patterns = book.freeze()
+    return Rules(lexicon, patterns)
 
 
-def _date_dot(text: str, at: int) -> bool:
-    """Whether the full stop at ``at`` closes a date or version inside a sentence: "bis
-    zum 15.01. ein neues Gerät" (a capital letter next means it ends the sentence)."""
-    if text[at] != "." or not _DATE_END.search(text, max(0, at - 3), at + 1):
-        return False
-    rest = text[at + 1 : at + 40].lstrip()
-    return bool(rest) and rest[0].islower()
-
-
-class _Reading:
-    """One reply as the rules see it: words, sentences, clauses, and the lexicon's finds
-    as word indices."""
+class _Reading(Reading):
+    """A reply as the promise rules see it: the families' reading, plus the clauses and
+    what blocks a promise (hedges, conditions, contrasts)."""
 
     def __init__(self, text: str, folded: str, rules: Rules) -> None:
-        self.text = text
-        self.found, self.words = rules.lexicon.scan(folded)
-        self.starts = [s for _w, s, _e in self.words]
-        greek = _GREEK.search(text) is not None
-        ends = [
-            m
-            for m in (_GREEK_BOUNDARY if greek else _BOUNDARY).finditer(text)
-            if not _date_dot(text, m.start())
-        ]
-        self.sentence_ends = [m.end() for m in ends]
-        self.questions = [m.group() in ("?", ";", "\u037e") for m in ends]
+        super().__init__(text, folded, rules.lexicon)
         hard = sorted({m.start() for m in _HARD.finditer(text)} | set(self.sentence_ends))
         self.hard = hard
         self.soft = sorted(set(hard) | {m.start() for m in _COMMA.finditer(text)})
-        self._index: dict[str, list[tuple[int, int]]] = {}
         self.contrast = [a for a, _z in self.spans("contrast")]
         self.hedges = self._blockers("hedge")
         self.conditions = self._blockers("condition")
 
-    def spans(self, category: str) -> list[tuple[int, int]]:
-        """The category's matches as (first word, last word), in order."""
-        if category not in self._index:
-            out = []
-            for start, end in self.found.get(category, ()):
-                first = bisect_left(self.starts, start)
-                last = bisect_left(self.starts, end) - 1
-                out.append((first, max(first, last)))
-            self._index[category] = sorted(out)
-        return self._index[category]
-
     def _blockers(self, category: str) -> list[int]:
         excepted = {i for a, z in self.spans("!" + category) for i in range(a, z + 1)}
         return [a for a, _z in self.spans(category) if a not in excepted]
-
-    def sentence(self, i: int) -> int:
-        return bisect_right(self.sentence_ends, self.starts[i])
-
-    def sentence_span(self, i: int) -> tuple[int, int]:
-        k = self.sentence(i)
-        lo = self.sentence_ends[k - 1] if k else 0
-        return lo, self.sentence_ends[k] if k < len(self.sentence_ends) else len(self.text)
 
     def apart(self, i: int, j: int, breaks: list[int]) -> bool:
         """Whether a break, or a contrast word, lies between words i < j."""
@@ -222,8 +121,7 @@ class _Reading:
         return c < len(self.contrast) and self.contrast[c] < j
 
     def blocked(self, a: int, z: int) -> bool:
-        k = self.sentence(a)
-        if k < len(self.questions) and self.questions[k]:
+        if self.is_question(a):
             return True
         for blockers, breaks, before, after in (
             (self.hedges, self.soft, BEFORE, AFTER),
@@ -241,26 +139,7 @@ class _Reading:
 
     def first(self, pattern: Pattern) -> tuple[int, int] | None:
         """The pattern's first match that is not blocked, as (first word, last word)."""
-        for a, z in self.spans(pattern.parts[0]):
-            last = self._rest(pattern, 1, z, self.sentence(a))
-            if last is not None and not self.blocked(a, last):
-                return a, last
-        return None
-
-    def _rest(self, pattern: Pattern, n: int, z: int, sentence: int) -> int | None:
-        if n == len(pattern.parts):
-            return z
-        spans = self.spans(pattern.parts[n])
-        i = bisect_right(spans, (z, len(self.words)))
-        while i < len(spans) and spans[i][0] <= z + 1 + pattern.gaps[n - 1]:
-            b = spans[i][1]
-            i += 1
-            if self.sentence(b) != sentence:
-                break
-            last = self._rest(pattern, n + 1, b, sentence)
-            if last is not None:
-                return last
-        return None
+        return next((m for m in self.matches(pattern) if not self.blocked(*m)), None)
 
 
 def extract(
@@ -280,8 +159,6 @@ def extract(
     posted = posted_at.astimezone(tz).date()
     firsts: dict[str, tuple[int, int]] = {}
     for pattern in rules.patterns:
-        if not reading.found.get(pattern.parts[-1]):
-            continue
         match = reading.first(pattern)
         if match and (pattern.kind not in firsts or match < firsts[pattern.kind]):
             firsts[pattern.kind] = match
