@@ -373,6 +373,10 @@ def test_record_for_approved_still_reads_a_draft_a_person_added_to(tmp_path, tim
         (["deliver", "1", "--version", "five three"], "write it as the app shows it"),
         (["confirm", "1"], "not disputed"),
         (["undo", "1"], "nothing to undo"),
+        (["deliver", "abc"], "promise id 'abc': write the number shown"),
+        (["deliver", "0"], "ids start at 1"),
+        (["undo", "99999999999999999999999"], "no promise has an id that large"),
+        (["add", "1", "x", "--kind", "gift"], "invalid choice: 'gift'"),
     ],
 )
 def test_bad_input_is_one_line_with_the_fix(tmp_path, capsys, argv, message):
@@ -383,7 +387,7 @@ def test_bad_input_is_one_line_with_the_fix(tmp_path, capsys, argv, message):
     captured = capsys.readouterr()
     assert captured.out == "" and "Traceback" not in captured.err
     (line,) = captured.err.splitlines()
-    assert line.startswith("replydesk: ") and message in line, line
+    assert line.startswith("replydesk") and message in line, line
     ws = reopen(tmp_path)
     assert len(ws.store.promises.list()) == 1  # nothing was written
     assert ws.store.promises.get(1).status == PromiseStatus.OPEN
@@ -772,3 +776,54 @@ def test_undo_before_the_post_run_withdraws_the_follow_up_and_nothing_is_sent(se
     outcome = posting.post_one(ws, follow.id)
     assert outcome.status == posting.PostStatus.FAILED and "discarded" in outcome.message
     assert api.replies == {}
+
+
+def test_undo_withdraws_every_version_of_the_follow_up_and_post_refuses_the_rest(server, tmp_path):
+    """An edited follow-up is a new draft: undo withdraws it too, the review leaves
+    "approved", and a follow-up whose promise is open again is never posted."""
+    from replydesk.services import posting
+
+    ws, api, pid, edited = follow_up_ready_to_post(server, tmp_path)
+    v2 = editing.approve(ws, edited.review_id, edited.text + " Edited.", edited, True).draft
+    assert ws.store.reviews.get(v2.review_id).status == ReviewStatus.APPROVED
+    undone = promising.undo(ws, pid)
+    assert undone.note == promising.UndoNote.FOLLOWUP_DISCARDED
+    followups = [d for d in ws.store.drafts.for_review(v2.review_id) if d.kind == "followup"]
+    assert followups and all(d.state == DraftState.DISCARDED for d in followups)
+    assert ws.store.reviews.get(v2.review_id).status != ReviewStatus.APPROVED
+    assert posting.post_one(ws, v2.id).status == posting.PostStatus.FAILED
+    assert api.replies == {}
+
+
+def test_a_follow_up_whose_promise_was_reopened_is_not_posted(server, tmp_path):
+    """Belt and braces: even approved and still standing, posting checks the promise."""
+    from replydesk.services import posting
+
+    ws, api, pid, follow = follow_up_ready_to_post(server, tmp_path)
+    ws.store.promises.transition(  # reopened by a path that leaves the draft alone
+        pid, "ben", PromiseStatus.DELIVERED, PromiseStatus.OPEN, "promise.undo"
+    )
+    outcome = posting.post_one(ws, follow.id)
+    assert outcome.status == posting.PostStatus.FAILED
+    assert "no longer delivered" in outcome.message and api.replies == {}
+
+
+@pytest.mark.parametrize(
+    ("reply", "due"),
+    [
+        ("We will refund you by 31.04.", "2026-12-04"),  # no such day: the default
+        ("We will fix this in 5.2.", "2026-12-04"),  # a version, not 5 February
+        ("We will fix this in version 4.10.", "2026-12-04"),
+        ("We will call you back on 2025-01-01.", "2026-11-20"),  # never due before it is made
+        ("We will call you back on 2026-02-30.", "2026-12-04"),
+        ("Wir erstatten den Betrag bis 15.12.", "2026-12-15"),
+    ],
+)
+def test_impossible_dates_and_versions_never_crash_or_mislead_the_due_date(reply, due):
+    from zoneinfo import ZoneInfo
+
+    from replydesk.promises.extract import extract
+
+    lang = "de" if reply.startswith("Wir") else "en"
+    (found,) = extract(reply, lang, FRIDAY, ZoneInfo("Europe/Berlin"), (), 14)
+    assert found.due_date == due

@@ -340,3 +340,23 @@ async def test_P_filters_by_product_and_a_doubted_promise_is_marked(board_ws):
         help_text = str(app.screen.query_one("Static").render())  # all of it, scrolled or not
         assert "the model doubts this promise" in help_text and "wrote again" in help_text
         assert "unsure: the machine's label" not in help_text  # the inbox's symbols
+
+
+async def test_markup_in_a_toast_is_shown_as_typed_never_read(board_ws):
+    """Toasts quote what people and trackers typed: "[/b]" must not crash the app and
+    "[@click=app.quit]" must not become an action."""
+    app = make_app(board_ws)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        table = await open_board(app, pilot)
+        first = table.current
+        await pilot.press("t", "ctrl+u", *"[/b]", "enter")  # a bad tracker link
+        await settle(pilot)
+        assert "[/b]" in notifications(app) and isinstance(app.screen, EditPromise)
+        await pilot.press("escape", "n", *"fix [@click=app.quit]x[/]", "tab", *"fix", "enter")
+        await settle(pilot)
+        assert app.is_running and isinstance(app.screen, PromisesScreen), notifications(app)
+        assert "[@click=app.quit]" in table.current.what
+        await pilot.press("w")  # the toast quotes nothing here, but the one before did
+        await settle(pilot)
+        assert app.is_running
+    assert promising.get(board_ws, first.id).tracker_url is None

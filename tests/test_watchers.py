@@ -235,3 +235,19 @@ async def test_the_inbox_warns_about_overdue_promises(demo_ws):
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot)
         assert any("3 promise(s) overdue" in str(n.message) for n in app._notifications)
+
+
+def test_a_tracker_answering_odd_json_types_is_checked_not_crashed(server, tmp_path):
+    """A tracker's JSON is input: a dict where a URL belongs delivers (closed is closed)
+    with no evidence link, and the other promises are still checked."""
+    secrets.set("gh-token", "ghp_secret123")
+    server.route("GET", r"/repos/acme/app/issues/(\d+)")(
+        lambda req: (200, {}, {"state": "closed", "html_url": {"oops": 1}})
+    )
+    ws, rid = tracker_ws(server, tmp_path)
+    first = promise(ws, rid, "gh:1")
+    second = promise(ws, rid, "gh:2")
+    results = watch(ws)
+    assert {r.promise_id for r in results} == {first.id, second.id}
+    for p in (first, second):
+        assert ws.store.promises.get(p.id).status == "delivered"

@@ -10,18 +10,12 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from replydesk import __version__
 from replydesk.cli.commands.channels import cmd_post, cmd_secret_set, cmd_sources, cmd_sync
-from replydesk.cli.commands.common import BAD_INPUT, OK
-from replydesk.cli.commands.ledger import (
-    KIND_CHOICES,
-    cmd_promise,
-    cmd_promises,
-    cmd_stats,
-    promise_id,
-    review_id,
-)
+from replydesk.cli.commands.common import BAD_INPUT, OK, draft_id, promise_id, review_id
+from replydesk.cli.commands.ledger import KIND_CHOICES, cmd_promise, cmd_promises, cmd_stats
 from replydesk.cli.commands.replies import cmd_approve, cmd_draft, cmd_lint, cmd_triage
 from replydesk.cli.commands.workspace import (
     cmd_config_check,
@@ -34,8 +28,16 @@ from replydesk.cli.commands.workspace import (
 from replydesk.domain.errors import ReplydeskError
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse, with a usage mistake said in one line (what was wrong, where to look)
+    rather than the whole usage block first; every subcommand's parser is one too."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(BAD_INPUT, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = Parser(
         prog="replydesk", description="A terminal workstation for answering unhappy customers."
     )
     p.add_argument("--version", action="version", version=f"replydesk {__version__}")
@@ -104,7 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
     tri.set_defaults(handler=cmd_triage)
 
     drf = sub.add_parser("draft", help="draft replies in parallel (resumable)")
-    drf.add_argument("ids", nargs="*", type=int, metavar="ID", help="review ids")
+    drf.add_argument("ids", nargs="*", type=review_id, metavar="ID", help="review ids")
     drf.add_argument(
         "--all", action="store_true", help="every queued criticism and vague review without a draft"
     )
@@ -191,7 +193,7 @@ def build_parser() -> argparse.ArgumentParser:
     sec.set_defaults(handler=lambda a: _usage(sec))
 
     appr = sub.add_parser("approve", help="approve the latest draft of a review")
-    appr.add_argument("review_id", type=int)
+    appr.add_argument("review_id", type=review_id)
     appr.add_argument(
         "--despite-lint",
         action="store_true",
@@ -202,14 +204,14 @@ def build_parser() -> argparse.ArgumentParser:
     pst = sub.add_parser("post", help="publish approved replies where the source can")
     pst.add_argument(
         "--resend",
-        type=int,
+        type=draft_id,
         action="append",
         metavar="DRAFT_ID",
         help="send again a reply an interrupted run may not have delivered",
     )
     pst.add_argument(
         "--mark-copied",
-        type=int,
+        type=draft_id,
         metavar="DRAFT_ID",
         help="record that you copied and posted this reply by hand",
     )

@@ -127,6 +127,7 @@ PROMISE_KEYS = (
     "next_week",
     "within",
     "within_weeks",
+    "within_hours",
     "weekday",
 )
 # what keeps a match from counting as a promise (see promises/extract.py)

@@ -3,7 +3,7 @@
 Kinds: fix, refund, bonus (an item of the catalogue), callback, info. A replacement ("we
 will send you a new one") is a refund: both make good what was bought. Due dates come
 from the sentence that makes the promise: an explicit date, a version on the release
-calendar ("in 5.4"), "tomorrow", "next week", "by Friday", "within 5 days" (or weeks),
+calendar ("in 5.4"), "tomorrow", "next week", "by Friday", "within 5 days" (hours, weeks),
 or "in the next update" resolved against the release calendar; otherwise the post date plus the
 configured default. Dates are calendar days in the workspace's time zone. A reply that
 promises nothing yields nothing.
@@ -29,6 +29,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -38,10 +39,11 @@ from replydesk.config import Release
 from replydesk.domain.text import fold
 from replydesk.languages import BASE, LanguagePack, Lexicon, known, pack
 from replydesk.languages.families import Book, Pattern, Reading
+from replydesk.languages.lexicon import WORD
 from replydesk.languages.registry import number_words, weekday_stems
 
 KINDS = ("fix", "refund", "callback", "info")
-WHEN = ("next_update", "tomorrow", "next_week", "within", "within_weeks", "weekday")
+WHEN = ("next_update", "tomorrow", "next_week", "within", "within_weeks", "within_hours", "weekday")
 BLOCKERS = ("hedge", "condition", "contrast")
 ISO = re.compile(r"\b(20\d\d)-(\d\d)-(\d\d)\b")
 DOTTED = re.compile(r"(?<![\d.])(\d{1,2})\.(\d{1,2})\.(20\d\d|\d\d)?(?![\d])")
@@ -169,7 +171,10 @@ def extract(
         a, z = firsts[kind]
         start, end = reading.words[a][1], reading.words[z][2]
         s_from, s_to = reading.sentence_span(a)
-        due = _due(text, folded, reading.found, (s_from, s_to), posted, releases, default_due_days)
+        due = max(
+            posted,
+            _due(text, folded, reading.found, (s_from, s_to), posted, releases, default_due_days),
+        )
         out.append(
             Extracted(" ".join(text[s_from:s_to].split())[:200], kind, due.isoformat(), start, end)
         )
@@ -209,6 +214,18 @@ def _count(phrase: str) -> int:
     return 0
 
 
+# the word before "5.2." that makes it a version: "in 5.2.", "version 4.10."
+VERSION_CUES = frozenset(
+    "in im v version versión versione versão versao версии версия версию έκδοση έκδοσης "
+    "update release build patch en dans na em nella nel в во σε στην στο".split()
+)
+
+
+def _version_cue(before: str) -> bool:
+    words = WORD.findall(fold(before[-40:]))
+    return bool(words) and words[-1] in VERSION_CUES
+
+
 def _due(
     text: str,
     folded: str,
@@ -224,20 +241,22 @@ def _due(
         return [s for s in found.get(category, []) if lo <= s[0] < hi]
 
     part = text[lo:hi]
-    m = ISO.search(part)
-    if m:
-        return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    for m in ISO.finditer(part):
+        with suppress(ValueError):  # 2026-02-30 is no date: read on
+            return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
     named = _release(part, posted, releases)
     if named:
         return named
-    m = DOTTED.search(part)
-    if m and 1 <= int(m.group(1)) <= 31 and 1 <= int(m.group(2)) <= 12:
+    for m in DOTTED.finditer(part):
+        if not m.group(3) and _version_cue(part[: m.start()]):
+            continue  # "in version 5.2." is a version, not 5 February
         year = int(m.group(3)) if m.group(3) else posted.year
         year = year + 2000 if year < 100 else year
-        candidate = date(year, int(m.group(2)), int(m.group(1)))
-        if not m.group(3) and candidate < posted:  # "by 05.01" written in December
-            candidate = candidate.replace(year=year + 1)
-        return candidate
+        with suppress(ValueError):  # 31.04. is no date
+            candidate = date(year, int(m.group(2)), int(m.group(1)))
+            if not m.group(3) and candidate < posted:  # "by 05.01" written in December
+                candidate = date(year + 1, candidate.month, candidate.day)
+            return candidate
     if inside("next_update"):
         upcoming = sorted(r.date for r in releases if r.date and r.date >= posted.isoformat())
         if upcoming:
@@ -246,13 +265,13 @@ def _due(
         return posted + timedelta(days=1)
     if inside("next_week"):
         return posted + timedelta(days=13 - posted.weekday())  # Sunday of next week
-    for category, days in (("within", 1), ("within_weeks", 7)):
+    for category, hours in (("within_hours", 1), ("within", 24), ("within_weeks", 168)):
         for start, end in inside(category):
             # the last number: "en un plazo de tres días" (the "un" of "un plazo" is no
             # count); "within a week" names none: one
-            n = _count(folded[start:end]) or (1 if days == 7 else 0)
+            n = _count(folded[start:end]) or (1 if category == "within_weeks" else 0)
             if n:
-                return posted + timedelta(days=n * days)
+                return posted + timedelta(days=max(1, -(-n * hours // 24)))
     for start, end in inside("weekday"):
         phrase = folded[start:end]
         for day, stems in enumerate(weekday_stems()):  # Monday = 0

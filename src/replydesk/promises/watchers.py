@@ -35,6 +35,13 @@ class Check:
     evidence: str = ""  # a URL or the entry that shows it shipped
     detail: str = ""
 
+    def __post_init__(self) -> None:
+        # a tracker's JSON is input: anything but text where text belongs is dropped
+        for name in ("evidence", "detail"):
+            value = getattr(self, name)
+            if not isinstance(value, str):
+                object.__setattr__(self, name, "")
+
 
 def parse_link(link: str, trackers: list[TrackerConfig]) -> tuple[TrackerConfig, str]:
     name, _, ref = link.partition(":")

@@ -20,7 +20,16 @@ from replydesk.domain.errors import (
     SecretError,
     SourceError,
 )
-from replydesk.domain.models import Channel, Draft, DraftState, Reply, ReplyState, Review
+from replydesk.domain.models import (
+    Channel,
+    Draft,
+    DraftKind,
+    DraftState,
+    PromiseStatus,
+    Reply,
+    ReplyState,
+    Review,
+)
 from replydesk.domain.text import fold
 from replydesk.services.platforms import DEMO_OFFLINE, open_source, reply_limit
 from replydesk.services.workspace import Workspace, process_gone
@@ -108,6 +117,14 @@ def _post_one(
     if not draft.approved_by:
         out.message = "not approved by a person"
         return out
+    if draft.kind == DraftKind.FOLLOWUP and draft.promise_id is not None:
+        promise = ws.store.promises.get(draft.promise_id)
+        if promise is None or promise.status != PromiseStatus.DELIVERED:
+            out.message = (
+                f"promise {draft.promise_id} is no longer delivered (undone?): its "
+                "follow-up is not sent"
+            )
+            return out
     cfg = ws.config.source(review.source)
     if ws.demo:
         out.message = DEMO_OFFLINE

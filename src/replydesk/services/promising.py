@@ -75,17 +75,24 @@ KINDS = ", ".join(PROMISE_KINDS)
 # ------------------------------------------------------------ reading the ledger
 
 
+MAX_ID = 2**63 - 1  # SQLite's largest integer
+
+
 def parse_id(text: str | int, what: str = "promise") -> int:
     """An id as typed or as shown ("12", "#12"); one clear line otherwise."""
     if isinstance(text, int):
         number = text
     else:
         digits = text.strip().removeprefix("#").strip()
+        if digits.startswith("-") and digits[1:].isascii() and digits[1:].isdigit():
+            raise UsageError(f"{what} id {text!r}: ids start at 1")
         if not digits.isascii() or not digits.isdigit():
             raise UsageError(f"{what} id {text!r}: write the number shown, e.g. 12 or #12")
         number = int(digits)
     if number < 1:
         raise UsageError(f"{what} id {text!r}: ids start at 1")
+    if number > MAX_ID:
+        raise UsageError(f"{what} id {text!r}: no {what} has an id that large")
     return number
 
 
@@ -607,15 +614,14 @@ def undo(ws: Workspace, promise_id: int | str) -> Undone:
     reopened = ws.store.promises.reopen(current.id, ws.user, current.status)
     if reopened is None:
         raise Conflict(f"promise {current.id} changed meanwhile: look again before undoing")
-    note = UndoNote.NONE
-    if reopened.followup_draft_id is not None:
-        # the customer must not hear "it is done" about a delivery that is undone
-        sent = not reopened.followup_withdrawn
-        note = UndoNote.FOLLOWUP_SENT if sent else UndoNote.FOLLOWUP_DISCARDED
-        if sent:
-            draft = ws.store.drafts.get(reopened.followup_draft_id)
-            if draft is not None and draft.state == DraftState.DISCARDED:
-                note = UndoNote.NONE  # withdrawn before: nothing went out
+    # the customer must not hear "it is done" about a delivery that is undone
+    note = (
+        UndoNote.FOLLOWUP_SENT
+        if reopened.followup_live
+        else UndoNote.FOLLOWUP_DISCARDED
+        if reopened.followup_withdrawn
+        else UndoNote.NONE
+    )
     return Undone(reopened.promise, current.status, note)
 
 
@@ -971,14 +977,14 @@ def flag_returning_authors(ws: Workspace, review_ids: list[int]) -> list[Promise
             if p.review_id == review.id and not review.edited:
                 continue
             if p.delivered_at and stamp and stamp > p.delivered_at and not p.flag:
-                flagged.append(
-                    ws.store.promises.update(
-                        p.id,
-                        ws.user,
-                        flag=f"the customer wrote again after delivery "
-                        f"(review {review.id}): check the fix holds",
-                    )
+                done = ws.store.promises.flag_delivered(
+                    p.id,
+                    ws.user,
+                    f"the customer wrote again after delivery (review {review.id}): "
+                    "check the fix holds",
                 )
+                if done is not None:
+                    flagged.append(done)
     return flagged
 
 

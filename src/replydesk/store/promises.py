@@ -22,7 +22,8 @@ class Reopened:
 
     promise: Promise
     followup_draft_id: int | None
-    followup_withdrawn: bool  # False when there was none, or it had already been sent
+    followup_withdrawn: bool  # some version of it was withdrawn here
+    followup_live: bool = False  # a version was sent, or a post run holds it
 
 
 class PromiseRepo:
@@ -142,6 +143,20 @@ class PromiseRepo:
             )
         return rows.promise(row)
 
+    def flag_delivered(self, promise_id: int, user: str, flag: str) -> Promise | None:
+        """Flag a delivered promise once (the customer wrote again); ``None`` when it is
+        not delivered any more (undone meanwhile) or was flagged already."""
+        with self.db.write() as c:
+            row = c.execute(
+                "UPDATE promises SET flag = ? WHERE id = ? AND status = 'delivered' "
+                "AND flag IS NULL RETURNING *",
+                (flag, promise_id),
+            ).fetchone()
+            if row is None:
+                return None
+            self.db.log(c, user, "promise.flag", row["review_id"], {"promise": promise_id})
+        return rows.promise(row)
+
     def add_for_draft(
         self,
         draft_id: int,
@@ -239,23 +254,29 @@ class PromiseRepo:
                 (promise_id,),
             ).fetchone()
             followup: int | None = before["followup_draft_id"]
-            withdrawn = False
-            if followup is not None:
-                withdrawn = (
-                    c.execute(
-                        "UPDATE drafts SET state = 'discarded' WHERE id = :d "
-                        "AND state IN ('draft', 'approved') AND NOT EXISTS ("
-                        # a post run holds it or may have reached the platform: too late
-                        "  SELECT 1 FROM replies WHERE draft_id = :d AND (state IN "
-                        "  ('posted', 'copied') OR (state = 'pending' AND (attempts > 0 "
-                        "  OR lease_until > :now)))) RETURNING id",
-                        {"d": followup, "now": to_iso(self.db.now())},
-                    ).fetchone()
-                    is not None
-                )
-                if withdrawn:
-                    self.db.log(c, user, "draft.discard", row["review_id"], {"draft": followup})
-                    c.execute(_SETTLE_REVIEW, {"id": row["review_id"]})
+            # every version of its follow-up (an edit is a new draft), unless a post run
+            # holds it or may have reached the platform with it: then it is too late
+            gone = [
+                r["id"]
+                for r in c.execute(
+                    "UPDATE drafts SET state = 'discarded' WHERE promise_id = :p "
+                    "AND kind = 'followup' AND state IN ('draft', 'approved') AND NOT EXISTS ("
+                    "  SELECT 1 FROM replies WHERE draft_id = drafts.id AND (state IN "
+                    "  ('posted', 'copied') OR (state = 'pending' AND (attempts > 0 "
+                    "  OR lease_until > :now)))) RETURNING id",
+                    {"p": promise_id, "now": to_iso(self.db.now())},
+                ).fetchall()
+            ]
+            for draft_id in gone:
+                self.db.log(c, user, "draft.discard", row["review_id"], {"draft": draft_id})
+            if gone:
+                c.execute(_SETTLE_REVIEW, {"id": row["review_id"]})
+            live = c.execute(
+                "SELECT 1 FROM drafts WHERE promise_id = ? AND kind = 'followup' "
+                "AND state IN ('draft', 'approved', 'posted') LIMIT 1",
+                (promise_id,),
+            ).fetchone()
+            withdrawn = bool(gone)
             self.db.log(
                 c,
                 user,
@@ -263,7 +284,7 @@ class PromiseRepo:
                 row["review_id"],
                 {"promise": promise_id, "from": str(expected), "followup_withdrawn": withdrawn},
             )
-        return Reopened(rows.promise(row), followup, withdrawn)
+        return Reopened(rows.promise(row), followup, withdrawn, live is not None)
 
     def awaiting_followup(self) -> builtins.list[Promise]:
         """Delivered promises whose follow-up draft is not written yet."""
@@ -365,5 +386,5 @@ UPDATE reviews SET status = CASE
     WHEN EXISTS (SELECT 1 FROM drafts WHERE review_id = :id AND state = 'draft')
         THEN 'drafted'
     ELSE 'new' END
-WHERE id = :id AND status = 'drafted'
+WHERE id = :id AND status IN ('drafted', 'approved')
 """

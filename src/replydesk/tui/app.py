@@ -8,6 +8,7 @@ from typing import Any
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from replydesk.domain.redact import redact
@@ -39,6 +40,20 @@ class ReplydeskApp(App[None]):
 
     def on_mount(self) -> None:
         self.push_screen(InboxScreen(self.ws))
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Toasts carry review text, promise wording, links and error messages that quote
+        input: never read as markup (``[/b]`` would crash the app, ``[@click=…]`` act),
+        whatever the caller asks (``Widget.notify`` passes markup=True on)."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
     def _fatal_error(self) -> None:
         """A crash shows where it happened, never the values in scope: they may hold a key,

@@ -8,9 +8,31 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TextIO
 
+from replydesk.domain.errors import UsageError
+from replydesk.services import promising
 from replydesk.services.workspace import Workspace
 
 OK, FINDINGS, BAD_INPUT = 0, 1, 2
+
+
+def _id(text: str, what: str) -> int:
+    try:
+        return promising.parse_id(text, what)
+    except UsageError as exc:  # argparse says it in one line, exit 2
+        raise argparse.ArgumentTypeError(exc.message) from None
+
+
+def promise_id(text: str) -> int:
+    """A promise id as typed or as shown: ``12`` or ``#12``."""
+    return _id(text, "promise")
+
+
+def review_id(text: str) -> int:
+    return _id(text, "review")
+
+
+def draft_id(text: str) -> int:
+    return _id(text, "draft")
 
 
 @contextmanager

@@ -15,22 +15,6 @@ from replydesk.services.workspace import Workspace
 KIND_CHOICES = tuple(str(k) for k in PROMISE_KINDS)
 
 
-def _id(text: str, what: str) -> int:
-    try:
-        return promising.parse_id(text, what)
-    except UsageError as exc:  # argparse prints it as one line, with the usage, exit 2
-        raise argparse.ArgumentTypeError(exc.message) from None
-
-
-def promise_id(text: str) -> int:
-    """A promise id as typed or as shown: ``12`` or ``#12``."""
-    return _id(text, "promise")
-
-
-def review_id(text: str) -> int:
-    return _id(text, "review")
-
-
 def cmd_promises(args: argparse.Namespace) -> int:
     with workspace(args) as ws:
         if args.action == "watch":

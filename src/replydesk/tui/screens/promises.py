@@ -233,8 +233,15 @@ class PromisesScreen(WorkspaceScreen):
         from replydesk.tui.screens.editor import EditorScreen
 
         p = self._current()
-        if p is None or not p.followup_draft_id:
-            self.notify("no follow-up yet: deliver the promise first", severity="warning")
+        if p is None:
+            return
+        if not p.followup_draft_id:
+            self.notify(
+                "its follow-up is still to be written: c (check trackers) writes it"
+                if p.followup_pending
+                else "no follow-up yet: deliver the promise first",
+                severity="warning",
+            )
             return
         self.app.push_screen(EditorScreen(self.ws, p.review_id), lambda _r: self.reload())
 
