@@ -20,6 +20,7 @@ from functools import lru_cache
 from replydesk.domain.findings import Finding, Severity, errors
 from replydesk.domain.text import fold
 from replydesk.languages import BASE, LanguagePack, pack, resolve
+from replydesk.languages.families import Book, Pattern, Reading
 from replydesk.languages.lexicon import WORD, Lexicon
 from replydesk.languages.registry import instruction_pattern
 
@@ -94,29 +95,69 @@ class LintContext:
     label: str = "criticism"  # praise needs thanks, not an apology
 
 
-def style_pack(language: str) -> tuple[Lexicon, dict[str, str]]:
-    """The matcher and fix hints for ``language`` (English for a language without a pack)."""
+@dataclass(frozen=True)
+class StylePack:
+    """One language's house-style phrases, compiled: a lexicon, a pattern per entry,
+    and the fix hints."""
+
+    lexicon: Lexicon
+    patterns: tuple[Pattern, ...]
+    fixes: dict[str, str]
+
+
+def style_pack(language: str) -> StylePack:
+    """The patterns and fix hints for ``language`` (English for a language without a pack)."""
     return _compile(pack(resolve(language)))
 
 
 @lru_cache(maxsize=8)
-def _compile(lang: LanguagePack) -> tuple[Lexicon, dict[str, str]]:
-    lex = Lexicon(f"style-{lang.code}")
+def _compile(lang: LanguagePack) -> StylePack:
+    book = Book(f"style-{lang.code}")
     for category, terms in lang.style.items():
-        if category != "fix":
-            for term in terms:
-                lex.add(term, category)
+        if category == "fix":
+            continue
+        for term in terms:
+            if term.startswith("!"):  # an exception: what starts inside it does not count
+                book.add_words(term[1:], "!" + category)
+            else:
+                book.add_pattern(term, category)
     fixes = dict(item.split(": ", 1) for item in lang.style.get("fix", ()))
-    return lex.freeze(), fixes
+    lexicon, patterns = book.freeze()
+    return StylePack(lexicon, patterns, fixes)
+
+
+def _find(
+    text: str, folded: str, style: StylePack
+) -> tuple[dict[str, list[tuple[int, int]]], Reading]:
+    """Each category's matches as character spans, one per place: a pattern that matches
+    inside a longer match of the same category, or starts inside an exception of its
+    category, does not count again."""
+    reading = Reading(text, folded, style.lexicon)
+    found: dict[str, list[tuple[int, int]]] = {}
+    for pattern in style.patterns:
+        excepted = reading.spans("!" + pattern.kind)
+        for a, z in reading.matches(pattern):
+            if any(x <= a <= y for x, y in excepted):
+                continue
+            found.setdefault(pattern.kind, []).append(reading.chars(a, z))
+    for category, spans in found.items():
+        kept: list[tuple[int, int]] = []
+        for start, end in sorted(spans, key=lambda s: (s[0], -s[1])):
+            if kept and start < kept[-1][1]:
+                continue
+            kept.append((start, end))
+        found[category] = kept
+    return found, reading
 
 
 def lint(text: str, ctx: LintContext | None = None) -> list[Finding]:
     ctx = ctx or LintContext()
-    lex, fixes = style_pack(ctx.language)
+    style = style_pack(ctx.language)
+    fixes = style.fixes
     folded = fold(text)
     if len(folded) != len(text):
         folded = "".join(fold(ch)[:1] or " " for ch in text)
-    found, _words = lex.scan(folded)
+    found, reading = _find(text, folded, style)
     # the customer's own words, quoted back, are not our promises or our tone
     quoted = [m.span() for m in QUOTED.finditer(text)]
     for category in (*FORBIDDEN, "dated", "compensation"):
@@ -142,8 +183,8 @@ def lint(text: str, ctx: LintContext | None = None) -> list[Finding]:
             continue
         if ctx.label == "followup" and rule == "W1":
             continue  # a follow-up brings good news: thanks and a question are enough
-        if category == "next_step" and "?" in text:
-            continue  # a question is a way forward too (W6)
+        if category == "next_step" and ("?" in text or any(reading.questions)):
+            continue  # a question is a way forward too (W6; Greek asks with ";")
         if not found.get(category):
             out.append(
                 Finding(rule, Severity.ERROR, 0, 0, REQUIRED_MESSAGE[rule], fixes.get(category, ""))
