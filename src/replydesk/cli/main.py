@@ -105,8 +105,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     tri.set_defaults(handler=cmd_triage)
 
-    drf = sub.add_parser("draft", help="draft replies in parallel (resumable)")
-    drf.add_argument("ids", nargs="*", type=review_id, metavar="ID", help="review ids")
+    drf = sub.add_parser(
+        "draft",
+        help="draft replies in parallel (resumable); show, edit or redo one",
+        usage="replydesk draft [--all | ID ...] [--concurrency N]\n"
+        "       replydesk draft show ID | edit ID | redo ID [--note TEXT]",
+    )
+    drf.add_argument(
+        "ids",
+        nargs="*",
+        metavar="ID",
+        help="review ids as the inbox shows them; or show ID (the review, its draft and "
+        "findings), edit ID (in $VISUAL/$EDITOR, linted on save), redo ID (a new draft)",
+    )
+    drf.add_argument("--note", help="with redo: what the next draft should do differently")
     drf.add_argument(
         "--all", action="store_true", help="every queued criticism and vague review without a draft"
     )

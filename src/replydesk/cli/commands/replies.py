@@ -11,11 +11,12 @@ from typing import TextIO
 
 from replydesk import config as config_mod
 from replydesk.cli.commands.common import FINDINGS, OK, stdout, workspace
+from replydesk.cli.commands.draft_verbs import cmd_draft_verb, is_verb
 from replydesk.domain.errors import LintBlocked, UsageError
 from replydesk.domain.findings import errors
 from replydesk.domain.models import Triage
 from replydesk.domain.text import inert
-from replydesk.services import drafting, editing, triaging
+from replydesk.services import drafting, editing, promising, triaging
 from replydesk.services.drafting import DraftOutcome, DraftStatus
 from replydesk.services.platforms import lint_text
 
@@ -44,11 +45,8 @@ def cmd_triage(args: argparse.Namespace) -> int:
 
 
 def _review_id(text: str) -> int:
-    """A review id as typed or as the inbox shows it ("#12")."""
-    digits = text.strip().removeprefix("#")
-    if not digits.isdigit():
-        raise UsageError(f"review id {text!r} is not a number; `replydesk inbox` lists them")
-    return int(digits)
+    """A review id as typed or as the inbox shows it ("#12"); one line otherwise."""
+    return promising.parse_id(text, "review")
 
 
 def explanation(stored: Triage | None, reading: triaging.Reading) -> str:
@@ -109,10 +107,15 @@ def _open_input(path: str) -> TextIO:
 
 
 def cmd_draft(args: argparse.Namespace) -> int:
+    if is_verb(args.ids):
+        return cmd_draft_verb(args)
     if not args.all and not args.ids:
         raise UsageError("say which reviews: --all, or one or more review ids")
+    if args.note is not None:
+        raise UsageError("--note goes with `draft redo ID`: it steers the next draft")
+    ids = [_review_id(i) for i in args.ids]
     with workspace(args) as ws:
-        todo = drafting.queue(ws, args.ids or None)
+        todo = drafting.queue(ws, ids or None)
         mode = f"model {ws.config.llm_model}" if ws.llm is not None else "offline composer"
         print(f"drafting {len(todo)} review(s) with the {mode}...", file=sys.stderr)
         done = 0
