@@ -158,3 +158,28 @@ def test_two_processes_importing_at_once_lose_nothing(tmp_path):
     assert [p.returncode for p in procs] == [0, 0], outs
     with Store(db) as store:
         assert store.reviews.count() == 6001
+
+
+def test_a_review_without_a_language_gets_one_and_text_is_the_body(ws, tmp_path):
+    """Files from other tools name the body "text"; the language, when the file gives
+    none, is detected at import so the draft is written in the reviewer's language."""
+    from replydesk.services.importing import import_file
+
+    path = write_jsonl(
+        tmp_path / "in.jsonl",
+        [
+            {"id": "r1", "text": "Приложение вылетает при открытии карты, ужасно", "rating": 1},
+            {"id": "r2", "content": "La app se cierra cuando abro el mapa, es horrible"},
+            {"id": "r3", "body": "Meh.", "rating": 2},  # too short to tell: no guess
+            {"id": "r4", "body": "Crashes on start", "lang": "de"},  # the file's word wins
+        ],
+    )
+    report = import_file(ws, path, source="file")
+    assert (report.new, report.failed) == (4, 0)
+    got = {r.external_id: (r.language, r.body[:8]) for r in ws.store.reviews.list()}
+    assert got == {
+        "r1": ("ru", "Приложен"),
+        "r2": ("es", "La app s"),
+        "r3": ("", "Meh."),
+        "r4": ("de", "Crashes "),
+    }

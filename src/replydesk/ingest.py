@@ -28,6 +28,7 @@ from replydesk.domain.timeutil import parse_time
 
 FIELDS = ("id", "author", "rating", "title", "body", "lang", "created_at", "url")
 OPTIONAL_FIELDS = ("author_key", "language", "updated_at", "version", "source")
+BODY_ALIASES = ("text", "content", "review")  # what exports from other tools call the body
 _KNOWN = frozenset(FIELDS + OPTIONAL_FIELDS)
 MAX_FIELD = 64 * 1024 * 1024
 
@@ -218,6 +219,9 @@ def to_review(row: dict[str, Any], source: str) -> NewReview:
     if isinstance(ext, float) and not math.isfinite(ext):
         raise ValueError(f"'id' must be text or a number, not {ext!r}")
     body = _text(row, "body")
+    alias = next((a for a in BODY_ALIASES if not body and _text(row, a)), None)
+    if alias:  # "text" is the body's name in many exports: never land an empty review
+        body = _text(row, alias)
     title = _text(row, "title")
     rating = parse_rating(row.get("rating"))
     if not body and not title and rating is None:
@@ -238,7 +242,7 @@ def to_review(row: dict[str, Any], source: str) -> NewReview:
         product_version=_text(row, "version"),
         created_at=created,
         updated_at=updated or created,
-        raw={k: v for k, v in row.items() if k not in _KNOWN} or None,  # keep the rest
+        raw={k: v for k, v in row.items() if k not in _KNOWN and k != alias} or None,
     )
 
 

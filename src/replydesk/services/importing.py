@@ -11,14 +11,25 @@ from __future__ import annotations
 import queue
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from replydesk.domain.models import NewReview
 from replydesk.ingest import ImportReport, LineError, read_file
+from replydesk.languages.detect import detect
 from replydesk.services.promising import flag_returning_authors
 from replydesk.services.workspace import Workspace
 
 BATCH = 2000
+
+
+def with_language(ws: Workspace, review: NewReview) -> NewReview:
+    """The review with its language: the source's, else detected among the workspace's
+    languages (short text gets none, and drafts then use the default language)."""
+    if review.language:
+        return review
+    found = detect(review.text[: ws.config.triage.max_chars], tuple(ws.config.style.languages))
+    return replace(review, language=found) if found else review
 
 
 def store_reviews(ws: Workspace, reviews: list[NewReview], tally: object) -> None:
@@ -59,7 +70,7 @@ def import_file(
                 if isinstance(item, LineError):
                     report.errors.append(item)
                     continue
-                batch.append(item)
+                batch.append(with_language(ws, item))  # here, beside the store's writes
                 if len(batch) >= BATCH:
                     batches.put(batch)
                     batch = []

@@ -14,7 +14,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -22,8 +22,7 @@ from replydesk.config import SourceConfig
 from replydesk.domain.errors import ReplydeskError, UsageError, shown
 from replydesk.domain.models import NewReview, Promise
 from replydesk.domain.redact import redact
-from replydesk.languages.detect import detect
-from replydesk.services.importing import store_reviews
+from replydesk.services.importing import store_reviews, with_language
 from replydesk.services.platforms import open_source
 from replydesk.services.promising import WatchResult, WatchStatus, overdue, watch
 from replydesk.services.triaging import triage_pending
@@ -169,16 +168,12 @@ def _store(
         report.status, report.error = SyncStatus.ERROR, fetched.error
     else:
         result = fetched.result
-        languages = tuple(ws.config.style.languages)
-        cap = ws.config.triage.max_chars
         reviews = []
         for r in result.reviews:
             if _broken_text(r):  # a platform sent text no database can store: skip it
                 result.malformed.append(f"review {r.external_id!r}: text has an invalid character")
                 continue
-            reviews.append(
-                r if r.language else replace(r, language=detect(r.text[:cap], languages))
-            )
+            reviews.append(with_language(ws, r))
         store_reviews(ws, reviews, report)
         report.malformed = len(result.malformed)
         report.malformed_reasons = [redact(m) for m in result.malformed[:20]]
