@@ -55,10 +55,10 @@ def test_show_redo_and_edit_one_draft(tmp_path, capsys, monkeypatch, server, wit
     code, out, _ = run(capsys, *args, "draft", "redo", str(rid), "--note", "mention Wi-Fi")
     assert code == 0
     if with_model:
-        assert "Wi-Fi too?" in out and "does not read notes" not in out
+        assert "Wi-Fi too?" in out and "your note went to the model" in out
         assert "mention Wi-Fi" in api.seen[-1][-1]["content"]  # the note reaches the model
     else:
-        assert "offline composer does not read notes" in out
+        assert "offline composer cannot read notes" in out
     code, out, _ = run(capsys, *args, "draft", "show", str(rid))
     assert code == 0 and "v1" in out and "follows the house style" in out
     script = tmp_path / "editor.py"

@@ -181,7 +181,7 @@ def test_every_forbidden_rule(lang, category):
 @pytest.mark.parametrize(
     ("lang", "text", "rule"),
     [
-        ("it", "Vi rimborseremo l'intero importo.", "W7-catalogue"),
+        ("it", "Vi regaliamo un buono da 10 euro.", "W7-catalogue"),
         ("it", "Le offriamo uno sconto del 20%.", "W7-catalogue"),
         ("pt", "Vamos oferecer um desconto de 20%.", "W7-catalogue"),
         ("pt", "Receberá um cupom grátis.", "W7-catalogue"),
@@ -196,6 +196,12 @@ def test_every_forbidden_rule(lang, category):
 )
 def test_compensation_dates_tone(lang, text, rule):
     assert rule in {f.rule for f in lint(f"{GOOD[lang]} {text}", ctx(lang))}
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_refund_of_the_price_paid_is_no_bonus(lang):
+    refund = {"it": "Vi rimborseremo l'intero importo.", "pt": "Vamos reembolsar o valor pago."}
+    assert "W7-catalogue" not in {f.rule for f in lint(f"{GOOD[lang]} {refund[lang]}", ctx(lang))}
 
 
 @pytest.mark.parametrize("lang", LANGS)

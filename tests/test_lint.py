@@ -73,15 +73,17 @@ def test_required_apology_thanks_and_next_step(lang):
 @pytest.mark.parametrize(
     ("lang", "offer"),
     [
-        ("en", "We will refund you in full."),
+        ("en", "We will add a $20 voucher to your account."),
         ("ru", "Мы вернём вам деньги и дадим скидку."),
-        ("es", "Te haremos un reembolso completo."),
+        ("es", "Te regalamos un cupón de descuento."),
         ("el", "Θα σας δώσουμε έκπτωση 50%."),
         ("de", "Sie bekommen einen Gutschein über 50 €."),
         ("fr", "Nous vous offrons un bon d'achat."),
     ],
 )
 def test_compensation_only_from_the_catalogue(lang, offer):
+    """A bonus outside the catalogue is flagged; a refund of the price paid is no bonus
+    (see tests/data/lint_cases for each language's refunds)."""
     findings = lint(f"{GOOD[lang]} {offer}", ctx(lang))
     assert "W7-catalogue" in {f.rule for f in findings}
     fine = lint(f"{GOOD[lang]} As a thank-you: one month of Premium, free.", ctx(lang))

@@ -475,7 +475,9 @@ def test_delivery_writes_the_follow_up_in_the_reviewers_language_naming_the_vers
     assert ws.store.reviews.get(rid).status == ReviewStatus.DRAFTED  # in the morning queue
     assert editing.current_draft(ws, rid).id == follow.id
     other = promising.deliver(ws, refund.id, version="5.3.1")  # said by the person
-    assert "Version 5.3.1" in other.followup.text
+    assert other.promise.delivered_in == "5.3.1"
+    assert "Version" not in other.followup.text  # "fixed in 5.3.1" is no news of a refund
+    assert other.followup.text.endswith("— Ihr Support-Team")  # signed in German
     # undoing the first delivery withdraws its follow-up; the review is answered still
     undone = promising.undo(ws, fix.id)
     assert undone.note == promising.UndoNote.FOLLOWUP_DISCARDED

@@ -154,7 +154,9 @@ def test_the_whole_loop_approve_promise_deliver_followup(tmp_path, time_machine,
     assert done.timing == "late" and done.promise.status == "delivered"
     follow = done.followup
     assert follow.kind == "followup" and follow.promise_id == fix.id
-    assert "as promised" in follow.text and follow.text.rstrip().endswith("?")
+    assert "as promised" in follow.text
+    body, sign = follow.text.rsplit("\n", 1)  # the pack's sign-off: no product is configured
+    assert body.endswith("?") and sign == "— the support team"
     assert follow.lint == []  # a follow-up passes the house style as well
     assert ws.store.promises.get(fix.id).followup_draft_id == follow.id
     ws.close()

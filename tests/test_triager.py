@@ -191,4 +191,4 @@ def test_explain_names_a_missing_review_in_one_line(tmp_path, capsys):
     assert code != 0 and out == ""
     assert err.strip().count("\n") == 0 and "no review 99" in err
     code, _, err = explain(tmp_path, capsys, "abc")
-    assert code == 2 and "review id 'abc' is not a number" in err
+    assert code == 2 and "review id 'abc': write the number shown" in err

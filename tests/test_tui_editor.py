@@ -321,3 +321,22 @@ path = "{tmp_path / "in.jsonl"}"
     assert (reply.state, reply.by_user) == ("posted", ws.user)
     assert ws.store.reviews.get(review.id).status == "replied"
     ws.close()
+
+
+async def test_the_editor_shows_what_was_given_and_says_when_a_note_cannot_be_used(demo_ws):
+    """Offline, a note for the next draft is not silently dropped: the editor says the
+    composer cannot read it. What the reviewer gave (the order number) is shown above."""
+    app = make_app(demo_ws)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        editor = await open_editor(pilot, "88310")
+        text = screen_text(app)
+        assert "Already given:" in text and "order 88310-B" in text
+        draft = editor.query_one(TextArea).text
+        assert "order number" not in draft.lower()  # given already: never asked again
+        await pilot.press("ctrl+n", *"shorter please", "enter")
+        for _ in range(50):
+            await pilot.pause(0.1)
+            if "cannot read notes" in " ".join(str(n.message) for n in app._notifications):
+                break
+        said = " ".join(str(n.message) for n in app._notifications)
+        assert "offline composer cannot read notes" in said

@@ -26,6 +26,7 @@ from replydesk.config.models import (
     StyleConfig,
     TrackerConfig,
     TriageConfig,
+    VoiceConfig,
     WorkspaceConfig,
 )
 from replydesk.config.sources import KIND_MODELS, KINDS, SourceConfig
@@ -45,6 +46,7 @@ __all__ = [
     "StyleConfig",
     "TrackerConfig",
     "TriageConfig",
+    "VoiceConfig",
     "WorkspaceConfig",
     "check",
     "check_text",

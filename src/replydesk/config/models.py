@@ -148,7 +148,29 @@ class TriageConfig(_Table):
         return data
 
 
+class VoiceConfig(_Table):
+    """How replies in one language sound; what is not set comes from the language pack."""
+
+    signature: str = Field(default="", description='sign-off in this language, e.g. "— Anna"')
+    bonus_catalogue: list[str] = Field(
+        default_factory=list,
+        description="the bonus catalogue in this language, item for item as [style]'s",
+    )
+    glossary: dict[str, str] = Field(
+        default_factory=dict,
+        description='product terms and how this language says them, e.g. "Plus" = "Plus"',
+    )
+    address: str = Field(default="", description="how to address the reviewer, told to the model")
+
+
 class StyleConfig(_Table):
+    product: str = Field(
+        default="", description="the product or company name, for the packs' sign-offs"
+    )
+    voice: dict[str, VoiceConfig] = Field(
+        default_factory=dict,
+        description="per language (code): signature, bonus wording, glossary, address",
+    )
     languages: list[str] = Field(
         default_factory=lambda: list(language_codes()),
         description="languages you answer in (default: every bundled language pack)",
@@ -168,6 +190,30 @@ class StyleConfig(_Table):
     platform_limits: dict[str, int] = Field(
         default_factory=dict, description="source kind -> max reply length, overrides"
     )
+
+    @field_validator("voice")
+    @classmethod
+    def _voices(cls, value: dict[str, VoiceConfig], info: ValidationInfo) -> dict[str, VoiceConfig]:
+        for code in value:
+            if code not in language_codes():
+                raise PydanticCustomError(
+                    "voice",
+                    f"[style.voice.{code}]: no language pack {code!r}; "
+                    f"use one of {', '.join(language_codes())}",
+                )
+        return value
+
+    @model_validator(mode="after")
+    def _catalogue_item_for_item(self) -> StyleConfig:
+        for code, voice in self.voice.items():
+            if voice.bonus_catalogue and len(voice.bonus_catalogue) != len(self.bonus_catalogue):
+                raise PydanticCustomError(
+                    "voice",
+                    f"[style.voice.{code}] bonus_catalogue has {len(voice.bonus_catalogue)} "
+                    f"item(s) and [style] bonus_catalogue {len(self.bonus_catalogue)}: "
+                    "word the same bonuses, item for item",
+                )
+        return self
 
 
 class KnownIssue(_Table):

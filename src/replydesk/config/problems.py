@@ -38,6 +38,7 @@ OWN_ERRORS = frozenset(
         "tracker_kind",
         "tracker_url",
         "tracker_project",
+        "voice",
     }
 )
 

@@ -4,7 +4,8 @@ for a workspace with no model configured. Drafts it writes are marked "offline".
 It quotes the reviewer's own words for the problem (never a sentence that carries markup,
 escapes or instructions aimed at a model), greets them by name when the name looks like
 one, says truthfully whether a known issue is being fixed or already fixed, offers the
-first bonus of the catalogue to criticism, and ends with a question (house style W6).
+first bonus of the catalogue to criticism, and ends with a question (house style W6) that
+never asks for what the reviewer already gave (``drafting.facts``).
 The phrases are each language pack's ``composer.json`` (``replydesk/languages/<code>/``).
 """
 
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from replydesk.config import KnownIssue
 from replydesk.domain.models import Review
 from replydesk.domain.text import fold, visible_controls
+from replydesk.drafting.facts import Facts, facts_of
 from replydesk.languages import BASE, pack, resolve
 from replydesk.languages.registry import instruction_pattern
 from replydesk.sources.base import ReplyLimit
@@ -60,6 +62,16 @@ def quote_from(review: Review, width: int = 70) -> str:
             text = text[:width].rsplit(" ", 1)[0] + "…"
         return text.rstrip(".!?")
     return ""
+
+
+def _question(facts: Facts) -> str:
+    """Never ask for what the reviewer already gave (the order number, the version)."""
+    has_order, has_setup = bool(facts.order), bool(facts.version or facts.device)
+    if has_order and has_setup:
+        return "ask_still"
+    if has_order:
+        return "ask_version"
+    return "ask_order" if has_setup else "ask_details"
 
 
 def known_issue_for(review: Review, issues: list[KnownIssue]) -> KnownIssue | None:
@@ -118,8 +130,9 @@ def compose(
             say["short"],
         ]
         sign = f"\n{signature}" if signature else ""
+        ask = say[_question(facts_of(review))]
         for middle in variants:
-            body = (hello + middle if hello else cap(middle)) + say["ask_details"]
+            body = (hello + middle if hello else cap(middle)) + ask
             if limit is None or limit.measure(body + sign) <= limit.size:
                 break
     if signature:

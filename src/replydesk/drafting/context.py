@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from replydesk.config import Config
 from replydesk.domain.models import Review, ReviewDetail
 from replydesk.drafting.composer import known_issue_for, language_for
+from replydesk.drafting.facts import facts_of
+from replydesk.drafting.voice import voice_for
 from replydesk.languages import NAMES
 from replydesk.llm.data_block import neutralise, seal
 from replydesk.llm.prompts import load
@@ -43,21 +45,32 @@ def build(
     task = load(label if label in ("criticism", "vague", "provocation", "praise") else "criticism")
     lang = language_for(review, config.style.default_language)
     style = config.style
+    voice = voice_for(config, lang)
     facts = [
-        f"Reply language: {LANGUAGE_NAMES.get(lang, lang)} ({lang})",
+        f"Reply language: {LANGUAGE_NAMES.get(lang, lang)} ({lang}); every sentence in it",
+        f"Address: {voice.address}",
         "Reply length: " + (f"at most {limit.size} {limit.unit}" if limit else "no fixed limit"),
-        "Bonus catalogue (the only compensation allowed): "
-        + ("; ".join(style.bonus_catalogue) if style.bonus_catalogue else "none"),
+        "Bonus catalogue (the only compensation allowed, word for word in the reply "
+        "language): " + ("; ".join(voice.catalogue) if voice.catalogue else "none"),
         "Dated promises: " + ("allowed" if style.allow_dated_promises else "NOT allowed"),
     ]
     if config.triage.glossary:
         facts.append("Product glossary: " + ", ".join(config.triage.glossary))
+    if voice.glossary:
+        facts.append(
+            f"Product terms in {LANGUAGE_NAMES.get(lang, lang)}: "
+            + "; ".join(f"{k} = {v}" for k, v in voice.glossary.items())
+        )
     issue = known_issue_for(review, config.known_issues)
     if issue:
         state = f"fixed in {issue.fixed_in}" if issue.status == "fixed" else issue.status
         facts.append(f"Known issue that matches: {issue.summary} ({state})")
-    if style.signature:
-        facts.append(f"Sign off with: {style.signature}")
+    if voice.signature:
+        facts.append(f"Sign off with: {voice.signature}")
+    facts.append(
+        "Facts marked (the reviewer gave it) in the review block are known: use them, and "
+        "never ask the reviewer for them again."
+    )
     if note:
         facts.append(f"Note from the person reviewing drafts: {note}")
     history = _history(detail)
@@ -69,7 +82,11 @@ def build(
             else ""
         )
         + ".\n"
-        + seal("review", review_fields(review, platform) | history, config.llm.max_review_chars)
+        + seal(
+            "review",
+            review_fields(review, platform) | facts_of(review).given() | history,
+            config.llm.max_review_chars,
+        )
     )
     messages = [
         {"role": "system", "content": f"{system.text}\n\n{task.text}"},

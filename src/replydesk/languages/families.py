@@ -7,7 +7,11 @@ pattern language lives here, once. A pattern is words as the lexicon reads them 
 * ``a|b|c``: one word out of several (``a_b`` is two words as one choice);
 * ``~`` (``~N``): up to 3 (N) words of the same sentence may come between the parts, which
   is how word order and inserted words ("we will definitely fix", "bitte wenden Sie sich
-  direkt an den Kundenservice") are covered without listing every phrasing.
+  direkt an den Kundenservice") are covered without listing every phrasing;
+* ``@name``: a capitalised word inside a sentence (not its first word, not an acronym),
+  which is how a person's name is seen in text that is otherwise read folded ("the
+  courier @name ~4 forgot"); meant for languages that do not capitalise every noun;
+* a final ``?``: the pattern counts only in a question ("did|have you ~3 check*|read ?").
 
 A pattern matches inside one sentence. Sentences end at . ! ? and line breaks (not the
 full stop inside "05.01" or "5.4"); in Greek script ";" is the question mark. Every step
@@ -38,12 +42,16 @@ class FamilyError(ValueError):
     """A pattern that cannot be read (it spells too many phrases)."""
 
 
+NAME = "@name"
+
+
 @dataclass(frozen=True)
 class Pattern:
     kind: str
     parts: tuple[str, ...]  # lexicon categories, one per part
     gaps: tuple[int, ...]  # the most words between part i and part i + 1
     term: str = ""  # as written in the pack, to say which pattern matched
+    question: bool = False  # counts only in a question
 
 
 def spell(tokens: list[str]) -> list[str]:
@@ -58,16 +66,24 @@ def spell(tokens: list[str]) -> list[str]:
 
 
 def parse(term: str) -> list[tuple[list[str], int]]:
-    """A pattern's parts, each with the gap allowed after it."""
+    """A pattern's parts, each with the gap allowed after it; ``@name`` is a part of its
+    own, right next to its neighbours unless a ``~`` says otherwise."""
     parts: list[tuple[list[str], int]] = []
     tokens: list[str] = []
     for token in term.split():
         m = GAP.fullmatch(token)
-        if m is None:
+        if m is None and token == NAME:
+            if tokens:
+                parts.append((tokens, 0))
+            parts.append(([NAME], 0))
+            tokens = []
+        elif m is None:
             tokens.append(token)
         elif tokens:
             parts.append((tokens, int(m.group(1) or DEFAULT_GAP)))
             tokens = []
+        elif parts:  # "@name ~4 forgot": the gap after the name
+            parts[-1] = (parts[-1][0], int(m.group(1) or DEFAULT_GAP))
     if tokens:
         parts.append((tokens, 0))
     return parts
@@ -81,16 +97,21 @@ class Book:
         self.patterns: list[Pattern] = []
 
     def add_pattern(self, term: str, kind: str) -> Pattern | None:
-        parts = parse(term)
+        question = term.rstrip().endswith(" ?")
+        parts = parse(term.rstrip().removesuffix(" ?") if question else term)
         if not parts:
             return None
         names = []
         for tokens, _gap in parts:
+            if tokens == [NAME]:
+                names.append(NAME)
+                continue
             name = "§" + " ".join(tokens)
             for phrase in spell(tokens):
                 self.lexicon.add(phrase, name)
             names.append(name)
-        pattern = Pattern(kind, tuple(names), tuple(gap for _t, gap in parts[:-1]), term)
+        gaps = tuple(gap for _t, gap in parts[:-1])
+        pattern = Pattern(kind, tuple(names), gaps, term, question)
         self.patterns.append(pattern)
         return pattern
 
@@ -132,6 +153,8 @@ class Reading:
 
     def spans(self, category: str) -> list[tuple[int, int]]:
         """The category's matches as (first word, last word), in order."""
+        if category == NAME and NAME not in self._index:
+            self._index[NAME] = self._names()
         if category not in self._index:
             out = []
             for start, end in self.found.get(category, ()):
@@ -140,6 +163,18 @@ class Reading:
                 out.append((first, max(first, last)))
             self._index[category] = sorted(out)
         return self._index[category]
+
+    def _names(self) -> list[tuple[int, int]]:
+        """Capitalised words inside a sentence: a person's name, most of the time."""
+        out = []
+        for i, (_w, start, end) in enumerate(self.words):
+            word = self.text[start:end]
+            if not word[:1].isupper() or word.isupper() or i == 0:
+                continue
+            if self.sentence(i - 1) != self.sentence(i):
+                continue  # the first word of a sentence is capitalised anyway
+            out.append((i, i))
+        return out
 
     def sentence(self, i: int) -> int:
         return bisect_right(self.sentence_ends, self.starts[i])
@@ -159,9 +194,11 @@ class Reading:
 
     def matches(self, pattern: Pattern) -> Iterator[tuple[int, int]]:
         """Each place the pattern starts and completes, as (first word, last word)."""
-        if not self.found.get(pattern.parts[-1]):
+        if pattern.parts[-1] != NAME and not self.found.get(pattern.parts[-1]):
             return
         for a, z in self.spans(pattern.parts[0]):
+            if pattern.question and not self.is_question(a):
+                continue
             last = self._rest(pattern, 1, z, self.sentence(a))
             if last is not None:
                 yield a, last

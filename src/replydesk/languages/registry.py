@@ -13,7 +13,11 @@ case) holding five JSON files, found through ``importlib.resources``:
     ``count_words`` (words that, before a time unit, make a duration: "a few hours");
     ``weekday_stems`` (seven folded stems, Monday first); ``instruction_cues`` (regular
     expressions, case-insensitive, for text that speaks to a model: "ignore previous",
-    "инструкци"); ``signature`` (a default sign-off, may be "").
+    "инструкци"); the voice: ``signature`` (the sign-off, ``{product}`` filled in),
+    ``signature_plain`` (the sign-off with no product name) and ``address`` (how a reply
+    addresses the reviewer, told to the model: formal "Вы", "Sie", "usted", "εσείς");
+    ``order_words`` and ``tried_words`` (what the facts of a review are read by: the
+    order number's cue words, what the reviewer already tried).
 ``triage.json``
     word lists per triage category (``TRIAGE_KEYS``; ``device`` is optional).
 ``style.json``
@@ -87,6 +91,10 @@ PACK_KEYS = (
     "weekday_stems",
     "instruction_cues",
     "signature",
+    "signature_plain",
+    "address",
+    "order_words",
+    "tried_words",
 )
 TRIAGE_KEYS = (
     "hostile",
@@ -144,6 +152,9 @@ COMPOSER_KEYS: Mapping[str, tuple[str, ...]] = MappingProxyType(
         "looking": (),
         "bonus": ("bonus",),
         "ask_details": (),
+        "ask_order": (),
+        "ask_version": (),
+        "ask_still": (),
         "vague": (),
         "calm": (),
         "praise": (),
@@ -178,7 +189,11 @@ class LanguagePack:
     count_words: tuple[str, ...]
     weekday_stems: tuple[str, ...]
     instruction_cues: tuple[str, ...]
-    signature: str
+    signature: str  # the sign-off, with {product}: "— команда {product}"
+    signature_plain: str  # the sign-off when no product name is configured
+    address: str  # how to address the reviewer (the model is told; formal "Вы", "Sie")
+    order_words: tuple[str, ...]  # words before an order or parcel number ("заказ*")
+    tried_words: tuple[str, ...]  # what a reviewer says they already tried ("reinstall*")
     triage: Lists
     style: Lists
     promises: Lists
@@ -307,7 +322,15 @@ def _read_pack(folder: Traversable) -> LanguagePack:
         isinstance(v, int) and not isinstance(v, bool) for v in numbers.values()
     ):
         raise PackError(f"language pack {code!r}: pack.json: number_words: expected word -> number")
-    for key in ("name", "native_name", "script", "script_pattern", "signature"):
+    for key in (
+        "name",
+        "native_name",
+        "script",
+        "script_pattern",
+        "signature",
+        "signature_plain",
+        "address",
+    ):
         if not isinstance(meta[key], str):
             raise PackError(f"language pack {code!r}: pack.json: {key}: expected text")
     if not isinstance(meta["order"], int):
@@ -334,6 +357,10 @@ def _read_pack(folder: Traversable) -> LanguagePack:
         weekday_stems=weekdays,
         instruction_cues=cues,
         signature=meta["signature"],
+        signature_plain=meta["signature_plain"],
+        address=meta["address"],
+        order_words=_strings(meta["order_words"], code, "pack", "order_words"),
+        tried_words=_strings(meta["tried_words"], code, "pack", "tried_words"),
         triage=lists["triage"],
         style=lists["style"],
         promises=lists["promises"],

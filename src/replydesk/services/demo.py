@@ -22,6 +22,7 @@ from replydesk.domain.models import Channel, PromiseKind, PromiseStatus, ReplySt
 from replydesk.domain.timeutil import now
 from replydesk.ingest import to_review
 from replydesk.services.drafting import draft
+from replydesk.services.importing import with_language
 from replydesk.services.promising import flag_returning_authors
 from replydesk.services.triaging import triage_pending
 from replydesk.services.workspace import Workspace
@@ -69,7 +70,7 @@ def _seed(ws: Workspace, data: dict[str, Any], t0: datetime) -> None:
     for item in data["reviews"]:
         row = dict(item)
         row["created_at"] = ago(row.pop("age_hours")).isoformat()
-        new.append(to_review(row, row["source"]))
+        new.append(with_language(ws, to_review(row, row["source"])))
     ws.store.reviews.upsert(new, fetched_at=t0, user="demo")
 
     def review_id(ref: list[str]) -> int:

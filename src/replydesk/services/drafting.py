@@ -19,7 +19,8 @@ from replydesk.domain.errors import LLMError, NotFound, shown
 from replydesk.domain.findings import errors
 from replydesk.domain.models import DraftKind, DraftState, Label, Review, ReviewFilter
 from replydesk.drafting import context
-from replydesk.drafting.composer import compose
+from replydesk.drafting.composer import compose, language_for
+from replydesk.drafting.voice import voice_for
 from replydesk.llm.client import LLMClient, StopGeneration
 from replydesk.services import inbox
 from replydesk.services.platforms import label_of, limit_for, lint_context
@@ -41,12 +42,21 @@ class DraftStatus(StrEnum):
     SKIPPED = "skipped"
 
 
+class NoteUse(StrEnum):
+    """A person's note for the next draft: read by the model, or not readable at all."""
+
+    NONE = ""
+    USED = "your note went to the model with the review"
+    IGNORED = "the offline composer cannot read notes: configure a model ([llm]) for that"
+
+
 @dataclass
 class DraftOutcome:
     review_id: int
     status: DraftStatus
     draft_id: int | None = None
     message: str = ""
+    note: NoteUse = NoteUse.NONE  # what became of the person's note
 
 
 Progress = Callable[[DraftOutcome], None]
@@ -86,19 +96,24 @@ def draft_one(
     label = label_of(ws, review.id)
     client = ws.llm
     if client is None:
-        return _offline(ws, review, label)
-    return _with_model(ws, client, review, label, note, on_token, stop or (lambda: False))
+        outcome = _offline(ws, review, label)
+        outcome.note = NoteUse.IGNORED if note.strip() else NoteUse.NONE
+        return outcome
+    outcome = _with_model(ws, client, review, label, note, on_token, stop or (lambda: False))
+    outcome.note = NoteUse.USED if note.strip() else NoteUse.NONE
+    return outcome
 
 
 def _offline(ws: Workspace, review: Review, label: Label) -> DraftOutcome:
     style = ws.config.style
+    voice = voice_for(ws.config, language_for(review, style.default_language))
     composed = compose(
         review,
         label,
-        catalogue=style.bonus_catalogue,
+        catalogue=list(voice.catalogue),
         issues=ws.config.known_issues,
         default_language=style.default_language,
-        signature=style.signature,
+        signature=voice.signature,
         provocation_line=True,
         limit=limit_for(ws, review)[0],
     )

@@ -18,7 +18,9 @@ from replydesk.domain.models import (
     Promise,
     PromiseStatus,
     ReplyState,
+    Review,
 )
+from replydesk.drafting.facts import facts_of
 from replydesk.services import platforms, posting
 from replydesk.services.promising import record_for_approved
 from replydesk.services.workspace import Workspace
@@ -40,6 +42,17 @@ def check(
 ) -> list[Finding]:
     """The house-style findings for this text as a reply to this review."""
     return platforms.check(ws, review_id, text, language, kind)
+
+
+def given(ws: Workspace, review: Review) -> dict[str, str]:
+    """What the reviewer already told us (order number, version, device, what they
+    tried), as short labels: the editor shows it so nobody asks for it again."""
+    f = facts_of(review)
+    found = {"order": f.order, "version": f.version, "device": f.device}
+    out = {k: v for k, v in found.items() if v}
+    if f.tried:
+        out["tried"] = ", ".join(f.tried)
+    return out
 
 
 def get_draft(ws: Workspace, draft_id: int) -> Draft:

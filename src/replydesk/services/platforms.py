@@ -16,6 +16,7 @@ from replydesk.config import Config, SourceConfig
 from replydesk.domain.errors import NotFound, UsageError
 from replydesk.domain.findings import Finding
 from replydesk.domain.models import DraftKind, Label, Review
+from replydesk.drafting.voice import voice_for
 from replydesk.services.workspace import Workspace
 from replydesk.sources.base import ReplyLimit, Source
 from replydesk.sources.registry import kinds, source_class
@@ -96,7 +97,10 @@ def lint_context(ws: Workspace, review: Review, language: str, label: str) -> Li
         language=language,
         limit=limit.size if limit else None,
         limit_unit=limit.unit if limit else "characters",
-        catalogue=tuple(style.bonus_catalogue),
+        # the bonus in the reply's words, and as written in config (a brand name stays)
+        catalogue=tuple(
+            dict.fromkeys((*voice_for(ws.config, language).catalogue, *style.bonus_catalogue))
+        ),
         allow_dated_promises=style.allow_dated_promises,
         review_text=review.text,
         label=label,

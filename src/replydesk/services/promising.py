@@ -58,8 +58,9 @@ from replydesk.domain.models import (
     ReviewStatus,
 )
 from replydesk.domain.text import one_line
-from replydesk.drafting.composer import compose_followup
+from replydesk.drafting.composer import compose_followup, language_for
 from replydesk.drafting.context import LANGUAGE_NAMES, review_fields
+from replydesk.drafting.voice import voice_for
 from replydesk.llm.client import Completion, LLMClient
 from replydesk.llm.data_block import neutralise, seal
 from replydesk.llm.prompts import load as load_prompt
@@ -897,12 +898,13 @@ def draft_followup(ws: Workspace, promise: Promise) -> Draft | None:
     if review is None:
         raise NotFound(f"no review {promise.review_id}")
     what = promise.what.removeprefix("Bonus: ")
+    language = language_for(review, ws.config.style.default_language)
     composed = compose_followup(
         review,
         what,
         ws.config.style.default_language,
-        ws.config.style.signature,
-        promise.delivered_in,
+        voice_for(ws.config, language).signature,
+        promise.delivered_in if promise.kind == PromiseKind.FIX else None,
     )
     text, author, model, version = composed.text, "offline", "offline", composed.version
     tokens = (0, 0, 0.0)
@@ -948,8 +950,10 @@ def _followup_with_model(
     ]
     if promise.delivered_in:
         facts.append(f"Delivered in version: {neutralise(promise.delivered_in)}")
-    if ws.config.style.signature:
-        facts.append(f"Sign off with: {ws.config.style.signature}")
+    voice = voice_for(ws.config, language)
+    facts.append(f"Address: {voice.address}")
+    if voice.signature:
+        facts.append(f"Sign off with: {voice.signature}")
     block = seal("review", review_fields(review), ws.config.llm.max_review_chars)
     messages = [
         {"role": "system", "content": f"{system.text}\n\n{task.text}"},

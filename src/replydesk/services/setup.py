@@ -13,7 +13,9 @@ from importlib.resources import files
 from pathlib import Path
 
 from replydesk import config as config_mod
+from replydesk.config import Config
 from replydesk.domain.errors import UsageError
+from replydesk.drafting.voice import missing_wording
 from replydesk.store.db import share_files, team_folder
 
 CONFIG_MODE = 0o600
@@ -73,3 +75,16 @@ def _set_workspace_key(text: str, key: str, value: str, comment: str = "") -> st
         table = table.rstrip("\n") + "\n" + (f"{comment}\n" if comment else "")
         table += f"{key} = {value}\n"
     return head + sep + table + nxt + tail
+
+
+def notes(cfg: Config) -> list[str]:
+    """What a valid config still leaves out, said once by ``config check``."""
+    out = []
+    missing = missing_wording(cfg)
+    if missing:
+        out.append(
+            f"replies in {', '.join(missing)} offer no bonus: the catalogue has no wording in "
+            f"{'that language' if len(missing) == 1 else 'those languages'}; add "
+            f"[style.voice.{missing[0]}] bonus_catalogue = [...], item for item"
+        )
+    return out

@@ -157,6 +157,6 @@ def _redo(ws: Workspace, rid: int, note: str) -> int:
         return FINDINGS
     draft = editing.get_draft(ws, outcome.draft_id)
     stdout().write(_draft_block(draft, draft.lint))
-    if note and ws.llm is None:
-        print("the offline composer does not read notes: it drafts from templates")
+    if outcome.note:
+        print(outcome.note)
     return FINDINGS if outcome.status == DraftStatus.FAILED else OK

@@ -80,6 +80,8 @@ def cmd_config_check(args: argparse.Namespace) -> int:
         print(f"{len(problems)} problem(s)", file=sys.stderr)
         return BAD_INPUT
     print(f"{cfg.path}: ok ({len(cfg.sources)} sources, database {cfg.db_path})")
+    for note in setup.notes(cfg):
+        print(f"note: {note}")
     return OK
 
 

@@ -27,10 +27,11 @@ from replydesk.domain.errors import LintBlocked, ReplydeskError
 from replydesk.domain.findings import Finding
 from replydesk.domain.models import Draft, DraftKind, DraftState, Promise
 from replydesk.services import drafting, editing, inbox, platforms, posting
-from replydesk.services.drafting import DraftOutcome, DraftStatus, StopGeneration
+from replydesk.services.drafting import DraftOutcome, DraftStatus, NoteUse, StopGeneration
 from replydesk.services.workspace import Workspace
 from replydesk.tui.screens.base import busy, call_service
 from replydesk.tui.screens.dialogs import ConfirmPost, ConfirmPromises
+from replydesk.tui.widgets.inbox.review_view import author_history
 from replydesk.tui.widgets.render import label, plain, stars
 
 
@@ -90,6 +91,14 @@ class EditorScreen(Screen[bool | None]):
         if r.title:
             head.append_text(plain(r.title + "\n", "bold"))
         head.append_text(plain(r.body))
+        given = editing.given(self.ws, r)
+        if given:  # what a draft must not ask for again
+            head.append("\nAlready given: ", "bold")
+            head.append_text(plain(" · ".join(f"{k} {v}" for k, v in given.items()), "dim"))
+        for p in detail.promises:
+            head.append(f"\nPromise {p.id} ({p.kind}, {p.status}): ", "bold")
+            head.append_text(plain(p.what))
+        head.append_text(author_history(detail, self.ws.now()))
         self.query_one("#editor-review", Static).update(head)
         holder = editing.claim(self.ws, self.review_id)
         self.read_only = holder.user != self.ws.user
@@ -217,9 +226,12 @@ class EditorScreen(Screen[bool | None]):
         failed = outcome.status in (DraftStatus.FAILED, DraftStatus.FAILING_LINT)
         self._status(
             f"{outcome.status}: {self._describe_base()}"
-            + (f" — {outcome.message}" if outcome.message else ""),
+            + (f" — {outcome.message}" if outcome.message else "")
+            + (f" · {outcome.note}" if outcome.note else ""),
             "red" if failed else "green",
         )
+        if outcome.note == NoteUse.IGNORED:
+            self.notify(str(outcome.note), title="Note not used", severity="warning")
         self._lint()
 
     def action_regenerate_with_note(self) -> None:

@@ -130,22 +130,31 @@ class ReviewView(VerticalScroll):
             out.append_text(plain(reply.text + "\n"))
         for p in d.promises:
             out.append_text(_promise_line(p, d, now))
-        h = d.history
-        if h.returning:
-            out.append(f"\nReturning customer: {len(h.reviews)} earlier review(s)\n", "bold cyan")
-            for old in h.reviews:
-                out.append(f"  {age(old.created_at, now)} ago ", "dim")
-                out.append_text(stars(old.rating))
-                out.append(" ")
-                out.append_text(plain((old.title or old.body)[:120]))
-                out.append("\n")
-                for reply in h.replies.get(old.id, []):
-                    out.append("    ↳ we replied: ", "green")
-                    out.append_text(plain(reply.text))
-                    out.append("\n")
-            for p in h.promises:
-                out.append_text(_promise_line(p, d, now, indent="  "))
+        out.append_text(author_history(d, now))
         return out
+
+
+def author_history(d: ReviewDetail, now: datetime) -> Text:
+    """W13: a returning customer's earlier reviews, our replies and what we promised
+    them (the inbox's review pane and the editor both show it)."""
+    out = Text()
+    h = d.history
+    if not h.returning:
+        return out
+    out.append(f"\nReturning customer: {len(h.reviews)} earlier review(s)\n", "bold cyan")
+    for old in h.reviews:
+        out.append(f"  {age(old.created_at, now)} ago ", "dim")
+        out.append_text(stars(old.rating))
+        out.append(" ")
+        out.append_text(plain((old.title or old.body)[:120]))
+        out.append("\n")
+        for reply in h.replies.get(old.id, []):
+            out.append("    ↳ we replied: ", "green")
+            out.append_text(plain(reply.text))
+            out.append("\n")
+    for p in h.promises:
+        out.append_text(_promise_line(p, d, now, indent="  "))
+    return out
 
 
 def _promise_line(p: Promise, d: ReviewDetail, now: datetime, indent: str = "") -> Text:

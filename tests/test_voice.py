@@ -1,0 +1,143 @@
+"""A reply in the reviewer's language from its first word to its sign-off: the pack's
+voice (sign-off, formal address) and the team's (`[style.voice.<code>]`: bonus wording,
+glossary), for the offline composer and the model's prompt; languages detected at import."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import workspace_with, write_jsonl
+from fakes.openai_server import OpenAIServer
+from replydesk import cli
+from replydesk.domain.models import DraftKind
+from replydesk.services.drafting import draft
+from replydesk.services.importing import import_file
+from replydesk.services.triaging import triage_pending
+
+ENGLISH_BONUS = ("free express delivery on the next order", "one month of Parcelly Plus")
+SIGNED = {
+    "ru": "— команда Parcelly",
+    "de": "— Ihr Parcelly-Team",
+    "fr": "— L'équipe Parcelly",
+    "es": "— El equipo de Parcelly",
+    "el": "— Η ομάδα του Parcelly",
+    "en": "— the Parcelly team",
+}
+
+
+def test_every_demo_draft_is_signed_and_offers_in_its_own_language(demo_ws):
+    seen = set()
+    for review in demo_ws.store.reviews.list():
+        drafts = [
+            d for d in demo_ws.store.drafts.for_review(review.id) if d.kind == DraftKind.REPLY
+        ]
+        if not drafts or drafts[-1].author != "offline" or drafts[-1].language not in SIGNED:
+            continue
+        d = drafts[-1]
+        seen.add(d.language)
+        assert d.text.endswith("\n" + SIGNED[d.language]), d.text
+        if d.language != "en":
+            assert not any(b in d.text for b in ENGLISH_BONUS), d.text
+            assert "the Parcelly team" not in d.text
+    assert {"ru", "de", "fr", "es", "el", "en"} <= seen
+
+
+def test_a_bonus_is_offered_in_the_reviewers_words_or_not_at_all(tmp_path):
+    ws = workspace_with(
+        tmp_path,
+        """
+[style]
+product = "Acme"
+bonus_catalogue = ["one month of Premium"]
+[style.voice.de]
+bonus_catalogue = ["einen Monat Premium"]
+signature = "— Anna vom Acme-Support"
+""",
+    )
+    path = write_jsonl(
+        tmp_path / "in.jsonl",
+        [  # no language given: detected at import
+            {
+                "id": "de1",
+                "text": "Die App stürzt beim Öffnen der Karte ab, Version 5.2",
+                "rating": 1,
+            },
+            {
+                "id": "ru1",
+                "text": "Приложение вылетает при открытии карты, версия 5.2",
+                "rating": 1,
+            },
+        ],
+    )
+    import_file(ws, path, source="file")
+    triage_pending(ws)
+    draft(ws)
+    texts = {r.external_id: ws.store.drafts.latest(r.id).text for r in ws.store.reviews.list()}
+    assert "einen Monat Premium" in texts["de1"] and texts["de1"].endswith(
+        "— Anna vom Acme-Support"
+    )
+    assert "Premium" not in texts["ru1"]  # no wording in Russian: no bonus, not an English one
+    assert texts["ru1"].endswith("— команда Acme") and "Вы" in texts["ru1"]
+    assert ws.store.drafts.latest(ws.store.reviews.by_external("file", "ru1").id).lint == []
+
+
+def test_the_model_is_told_the_voice_of_the_reviewers_language(server, tmp_path):
+    api = OpenAIServer(server, lambda m: "Простите нас. Спасибо. Не могли бы Вы написать нам?")
+    ws = workspace_with(
+        tmp_path,
+        f"""
+[llm]
+base_url = "{api.base_url}"
+model = "fake-model"
+max_retries = 0
+[style]
+product = "Acme"
+signature = "— the Acme team"
+bonus_catalogue = ["one month of Premium"]
+[style.voice.ru]
+bonus_catalogue = ["месяц Premium"]
+glossary = {{"Premium" = "Premium"}}
+""",
+    )
+    path = write_jsonl(
+        tmp_path / "in.jsonl", [{"id": "r1", "text": "Приложение вылетает при открытии карты"}]
+    )
+    import_file(ws, path, source="file")
+    triage_pending(ws)
+    draft(ws)
+    facts = api.seen[0][1]["content"].split("<review>")[0]
+    assert "Reply language: Russian (ru)" in facts
+    assert "«Вы»" in facts  # formal address, from the Russian pack
+    assert "месяц Premium" in facts and "one month of Premium" not in facts
+    assert "Sign off with: — команда Acme" in facts and "the Acme team" not in facts
+    assert "Premium = Premium" in facts
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        (
+            '[style]\nbonus_catalogue = ["a", "b"]\n[style.voice.ru]\nbonus_catalogue = ["x"]\n',
+            "[style.voice.ru] bonus_catalogue has 1 item(s) and [style] bonus_catalogue 2",
+        ),
+        ('[style.voice.xx]\nsignature = "x"\n', "[style.voice.xx]: no language pack 'xx'"),
+    ],
+)
+def test_a_voice_mistake_is_one_line(tmp_path, capsys, toml, message):
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(toml, encoding="utf-8")
+    assert cli.main(["--config", str(cfg), "config", "check"]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 2 and message in err[0] and "Traceback" not in err[0]
+
+
+def test_config_check_says_which_languages_offer_no_bonus(tmp_path, capsys):
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(
+        '[style]\nlanguages = ["en", "ru", "de"]\nbonus_catalogue = ["one month of Premium"]\n'
+        '[style.voice.de]\nbonus_catalogue = ["einen Monat Premium"]\n',
+        encoding="utf-8",
+    )
+    assert cli.main(["--config", str(cfg), "config", "check"]) == 0
+    out = capsys.readouterr().out
+    assert "note: replies in ru offer no bonus" in out and "[style.voice.ru]" in out
