@@ -106,3 +106,13 @@ def fold(text: str) -> str:
     if text.isascii():
         return text.lower()
     return _MARKS.sub("", unicodedata.normalize("NFD", text.casefold()))
+
+
+def fold_aligned(text: str) -> str:
+    """``fold`` keeping every character where it was, so spans found in the folded text
+    are spans of the text: a character that folds to several ("ß" to "ss") keeps the
+    first."""
+    folded = fold(text)
+    if len(folded) == len(text):
+        return folded
+    return "".join(fold(ch)[:1] or " " for ch in text)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from replydesk.domain.models import Review
-from replydesk.domain.text import fold
+from replydesk.domain.text import fold_aligned
 from replydesk.languages import Lexicon, codes, pack
 
 CHARS = 4_000  # the facts are near the top of a review; a huge body is not read further
@@ -74,9 +74,7 @@ def _cues() -> tuple[Lexicon, Lexicon]:
 
 def facts_of(review: Review) -> Facts:
     text = f"{review.title}\n{review.body}"[:CHARS]
-    folded = fold(text)
-    if len(folded) != len(text):
-        folded = "".join(fold(ch)[:1] or " " for ch in text)
+    folded = fold_aligned(text)
     order_cues, tried_cues = _cues()
     cue_ends = [end for _s, end in order_cues.scan(folded)[0].get("order", [])]
     order = ""

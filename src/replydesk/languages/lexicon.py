@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import accumulate, compress
 
-from replydesk.domain.text import fold
+from replydesk.domain.text import fold, fold_aligned
 
 WORD = re.compile(r"\w+")
 # the runs between words: splitting on them (kept) gives word, gap, word, ... in C, about
@@ -105,11 +106,18 @@ class Lexicon:
         self.plans = Plans(self)
 
     def add(self, term: str, category: str) -> None:
-        """``word*`` matches any ending; a lone ``*`` inside a phrase matches any word."""
+        """``word*`` matches any ending; a lone ``*`` inside a phrase matches any word.
+        A term with a letter that folds to several ("ß") is also added as an aligned
+        text folds it ("strase"), so it matches however the text is folded."""
+        self._add(term, category, fold)
+        if fold_aligned(term) != fold(term):
+            self._add(term, category, fold_aligned)
+
+    def _add(self, term: str, category: str, folding: Callable[[str], str]) -> None:
         tokens: list[Token] = []
         for part in term.split():
             star = part.endswith("*")
-            pieces = WORD.findall(fold(part[:-1] if star else part))
+            pieces = WORD.findall(folding(part[:-1] if star else part))
             if not pieces:
                 if star and tokens:
                     tokens.append(("", True))

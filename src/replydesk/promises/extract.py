@@ -36,7 +36,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from replydesk.config import Release
-from replydesk.domain.text import fold
+from replydesk.domain.text import fold, fold_aligned
 from replydesk.languages import BASE, LanguagePack, Lexicon, known, pack
 from replydesk.languages.families import Book, Pattern, Reading
 from replydesk.languages.lexicon import WORD
@@ -153,9 +153,7 @@ def extract(
     default_due_days: int = 14,
     catalogue: Sequence[str] = (),
 ) -> list[Extracted]:
-    folded = fold(text)
-    if len(folded) != len(text):
-        folded = "".join(fold(ch)[:1] or " " for ch in text)
+    folded = fold_aligned(text)
     rules = _rules(language or BASE)
     reading = _Reading(text, folded, rules)
     posted = posted_at.astimezone(tz).date()

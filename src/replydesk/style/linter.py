@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from replydesk.domain.findings import Finding, Severity, errors
-from replydesk.domain.text import fold
+from replydesk.domain.text import fold, fold_aligned
 from replydesk.languages import BASE, LanguagePack, pack, resolve
 from replydesk.languages.families import Book, Pattern, Reading
 from replydesk.languages.lexicon import WORD, Lexicon
@@ -154,9 +154,7 @@ def lint(text: str, ctx: LintContext | None = None) -> list[Finding]:
     ctx = ctx or LintContext()
     style = style_pack(ctx.language)
     fixes = style.fixes
-    folded = fold(text)
-    if len(folded) != len(text):
-        folded = "".join(fold(ch)[:1] or " " for ch in text)
+    folded = fold_aligned(text)
     found, reading = _find(text, folded, style)
     # the customer's own words, quoted back, are not our promises or our tone
     quoted = [m.span() for m in QUOTED.finditer(text)]
@@ -242,7 +240,7 @@ def lint(text: str, ctx: LintContext | None = None) -> list[Finding]:
 def _compensation(
     text: str, folded: str, spans: list[tuple[int, int]], ctx: LintContext
 ) -> list[Finding]:
-    allowed = [fold(item) for item in ctx.catalogue]
+    allowed = [f(item) for item in ctx.catalogue for f in (fold, fold_aligned)]
     out = []
     for start, end in spans:
         sentence_start = (
