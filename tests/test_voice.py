@@ -108,6 +108,7 @@ glossary = {{"Premium" = "Premium"}}
     facts = api.seen[0][1]["content"].split("<review>")[0]
     assert "Reply language: Russian (ru)" in facts
     assert "«Вы»" in facts  # formal address, from the Russian pack
+    assert "quote the reviewer only as «…»" in facts
     assert "месяц Premium" in facts and "one month of Premium" not in facts
     assert "Sign off with: — команда Acme" in facts and "the Acme team" not in facts
     assert "Premium = Premium" in facts
@@ -141,3 +142,14 @@ def test_config_check_says_which_languages_offer_no_bonus(tmp_path, capsys):
     assert cli.main(["--config", str(cfg), "config", "check"]) == 0
     out = capsys.readouterr().out
     assert "note: replies in ru offer no bonus" in out and "[style.voice.ru]" in out
+
+
+@pytest.mark.parametrize("lang", ["en", "de", "fr", "es", "ru", "el", "it", "pt"])
+def test_the_composer_quotes_in_the_languages_own_marks(lang):
+    """The pack's quotation marks are the ones its sentences use around the reviewer's
+    words; the model is told the same marks."""
+    from replydesk.languages import pack
+
+    p = pack(lang)
+    opening, closing = p.quotes
+    assert f"{opening}{{quote}}{closing}" in p.composer["issue"]

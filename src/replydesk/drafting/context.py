@@ -49,6 +49,7 @@ def build(
     facts = [
         f"Reply language: {LANGUAGE_NAMES.get(lang, lang)} ({lang}); every sentence in it",
         f"Address: {voice.address}",
+        f"Quotation marks: quote the reviewer only as {voice.quotes[0]}…{voice.quotes[1]}",
         "Reply length: " + (f"at most {limit.size} {limit.unit}" if limit else "no fixed limit"),
         "Bonus catalogue (the only compensation allowed, word for word in the reply "
         "language): " + ("; ".join(voice.catalogue) if voice.catalogue else "none"),

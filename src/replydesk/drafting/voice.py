@@ -24,6 +24,7 @@ class Voice:
     address: str
     catalogue: tuple[str, ...]  # in this language, word for word
     glossary: dict[str, str] = field(default_factory=dict)
+    quotes: tuple[str, str] = ("“", "”")
 
 
 def voice_for(config: Config, language: str) -> Voice:
@@ -41,7 +42,8 @@ def voice_for(config: Config, language: str) -> Voice:
     else:
         signature = p.signature_plain
     catalogue = own.bonus_catalogue or (style.bonus_catalogue if default else [])
-    return Voice(lang, signature, own.address or p.address, tuple(catalogue), dict(own.glossary))
+    address = own.address or p.address
+    return Voice(lang, signature, address, tuple(catalogue), dict(own.glossary), p.quotes)
 
 
 def missing_wording(config: Config) -> list[str]:

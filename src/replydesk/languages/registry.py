@@ -17,7 +17,8 @@ case) holding five JSON files, found through ``importlib.resources``:
     ``signature_plain`` (the sign-off with no product name) and ``address`` (how a reply
     addresses the reviewer, told to the model: formal "Вы", "Sie", "usted", "εσείς");
     ``order_words`` and ``tried_words`` (what the facts of a review are read by: the
-    order number's cue words, what the reviewer already tried).
+    order number's cue words, what the reviewer already tried); ``quotes`` (the opening
+    and closing quotation marks, spacing included: ``["« ", " »"]``).
 ``triage.json``
     word lists per triage category (``TRIAGE_KEYS``; ``device`` is optional).
 ``style.json``
@@ -95,6 +96,7 @@ PACK_KEYS = (
     "address",
     "order_words",
     "tried_words",
+    "quotes",
 )
 TRIAGE_KEYS = (
     "hostile",
@@ -194,6 +196,7 @@ class LanguagePack:
     address: str  # how to address the reviewer (the model is told; formal "Вы", "Sie")
     order_words: tuple[str, ...]  # words before an order or parcel number ("заказ*")
     tried_words: tuple[str, ...]  # what a reviewer says they already tried ("reinstall*")
+    quotes: tuple[str, str]  # the language's quotation marks, spacing included ("« ", " »")
     triage: Lists
     style: Lists
     promises: Lists
@@ -361,11 +364,22 @@ def _read_pack(folder: Traversable) -> LanguagePack:
         address=meta["address"],
         order_words=_strings(meta["order_words"], code, "pack", "order_words"),
         tried_words=_strings(meta["tried_words"], code, "pack", "tried_words"),
+        quotes=_quotes(meta["quotes"], code),
         triage=lists["triage"],
         style=lists["style"],
         promises=lists["promises"],
         composer=MappingProxyType(dict(composer)),
     )
+
+
+def _quotes(value: object, code: str) -> tuple[str, str]:
+    if not (
+        isinstance(value, list)
+        and len(value) == 2
+        and all(isinstance(v, str) and v.strip() for v in value)
+    ):
+        raise PackError(f"language pack {code!r}: pack.json: quotes: want [opening, closing]")
+    return value[0], value[1]
 
 
 def _read_json(folder: Traversable, code: str, stem: str) -> dict[str, Any]:
