@@ -21,14 +21,16 @@ from replydesk.services.promising import flag_returning_authors
 from replydesk.services.workspace import Workspace
 
 BATCH = 2000
+DETECT_CHARS = 400  # plenty to tell a language apart; detection costs per character
 
 
 def with_language(ws: Workspace, review: NewReview) -> NewReview:
     """The review with its language: the source's, else detected among the workspace's
     languages (short text gets none, and drafts then use the default language)."""
-    if review.language:
+    languages = tuple(ws.config.style.languages)
+    if review.language or len(languages) == 1:  # one language answered: drafts use it
         return review
-    found = detect(review.text[: ws.config.triage.max_chars], tuple(ws.config.style.languages))
+    found = detect(review.text[:DETECT_CHARS], languages)
     return replace(review, language=found) if found else review
 
 
