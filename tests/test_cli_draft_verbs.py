@@ -55,7 +55,7 @@ def test_show_redo_and_edit_one_draft(tmp_path, capsys, monkeypatch, server, wit
     code, out, _ = run(capsys, *args, "draft", "redo", str(rid), "--note", "mention Wi-Fi")
     assert code == 0
     if with_model:
-        assert "Wi-Fi too?" in out and "your note went to the model" in out
+        assert "Wi-Fi too?" in out and "(with your note)" in out
         assert "mention Wi-Fi" in api.seen[-1][-1]["content"]  # the note reaches the model
     else:
         assert "offline composer cannot read notes" in out
@@ -105,6 +105,9 @@ def test_edit_without_a_change_or_an_editor_saves_nothing(tmp_path, capsys, monk
         (["draft", "show", "1", "--note", "x"], "--note goes with `draft redo ID`"),
         (["draft", "7", "--note", "x"], "--note goes with `draft redo ID`"),
         (["draft", "show", "999"], "no review 999"),
+        (["draft", "redo", "999"], "no review 999"),
+        (["draft", "--all", "3"], "--all or review ids, not both"),
+        (["draft", "--all", "--concurrency", "0"], "--concurrency 0: say how many"),
     ],
 )
 def test_bad_draft_invocations_are_one_line(tmp_path, capsys, argv, message):
@@ -113,3 +116,26 @@ def test_bad_draft_invocations_are_one_line(tmp_path, capsys, argv, message):
     assert code != 0 and out == "" and "Traceback" not in err
     (line,) = err.splitlines()
     assert message in line, line
+
+
+def test_redo_against_a_dead_model_says_why_and_keeps_the_draft(tmp_path, capsys, server):
+    args, rid, _api = setup(tmp_path, server)
+    assert run(capsys, *args, "draft", "redo", str(rid))[0] == 0
+    server.routes.clear()  # the endpoint answers nothing useful any more
+    server.route("POST", r"/v1/chat/completions")(lambda req: (503, {}, {"error": "down"}))
+    code, out, _ = run(capsys, *args, "draft", "redo", str(rid))
+    assert code == 1 and "not drafted:" in out and "stays the current one" in out
+    assert "follows the house style" not in out
+
+
+def test_lint_takes_the_language_as_people_type_it(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(
+        "sys.stdin",
+        __import__("io").StringIO("Es tut uns leid. Vielen Dank! Könnten Sie uns schreiben?"),
+    )
+    code, out, _ = run(capsys, "lint", "--lang", "DE-de", "-")
+    assert code == 0 and "follows the house style" in out
+    code, out, err = run(capsys, "lint", "--lang", "xx", "-")
+    assert (
+        code == 2 and out == "" and err.strip().startswith("replydesk: no language pack for 'xx'")
+    )

@@ -153,3 +153,44 @@ def test_the_composer_quotes_in_the_languages_own_marks(lang):
     p = pack(lang)
     opening, closing = p.quotes
     assert f"{opening}{{quote}}{closing}" in p.composer["issue"]
+
+
+def test_english_bonus_wording_in_another_language_is_outside_the_catalogue(tmp_path):
+    """The catalogue is the reply language's wording: "one month of Premium" in a German
+    reply is not the German catalogue, and a language with no wording offers nothing."""
+    from replydesk.services.platforms import lint_text
+
+    ws = workspace_with(
+        tmp_path,
+        '[style]\nbonus_catalogue = ["one month of Premium"]\n'
+        '[style.voice.de]\nbonus_catalogue = ["einen Monat Premium"]\n',
+    )
+    good = "Es tut uns leid. Vielen Dank! Als Dankeschön schenken wir Ihnen einen Monat Premium."
+    bad = "Es tut uns leid. Vielen Dank! Als Dankeschön schenken wir Ihnen one month of Premium."
+    assert "W7-catalogue" not in {f.rule for f in lint_text(ws.config, good, language="de")}
+    assert "W7-catalogue" in {f.rule for f in lint_text(ws.config, bad, language="de")}
+    en = "Sorry! Thank you. As a thank-you, we give you one month of Premium."
+    assert "W7-catalogue" not in {f.rule for f in lint_text(ws.config, en, language="en")}
+
+
+def test_a_greek_name_is_greeted_in_the_vocative_and_a_line_of_particulars_is_not_quoted():
+    from datetime import UTC, datetime
+
+    from replydesk.domain.models import Review
+    from replydesk.drafting.composer import compose
+
+    def review(author: str, body: str, lang: str) -> Review:
+        return Review(
+            id=1, source="app", external_id="a", author=author, author_key=author,
+            author_id=None, rating=1, title="", body=body, language=lang, url="",
+            product_version="", created_at=datetime(2026, 11, 1, tzinfo=UTC), updated_at=None,
+            fetched_at=None, version=1, edited=False, status="new", label=None,
+        )  # fmt: skip
+
+    greek = compose(review("Γιώργος Π.", "Η εφαρμογή κλείνει.", "el"), "criticism",
+                    catalogue=[], issues=[])  # fmt: skip
+    assert greek is not None and greek.text.startswith("Γιώργο, ")
+    body = "Телефон Samsung Galaxy A52, версия 5.2.1. Карта не открывается вообще."
+    ru = compose(review("Олег", body, "ru"), "criticism", catalogue=[], issues=[])
+    assert ru is not None and "Galaxy A52, версия" not in ru.text
+    assert "Карта не открывается вообще" in ru.text

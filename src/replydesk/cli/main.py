@@ -127,7 +127,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     lnt = sub.add_parser("lint", help="check a reply against the house style")
     lnt.add_argument("file", nargs="?", help="a text file, or - for stdin (the default)")
-    lnt.add_argument("--lang", default="en", help="the reply's language (en ru es el de fr)")
+    lnt.add_argument(
+        "--lang", default="en", help="the reply's language, a pack code: en de fr es ru el it pt"
+    )
     lnt.add_argument("--platform", help="source kind whose length limit applies")
     lnt.add_argument(
         "--label",

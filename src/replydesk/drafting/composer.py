@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from replydesk.config import KnownIssue
 from replydesk.domain.models import Review
 from replydesk.domain.text import fold, visible_controls
-from replydesk.drafting.facts import Facts, facts_of
+from replydesk.drafting.facts import DEVICE, VERSION, Facts, facts_of
 from replydesk.languages import BASE, pack, resolve
 from replydesk.languages.registry import instruction_pattern
 from replydesk.sources.base import ReplyLimit
@@ -46,6 +46,21 @@ def first_name(author: str) -> str:
     return name.split()[0]
 
 
+def addressed(name: str, lang: str) -> str:
+    """The name as the greeting says it (Greek "Γιώργος" -> "Γιώργο")."""
+    for ending, becomes in sorted(pack(lang).vocative.items(), key=lambda e: -len(e[0])):
+        if name.endswith(ending) and len(name) > len(ending) + 1:
+            return name[: -len(ending)] + becomes
+    return name
+
+
+def _only_facts(sentence: str) -> bool:
+    """A short line of particulars ("Samsung A52, app 5.2.1"): nothing to be sorry about."""
+    if not (DEVICE.search(sentence) or VERSION.search(sentence)):
+        return False
+    return len(sentence.split()) <= 8
+
+
 def quote_from(review: Review, width: int = 70) -> str:
     """The reviewer's own words for the problem, if a clean sentence can be found."""
     candidates = [review.title, *re.split(r"(?<=[.!?])\s+|\n", review.body)]
@@ -56,6 +71,7 @@ def quote_from(review: Review, width: int = 70) -> str:
             or MARKUP.search(raw or "")
             or instruction_pattern().search(text)
             or any(ch in text for ch in '[]<>{}␛"«»“”„')
+            or _only_facts(text)
         ):
             continue
         if len(text) > width:
@@ -99,7 +115,7 @@ def compose(
     platform limit, the quote, then the bonus, then the long opening give way."""
     lang = language_for(review, default_language)
     say = pack(lang).composer
-    name = first_name(review.author)
+    name = addressed(first_name(review.author), lang)
     hello = say["hello"].format(name=name) if name else ""
 
     def cap(text: str) -> str:
@@ -150,7 +166,7 @@ def compose_followup(
     """P2/P4: it is done, does all work now? Names the version that delivered it, when
     known, right after the sentence saying it is done."""
     lang = language_for(review, default_language)
-    name = first_name(review.author)
+    name = addressed(first_name(review.author), lang)
     what = " ".join(visible_controls(what).split())
     sentences = pack(lang).composer
     text = sentences["followup"].format(what=what)

@@ -18,7 +18,9 @@ case) holding five JSON files, found through ``importlib.resources``:
     addresses the reviewer, told to the model: formal "Вы", "Sie", "usted", "εσείς");
     ``order_words`` and ``tried_words`` (what the facts of a review are read by: the
     order number's cue words, what the reviewer already tried); ``quotes`` (the opening
-    and closing quotation marks, spacing included: ``["« ", " »"]``).
+    and closing quotation marks, spacing included: ``["« ", " »"]``); ``vocative`` (how a
+    first name's ending changes when the reply greets the person: Greek "Νίκος" is
+    greeted "Νίκο,"; ``{}`` where names do not change).
 ``triage.json``
     word lists per triage category (``TRIAGE_KEYS``; ``device`` is optional).
 ``style.json``
@@ -97,6 +99,7 @@ PACK_KEYS = (
     "order_words",
     "tried_words",
     "quotes",
+    "vocative",
 )
 TRIAGE_KEYS = (
     "hostile",
@@ -197,6 +200,7 @@ class LanguagePack:
     order_words: tuple[str, ...]  # words before an order or parcel number ("заказ*")
     tried_words: tuple[str, ...]  # what a reviewer says they already tried ("reinstall*")
     quotes: tuple[str, str]  # the language's quotation marks, spacing included ("« ", " »")
+    vocative: Mapping[str, str]  # name ending -> how it ends when addressed ("ος" -> "ο")
     triage: Lists
     style: Lists
     promises: Lists
@@ -365,11 +369,20 @@ def _read_pack(folder: Traversable) -> LanguagePack:
         order_words=_strings(meta["order_words"], code, "pack", "order_words"),
         tried_words=_strings(meta["tried_words"], code, "pack", "tried_words"),
         quotes=_quotes(meta["quotes"], code),
+        vocative=MappingProxyType(_endings(meta["vocative"], code)),
         triage=lists["triage"],
         style=lists["style"],
         promises=lists["promises"],
         composer=MappingProxyType(dict(composer)),
     )
+
+
+def _endings(value: object, code: str) -> dict[str, str]:
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and k and isinstance(v, str) for k, v in value.items()
+    ):
+        raise PackError(f"language pack {code!r}: pack.json: vocative: want ending -> ending")
+    return dict(value)
 
 
 def _quotes(value: object, code: str) -> tuple[str, str]:

@@ -17,6 +17,8 @@ from replydesk.domain.errors import NotFound, UsageError
 from replydesk.domain.findings import Finding
 from replydesk.domain.models import DraftKind, Label, Review
 from replydesk.drafting.voice import voice_for
+from replydesk.languages import codes as language_codes
+from replydesk.languages import known
 from replydesk.services.workspace import Workspace
 from replydesk.sources.base import ReplyLimit, Source
 from replydesk.sources.registry import kinds, source_class
@@ -97,10 +99,9 @@ def lint_context(ws: Workspace, review: Review, language: str, label: str) -> Li
         language=language,
         limit=limit.size if limit else None,
         limit_unit=limit.unit if limit else "characters",
-        # the bonus in the reply's words, and as written in config (a brand name stays)
-        catalogue=tuple(
-            dict.fromkeys((*voice_for(ws.config, language).catalogue, *style.bonus_catalogue))
-        ),
+        # the bonus in the reply's own words only: English wording in a Russian reply
+        # is not the catalogue
+        catalogue=voice_for(ws.config, language).catalogue,
         allow_dated_promises=style.allow_dated_promises,
         review_text=review.text,
         label=label,
@@ -126,7 +127,9 @@ def lint_text(
     platform: str | None = None,
     label: str = "criticism",
 ) -> list[Finding]:
-    """``replydesk lint``: a reply on its own, against a platform kind's limit."""
+    """``replydesk lint``: a reply on its own, against a platform kind's limit, in the
+    language given (its pack's phrases, its catalogue wording)."""
+    language = _language(language)
     limit = None
     if platform:
         try:
@@ -144,11 +147,19 @@ def lint_text(
             language=language,
             limit=limit.size if limit else None,
             limit_unit=limit.unit if limit else "characters",
-            catalogue=tuple(config.style.bonus_catalogue),
+            catalogue=voice_for(config, language).catalogue,
             allow_dated_promises=config.style.allow_dated_promises,
             label=label,
         ),
     )
+
+
+def _language(code: str) -> str:
+    """A language code as people type it ("DE", "de-DE"); one line when there is no pack."""
+    lang = code.strip().lower().replace("_", "-").split("-")[0]
+    if not known(lang):
+        raise UsageError(f"no language pack for {code!r}: use one of {', '.join(language_codes())}")
+    return lang
 
 
 @contextmanager

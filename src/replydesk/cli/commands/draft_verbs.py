@@ -20,7 +20,7 @@ from replydesk.domain.findings import Finding, errors
 from replydesk.domain.models import Draft, ReviewDetail
 from replydesk.domain.text import inert
 from replydesk.services import drafting, editing, inbox
-from replydesk.services.drafting import DraftStatus
+from replydesk.services.drafting import DraftStatus, NoteUse
 from replydesk.services.workspace import Workspace
 
 VERBS = ("show", "edit", "redo")
@@ -149,14 +149,20 @@ def _in_editor(text: str) -> str:
 
 
 def _redo(ws: Workspace, rid: int, note: str) -> int:
+    before = editing.current_draft(ws, rid)  # one line when there is no such review
     mode = f"model {ws.config.llm_model}" if ws.llm is not None else "offline composer"
-    print(f"drafting review {rid} again with the {mode}…" + (" (with your note)" if note else ""))
+    again = " again" if before is not None else ""
+    with_note = " (with your note)" if note and ws.llm is not None else ""
+    print(f"drafting review {rid}{again} with the {mode}…{with_note}")
     outcome = drafting.redraft(ws, rid, note=note)
-    if outcome.draft_id is None:
-        print(inert(f"not drafted: {outcome.status} {outcome.message}".strip()))
-        return FINDINGS
-    draft = editing.get_draft(ws, outcome.draft_id)
-    stdout().write(_draft_block(draft, draft.lint))
-    if outcome.note:
+    if outcome.note == NoteUse.IGNORED:
         print(outcome.note)
-    return FINDINGS if outcome.status == DraftStatus.FAILED else OK
+    draft = editing.get_draft(ws, outcome.draft_id) if outcome.draft_id is not None else None
+    if outcome.status == DraftStatus.FAILED or draft is None:
+        reason = (draft.error if draft is not None else "") or outcome.message or outcome.status
+        print(inert(f"not drafted: {reason}"))
+        if before is not None:
+            print(f"draft {before.id} v{before.version} stays the current one")
+        return FINDINGS
+    stdout().write(_draft_block(draft, draft.lint))
+    return FINDINGS if errors(draft.lint) else OK

@@ -111,6 +111,10 @@ def cmd_draft(args: argparse.Namespace) -> int:
         return cmd_draft_verb(args)
     if not args.all and not args.ids:
         raise UsageError("say which reviews: --all, or one or more review ids")
+    if args.all and args.ids:
+        raise UsageError("--all or review ids, not both: --all drafts every queued review")
+    if args.concurrency is not None and args.concurrency < 1:
+        raise UsageError(f"--concurrency {args.concurrency}: say how many at once, 1 or more")
     if args.note is not None:
         raise UsageError("--note goes with `draft redo ID`: it steers the next draft")
     ids = [_review_id(i) for i in args.ids]
@@ -129,6 +133,8 @@ def cmd_draft(args: argparse.Namespace) -> int:
         outcomes = drafting.draft_batch(ws, todo, args.concurrency, progress)
     counts = Counter(o.status for o in outcomes)
     print(", ".join(f"{n} {s}" for s, n in counts.most_common()) or "nothing to draft")
+    if ids and not todo:  # asked for these, and each has a draft already
+        print(f"each already has a draft: `replydesk draft redo {ids[0]}` writes a new one")
     return FINDINGS if counts.get(DraftStatus.FAILED) else OK
 
 
