@@ -194,3 +194,36 @@ def test_a_greek_name_is_greeted_in_the_vocative_and_a_line_of_particulars_is_no
     ru = compose(review("Олег", body, "ru"), "criticism", catalogue=[], issues=[])
     assert ru is not None and "Galaxy A52, версия" not in ru.text
     assert "Карта не открывается вообще" in ru.text
+
+
+def test_a_reply_must_end_with_the_chosen_sign_off_of_its_language(tmp_path):
+    """Once the team chose a sign-off (or a product for the packs' ones), a reply signed
+    in another language, or not at all, is a finding the model revises and a person sees."""
+    from datetime import UTC, datetime
+
+    from replydesk.domain.models import Review
+    from replydesk.services.platforms import lint_context
+    from replydesk.style.linter import lint
+
+    review = Review(
+        id=1, source="app", external_id="a", author="", author_key="", author_id=None,
+        rating=1, title="", body="Die App stürzt ab", language="de", url="",
+        product_version="", created_at=datetime(2026, 11, 1, tzinfo=UTC), updated_at=None,
+        fetched_at=None, version=1, edited=False, status="new", label=None,
+    )  # fmt: skip
+    body = "Es tut uns leid. Vielen Dank! Könnten Sie uns schreiben?"
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    chosen = workspace_with(tmp_path / "a", '[style]\nproduct = "Acme"\n')
+    ctx = lint_context(chosen, review, "de", "criticism")
+
+    def rules(text: str) -> set[str]:
+        return {f.rule for f in lint(text, ctx)}
+
+    assert "signature" not in rules(body + "\n— Ihr Acme-Team")
+    assert "signature" in rules(body + "\n— the Acme team")
+    assert "signature" in rules(body)
+    unset = workspace_with(tmp_path / "b", "")  # nobody chose one: not enforced
+    assert "signature" not in {
+        f.rule for f in lint(body, lint_context(unset, review, "de", "criticism"))
+    }

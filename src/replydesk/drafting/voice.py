@@ -25,6 +25,7 @@ class Voice:
     catalogue: tuple[str, ...]  # in this language, word for word
     glossary: dict[str, str] = field(default_factory=dict)
     quotes: tuple[str, str] = ("“", "”")
+    chosen: bool = False  # the team chose the sign-off (or the product): replies must end so
 
 
 def voice_for(config: Config, language: str) -> Voice:
@@ -33,6 +34,7 @@ def voice_for(config: Config, language: str) -> Voice:
     own = style.voice.get(lang, VoiceConfig())
     default = lang == resolve(style.default_language)
     p = pack(lang)
+    chosen = True
     if own.signature:
         signature = own.signature
     elif default and style.signature:
@@ -40,10 +42,10 @@ def voice_for(config: Config, language: str) -> Voice:
     elif style.product and "{product}" in p.signature:
         signature = p.signature.replace("{product}", style.product)
     else:
-        signature = p.signature_plain
+        signature, chosen = p.signature_plain, False
     catalogue = own.bonus_catalogue or (style.bonus_catalogue if default else [])
     address = own.address or p.address
-    return Voice(lang, signature, address, tuple(catalogue), dict(own.glossary), p.quotes)
+    return Voice(lang, signature, address, tuple(catalogue), dict(own.glossary), p.quotes, chosen)
 
 
 def missing_wording(config: Config) -> list[str]:

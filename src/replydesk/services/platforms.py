@@ -95,16 +95,18 @@ def label_of(ws: Workspace, review_id: int) -> Label:
 def lint_context(ws: Workspace, review: Review, language: str, label: str) -> LintContext:
     limit, _kind = limit_for(ws, review)
     style = ws.config.style
+    voice = voice_for(ws.config, language)
     return LintContext(
         language=language,
         limit=limit.size if limit else None,
         limit_unit=limit.unit if limit else "characters",
         # the bonus in the reply's own words only: English wording in a Russian reply
         # is not the catalogue
-        catalogue=voice_for(ws.config, language).catalogue,
+        catalogue=voice.catalogue,
         allow_dated_promises=style.allow_dated_promises,
         review_text=review.text,
         label=label,
+        signature=voice.signature if voice.chosen else "",
     )
 
 

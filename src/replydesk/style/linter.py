@@ -93,6 +93,7 @@ class LintContext:
     allow_dated_promises: bool = False
     review_text: str = ""
     label: str = "criticism"  # praise needs thanks, not an apology
+    signature: str = ""  # the sign-off the reply must end with ("" : any)
 
 
 @dataclass(frozen=True)
@@ -202,6 +203,7 @@ def lint(text: str, ctx: LintContext | None = None) -> list[Finding]:
             )
     out += _compensation(text, folded, found.get("compensation", []), ctx)
     out += _length(text, ctx)
+    out += _signature(text, ctx.signature)
     for m in PLACEHOLDER.finditer(text):
         out.append(
             Finding(
@@ -272,6 +274,24 @@ def _compensation(
             )
         )
     return out
+
+
+def _signature(text: str, signature: str) -> list[Finding]:
+    """A reply signed in another language ("— the Acme team" under Russian) or not at all."""
+    if not signature or text.rstrip().endswith(signature.strip()):
+        return []
+    end = len(text.rstrip())
+    last = text.rstrip().rfind("\n") + 1
+    return [
+        Finding(
+            "signature",
+            Severity.ERROR,
+            last,
+            end,
+            "does not end with this language's sign-off",
+            f"end the reply with: {signature.strip()}",
+        )
+    ]
 
 
 def _length(text: str, ctx: LintContext) -> list[Finding]:
