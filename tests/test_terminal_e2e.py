@@ -169,6 +169,7 @@ def test_draft_and_approve_with_a_model_in_a_real_terminal(tmp_path, server, mon
         wait_for(session, "Generate")
         keys(session, "C-g")
         wait_for(session, "phone model?")
+        wait_for(session, "draft v1 by")  # stored: the status line names it
         keys(session, "C-s")
         wait_for(session, "This reply makes promises")
         keys(session, "Enter")

@@ -340,3 +340,30 @@ async def test_the_editor_shows_what_was_given_and_says_when_a_note_cannot_be_us
                 break
         said = " ".join(str(n.message) for n in app._notifications)
         assert "offline composer cannot read notes" in said
+
+
+async def test_approving_while_the_draft_is_still_arriving_is_refused(server, tmp_path):
+    """Ctrl+S while the model's words still stream in would approve a half-written text
+    as the person's own version: it is refused with a word, and nothing is approved."""
+    ws, _api = llm_workspace(server, tmp_path, delay=0.05)
+    app = make_app(ws)
+    async with app.run_test(size=SIZE) as pilot:
+        editor = await open_editor(pilot, "crashes")
+        await pilot.press("ctrl+g")
+        area = editor.query_one(TextArea)
+        for _ in range(100):
+            await asyncio.sleep(0.05)
+            if len(area.text) > 20:
+                break
+        await pilot.press("ctrl+s")
+        await pilot.pause(0.2)
+        said = " ".join(str(n.message) for n in app._notifications)
+        assert "still being written" in said
+        for _ in range(100):  # let it finish: then it can be approved as the model's
+            await asyncio.sleep(0.05)
+            if "draft v1 by" in screen_text(app):
+                break
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    approved = [d for d in ws.store.drafts.for_review(editor.review_id) if d.state == "approved"]
+    assert [(d.version, d.author) for d in approved] == [(1, "model")]

@@ -271,6 +271,12 @@ class EditorScreen(Screen[bool | None]):
         if busy(self, "post"):
             self.notify("posting: wait for the platform's answer", severity="warning")
             return
+        if busy(self, "generate"):  # the text is not the draft yet: it is still arriving
+            self.notify(
+                "the draft is still being written: approve it once it is done (Esc stops it)",
+                severity="warning",
+            )
+            return
         text, base, despite = self.query_one(TextArea).text, self.base, self.pending_despite_lint
         self._status("approving…", "yellow")
         call_service(
