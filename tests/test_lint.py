@@ -162,3 +162,13 @@ def test_cli_lint_exit_codes_and_json(monkeypatch, capsys):
 
 def test_errors_helper():
     assert errors(lint(GOOD["en"], ctx("en"))) == []
+
+
+@pytest.mark.parametrize("lang", ["de", "fr", "es", "ru", "el", "it", "pt"])
+def test_every_fix_hint_is_in_the_replys_language(lang):
+    """A German reply's findings say how to fix it in German, W2 to W11 included."""
+    from replydesk.style.linter import FORBIDDEN, FORBIDDEN_FIX, style_pack
+
+    fixes = style_pack(lang).fixes
+    for category, (rule, _what) in FORBIDDEN.items():
+        assert fixes.get(category) and fixes[category] != FORBIDDEN_FIX[rule], (lang, category)

@@ -174,7 +174,7 @@ def lint(text: str, ctx: LintContext | None = None) -> list[Finding]:
                     start,
                     end,
                     f"{what}: “{text[start:end]}”",
-                    FORBIDDEN_FIX[rule],
+                    fixes.get(category, FORBIDDEN_FIX[rule]),  # in the reply's language
                 )
             )
     for category, rule in REQUIRED.items():
