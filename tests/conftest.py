@@ -119,3 +119,18 @@ def service_account():
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     ).decode()
     return pem, key.public_key()
+
+
+def make_review(body: str, language: str = "en", *, author: str = "Kim Lee", **fields):
+    """A stored-looking review for code that reads one (composer, facts, lint context)."""
+    from datetime import UTC, datetime
+
+    from replydesk.domain.models import Review
+
+    values = dict(
+        id=1, source="app", external_id="a1", author=author, author_key=author,
+        author_id=None, rating=1, title="", body=body, language=language, url="",
+        product_version="", created_at=datetime(2026, 11, 1, tzinfo=UTC), updated_at=None,
+        fetched_at=None, version=1, edited=False, status="new", label=None,
+    )  # fmt: skip
+    return Review(**(values | fields))

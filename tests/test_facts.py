@@ -4,10 +4,9 @@ question, and the model is told the facts inside the sealed review block."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 
+from conftest import make_review
 from replydesk.config import Config
 from replydesk.domain.models import AuthorHistory, Review, ReviewDetail
 from replydesk.drafting import context
@@ -16,12 +15,7 @@ from replydesk.drafting.facts import facts_of
 
 
 def review(body: str, lang: str = "en", version: str = "", title: str = "") -> Review:
-    return Review(
-        id=1, source="app", external_id="a1", author="Kim Lee", author_key="kim",
-        author_id=None, rating=1, title=title, body=body, language=lang, url="",
-        product_version=version, created_at=datetime(2026, 11, 1, tzinfo=UTC),
-        updated_at=None, fetched_at=None, version=1, edited=False, status="new", label=None,
-    )  # fmt: skip
+    return make_review(body, lang, product_version=version, title=title)
 
 
 @pytest.mark.parametrize(

@@ -140,17 +140,23 @@ def llm_workspace(server, tmp_path, delay: float) -> tuple[Workspace, OpenAIServ
     return ws, api
 
 
+async def some_text_arrived(editor: EditorScreen) -> TextArea:
+    """The editor's text area once a model's first words have streamed in."""
+    area = editor.query_one(TextArea)
+    for _ in range(100):
+        await asyncio.sleep(0.05)
+        if len(area.text) > 20:
+            break
+    return area
+
+
 async def test_tokens_stream_in_and_esc_keeps_the_partial_text(server, tmp_path):
     ws, _api = llm_workspace(server, tmp_path, delay=0.05)
     app = make_app(ws)
     async with app.run_test(size=SIZE) as pilot:
         editor = await open_editor(pilot, "crashes")
         await pilot.press("ctrl+g")
-        area = editor.query_one(TextArea)
-        for _ in range(100):
-            await asyncio.sleep(0.05)
-            if len(area.text) > 20:
-                break
+        area = await some_text_arrived(editor)
         assert 20 < len(area.text) < 120  # arriving piece by piece
         await pilot.press("escape")
         await pilot.pause(0.3)
@@ -350,11 +356,7 @@ async def test_approving_while_the_draft_is_still_arriving_is_refused(server, tm
     async with app.run_test(size=SIZE) as pilot:
         editor = await open_editor(pilot, "crashes")
         await pilot.press("ctrl+g")
-        area = editor.query_one(TextArea)
-        for _ in range(100):
-            await asyncio.sleep(0.05)
-            if len(area.text) > 20:
-                break
+        await some_text_arrived(editor)
         await pilot.press("ctrl+s")
         await pilot.pause(0.2)
         said = " ".join(str(n.message) for n in app._notifications)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import workspace_with, write_jsonl
+from conftest import make_review, workspace_with, write_jsonl
 from fakes.openai_server import OpenAIServer
 from replydesk import cli
 from replydesk.domain.models import DraftKind
@@ -174,18 +174,10 @@ def test_english_bonus_wording_in_another_language_is_outside_the_catalogue(tmp_
 
 
 def test_a_greek_name_is_greeted_in_the_vocative_and_a_line_of_particulars_is_not_quoted():
-    from datetime import UTC, datetime
-
-    from replydesk.domain.models import Review
     from replydesk.drafting.composer import compose
 
-    def review(author: str, body: str, lang: str) -> Review:
-        return Review(
-            id=1, source="app", external_id="a", author=author, author_key=author,
-            author_id=None, rating=1, title="", body=body, language=lang, url="",
-            product_version="", created_at=datetime(2026, 11, 1, tzinfo=UTC), updated_at=None,
-            fetched_at=None, version=1, edited=False, status="new", label=None,
-        )  # fmt: skip
+    def review(author: str, body: str, lang: str):
+        return make_review(body, lang, author=author)
 
     greek = compose(review("Γιώργος Π.", "Η εφαρμογή κλείνει.", "el"), "criticism",
                     catalogue=[], issues=[])  # fmt: skip
@@ -199,18 +191,10 @@ def test_a_greek_name_is_greeted_in_the_vocative_and_a_line_of_particulars_is_no
 def test_a_reply_must_end_with_the_chosen_sign_off_of_its_language(tmp_path):
     """Once the team chose a sign-off (or a product for the packs' ones), a reply signed
     in another language, or not at all, is a finding the model revises and a person sees."""
-    from datetime import UTC, datetime
-
-    from replydesk.domain.models import Review
     from replydesk.services.platforms import lint_context
     from replydesk.style.linter import lint
 
-    review = Review(
-        id=1, source="app", external_id="a", author="", author_key="", author_id=None,
-        rating=1, title="", body="Die App stürzt ab", language="de", url="",
-        product_version="", created_at=datetime(2026, 11, 1, tzinfo=UTC), updated_at=None,
-        fetched_at=None, version=1, edited=False, status="new", label=None,
-    )  # fmt: skip
+    review = make_review("Die App stürzt ab", "de", author="")
     body = "Es tut uns leid. Vielen Dank! Könnten Sie uns schreiben?"
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()

@@ -20,7 +20,7 @@ from operator import eq
 from typing import TYPE_CHECKING
 
 from replydesk.domain.models import Evidence, Label, Triage
-from replydesk.domain.text import fold
+from replydesk.domain.text import fold_aligned
 from replydesk.languages import Lexicon
 from replydesk.languages.lexicon import Scan
 from replydesk.languages.registry import BASE, TRIAGE_KEYS, TRIAGE_OPTIONAL, registry
@@ -250,9 +250,7 @@ class Rules:
         return self._classify(text, rating, language)
 
     def _classify(self, text: str, rating: int | None, language: str) -> Triage:
-        folded = fold(text)
-        if len(folded) != len(text):  # rare (ß, ligatures): keep spans honest
-            folded = "".join(fold(ch)[:1] or " " for ch in text)
+        folded = fold_aligned(text)  # rare ß or ligature: spans stay honest
         scan = self.lexicon_for(text, language).find(folded)
         found, words = scan.found, len(scan.words)
         lex = found.get  # None for a category with no match

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from typing import TextIO
 
 from replydesk.domain.errors import UsageError
-from replydesk.services import promising
+from replydesk.domain.ids import parse_id
 from replydesk.services.workspace import Workspace
 
 OK, FINDINGS, BAD_INPUT = 0, 1, 2
@@ -17,7 +17,7 @@ OK, FINDINGS, BAD_INPUT = 0, 1, 2
 
 def _id(text: str, what: str) -> int:
     try:
-        return promising.parse_id(text, what)
+        return parse_id(text, what)
     except UsageError as exc:  # argparse says it in one line, exit 2
         raise argparse.ArgumentTypeError(exc.message) from None
 

@@ -14,9 +14,10 @@ from replydesk.cli.commands.common import FINDINGS, OK, stdout, workspace
 from replydesk.cli.commands.draft_verbs import cmd_draft_verb, is_verb
 from replydesk.domain.errors import LintBlocked, UsageError
 from replydesk.domain.findings import errors
+from replydesk.domain.ids import parse_id
 from replydesk.domain.models import Triage
 from replydesk.domain.text import inert
-from replydesk.services import drafting, editing, promising, triaging
+from replydesk.services import drafting, editing, triaging
 from replydesk.services.drafting import DraftOutcome, DraftStatus
 from replydesk.services.platforms import lint_text
 
@@ -46,7 +47,7 @@ def cmd_triage(args: argparse.Namespace) -> int:
 
 def _review_id(text: str) -> int:
     """A review id as typed or as the inbox shows it ("#12"); one line otherwise."""
-    return promising.parse_id(text, "review")
+    return parse_id(text, "review")
 
 
 def explanation(stored: Triage | None, reading: triaging.Reading) -> str:
