@@ -376,7 +376,7 @@ def test_record_for_approved_still_reads_a_draft_a_person_added_to(tmp_path, tim
         (["deliver", "abc"], "promise id 'abc': write the number shown"),
         (["deliver", "0"], "ids start at 1"),
         (["undo", "99999999999999999999999"], "no promise has an id that large"),
-        (["add", "1", "x", "--kind", "gift"], "invalid choice: 'gift'"),
+        (["add", "1", "x", "--kind", "gift"], "no --kind 'gift'; choose from"),
     ],
 )
 def test_bad_input_is_one_line_with_the_fix(tmp_path, capsys, argv, message):

@@ -81,8 +81,8 @@ def test_demo_in_a_real_terminal(tmp_path):
     )
     try:
         wait_for(session, f"criticism {demo_criticism(tmp_path)}")
-        screen = wait_for(session, "Quit")
-        assert "Search" in screen and "Quit" in screen  # the footer fits at 80 columns
+        screen = wait_for(session, "Help")
+        assert "Search" in screen and "Help" in screen  # the footer fits at 80 columns
         assert "\x1b" not in screen
         search(session, "57002")
         screen = wait_for(session, "1 shown")
@@ -94,7 +94,7 @@ def test_demo_in_a_real_terminal(tmp_path):
         assert "[link=https://example" in screen
         time.sleep(0.5)  # a person's pause; the list has the focus again
         keys(session, "Enter")
-        wait_for(session, "Generate")  # the editor opened
+        wait_for(session, "$EDITOR")  # the editor opened
         keys(session, "Escape")
         wait_for(session, "Label")
         assert quit_and_wait(session), "q did not quit"
@@ -166,7 +166,7 @@ def test_draft_and_approve_with_a_model_in_a_real_terminal(tmp_path, server, mon
     try:
         wait_for(session, "criticism 1")
         keys(session, "Enter")
-        wait_for(session, "Generate")
+        wait_for(session, "$EDITOR")
         keys(session, "C-g")
         wait_for(session, "phone model?")
         wait_for(session, "draft v1 by")  # stored: the status line names it

@@ -187,6 +187,9 @@ def test_explain_prints_the_verdict_the_rules_spans_and_the_learned_features(tmp
 
 
 def test_explain_names_a_missing_review_in_one_line(tmp_path, capsys):
+    from replydesk.services.workspace import Workspace
+
+    Workspace.from_paths(None, tmp_path / "x.db").close()  # a database, without review 99
     code, out, err = explain(tmp_path, capsys, "99")
     assert code != 0 and out == ""
     assert err.strip().count("\n") == 0 and "no review 99" in err

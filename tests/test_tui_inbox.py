@@ -21,7 +21,7 @@ async def test_inbox_lists_the_demo_and_shows_a_review(demo_ws):
             assert header in text  # every column fits beside the review at 120 columns
         counted = sum(r.effective == "criticism" for r in verdicts(demo_ws).values())
         assert counted > 40 and f"criticism {counted} ───" in text  # a heading per label
-        assert "Quit" in text and "Search" in text  # bindings in the footer
+        assert "Help" in text and "Search" in text  # bindings in the footer
         listed = reviews.reviews()
         assert [r.label for r in listed] == sorted(  # grouped: criticism first, praise last
             (r.label for r in listed), key=["criticism", "vague", "provocation", "praise"].index

@@ -139,4 +139,4 @@ async def test_filters_by_source_language_status_and_the_audit_log(demo_ws):
         await pilot.press("a")
         await settle(pilot)
         text = screen_text(app)
-        assert "promise.deliver" in text and "reply.posted" in text
+        assert "delivered" in text and "posted to" in text  # in words, not action names

@@ -89,8 +89,10 @@ def read_file(
     Raises InputError at once (not on first iteration) when the file cannot be read.
     """
     path = Path(path).expanduser()
+    if path.is_dir():
+        raise InputError(f"{path} is a folder; give one .csv or .jsonl file in it")
     if not path.is_file():
-        raise InputError(f"{path}: no such file")
+        raise InputError(f"{path}: no such file; check the path")
     return _records(path, source, fmt or detect_format(path))
 
 

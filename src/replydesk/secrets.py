@@ -51,6 +51,27 @@ def get(name: str) -> str:
     return value
 
 
+def storage_warning() -> str:
+    """A warning when the keyring in use keeps secrets readable on disk (keyrings.alt's
+    ``PlaintextKeyring``, which keyring falls back to when nothing better is installed,
+    as on most SSH boxes); empty when the backend is fine."""
+    import keyring
+
+    try:
+        backend = keyring.get_keyring()
+    except Exception:  # no backend at all: ``set`` says so in one line
+        return ""
+    name = type(backend).__name__
+    if "plaintext" not in name.lower():
+        return ""
+    where = getattr(backend, "file_path", "a file")
+    return (
+        f"the keyring in use ({name}) keeps secrets unencrypted in {where}; use "
+        "PYTHON_KEYRING_BACKEND=keyrings.alt.file.EncryptedKeyring, a desktop keyring, "
+        "or REPLYDESK_SECRET_<NAME> in the environment instead"
+    )
+
+
 def set(name: str, value: str) -> None:
     import keyring
     from keyring.errors import KeyringError, NoKeyringError

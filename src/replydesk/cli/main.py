@@ -7,14 +7,17 @@ Nothing here imports Textual until a command opens the TUI.
 from __future__ import annotations
 
 import argparse
+import difflib
 import os
+import re
 import sys
+import traceback
 from collections.abc import Sequence
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from replydesk import __version__
 from replydesk.cli.commands.channels import cmd_post, cmd_secret_set, cmd_sources, cmd_sync
-from replydesk.cli.commands.common import BAD_INPUT, OK, draft_id, promise_id, review_id
+from replydesk.cli.commands.common import BAD_INPUT, FAILURE, OK, draft_id, promise_id, review_id
 from replydesk.cli.commands.ledger import KIND_CHOICES, cmd_promise, cmd_promises, cmd_stats
 from replydesk.cli.commands.replies import cmd_approve, cmd_draft, cmd_lint, cmd_triage
 from replydesk.cli.commands.workspace import (
@@ -30,23 +33,75 @@ from replydesk.domain.errors import ReplydeskError
 
 class Parser(argparse.ArgumentParser):
     """argparse, with a usage mistake said in one line (what was wrong, where to look)
-    rather than the whole usage block first; every subcommand's parser is one too."""
+    rather than the whole usage block first; every subcommand's parser is one too.
+
+    The global options (``--db``, ``--config``, ``--debug``) are accepted before or after
+    the command name: each subcommand's parser knows them too, with no default of its own,
+    so a value given after the command wins and none given keeps the top level's.
+    """
+
+    def __init__(self, *args: Any, top: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        default: Any = None if top else argparse.SUPPRESS
+        group = self.add_argument_group("global options")
+        group.add_argument("--db", default=default, help="SQLite database (env REPLYDESK_DB)")
+        group.add_argument(
+            "--config",
+            default=os.environ.get("REPLYDESK_CONFIG") if top else default,
+            help="config file (env REPLYDESK_CONFIG)",
+        )
+        group.add_argument(
+            "--debug",
+            action="store_true",
+            default=False if top else default,
+            help="on an error, show the traceback too",
+        )
 
     def error(self, message: str) -> NoReturn:
-        self.exit(BAD_INPUT, f"{self.prog}: {message} (see {self.prog} --help)\n")
+        self.exit(BAD_INPUT, f"{self.prog}: {_suggest(message)} (see {self.prog} --help)\n")
+
+
+def _suggest(message: str) -> str:
+    """argparse's "invalid choice: 'x' (choose from ...)" with the nearest choice named."""
+    match = re.match(r"argument (\S+): invalid choice: '(.*)' \(choose from (.*)\)$", message)
+    if not match:
+        return message
+    what, typed, listed = match.groups()
+    choices = re.findall(r"'([^']*)'", listed) or [c.strip() for c in listed.split(",")]
+    what = "command" if what in ("COMMAND", "ACTION") else what
+    near = difflib.get_close_matches(typed, choices, n=1, cutoff=0.7)
+    flag = next((c for c in _FLAG_COMMANDS if c[0] == typed), None)
+    hint = (
+        f"; did you mean `{flag[1]}`?"
+        if flag
+        else f"; did you mean {near[0]!r}?"
+        if near
+        else f"; choose from {', '.join(choices)}"
+    )
+    return f"no {what} {typed!r}{hint}"
+
+
+# things people type as commands that are options of another one
+_FLAG_COMMANDS = (
+    ("mark-copied", "post --mark-copied DRAFT_ID"),
+    ("resend", "post --resend DRAFT_ID"),
+    ("override", "triage --override REVIEW_ID LABEL"),
+    ("explain", "triage --explain REVIEW_ID"),
+    ("show", "draft show REVIEW_ID"),
+    ("edit", "draft edit REVIEW_ID"),
+    ("redo", "draft redo REVIEW_ID"),
+    ("watch", "promises watch"),
+    ("check", "config check"),
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
     p = Parser(
-        prog="replydesk", description="A terminal workstation for answering unhappy customers."
+        prog="replydesk",
+        description="A terminal workstation for answering unhappy customers.",
+        top=True,
     )
     p.add_argument("--version", action="version", version=f"replydesk {__version__}")
-    p.add_argument("--db", default=None, help="SQLite database (env REPLYDESK_DB)")
-    p.add_argument(
-        "--config",
-        default=os.environ.get("REPLYDESK_CONFIG"),
-        help="config file (env REPLYDESK_CONFIG)",
-    )
     p.set_defaults(handler=cmd_tui)
     sub = p.add_subparsers(title="commands", metavar="COMMAND")
 
@@ -81,6 +136,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     exp = sub.add_parser("export", help="everything per review, as JSONL or CSV")
     exp.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
+    exp.add_argument(
+        "--excel",
+        action="store_true",
+        help="CSV that Excel opens as UTF-8 (a byte-order mark, CRLF rows); implies csv",
+    )
     exp.add_argument("-o", "--output", help="file to write (default: standard output)")
     exp.set_defaults(handler=cmd_export)
 
@@ -102,6 +162,18 @@ def build_parser() -> argparse.ArgumentParser:
         nargs=2,
         metavar=("REVIEW_ID", "LABEL"),
         help="set the label by hand; it always wins over the rules",
+    )
+    tri.add_argument(
+        "--no-reply",
+        metavar="REVIEW_ID",
+        type=review_id,
+        help="set a review aside: it needs no reply (it leaves the queue)",
+    )
+    tri.add_argument(
+        "--reply-needed",
+        metavar="REVIEW_ID",
+        type=review_id,
+        help="take back --no-reply: the review goes back into the queue",
     )
     tri.set_defaults(handler=cmd_triage)
 
@@ -134,7 +206,8 @@ def build_parser() -> argparse.ArgumentParser:
     lnt.add_argument(
         "--label",
         default="criticism",
-        help="the review's label (praise needs thanks, not an apology)",
+        help="the review's label: criticism, vague, provocation, praise (needs thanks, not "
+        "an apology) or followup",
     )
     lnt.add_argument("--json", action="store_true", help="one JSON finding per line")
     lnt.set_defaults(handler=cmd_lint)
@@ -206,8 +279,15 @@ def build_parser() -> argparse.ArgumentParser:
     sec_set.set_defaults(handler=cmd_secret_set)
     sec.set_defaults(handler=lambda a: _usage(sec))
 
-    appr = sub.add_parser("approve", help="approve the latest draft of a review")
-    appr.add_argument("review_id", type=review_id)
+    appr = sub.add_parser("approve", help="approve the latest draft of one review, or several")
+    appr.add_argument(
+        "review_id",
+        type=review_id,
+        nargs="+",
+        metavar="REVIEW_ID",
+        help="one review; with several, each draft passing the house style is approved "
+        "and the others are listed with the reason",
+    )
     appr.add_argument(
         "--despite-lint",
         action="store_true",
@@ -248,6 +328,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         code: int = args.handler(args)
         return code
     except ReplydeskError as exc:
+        if args.debug:
+            traceback.print_exc()
         print(f"replydesk: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
@@ -261,3 +343,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         os._exit(130)
     except BrokenPipeError:
         return OK
+    except Exception as exc:  # a bug of ours: one line, the traceback on request
+        if args.debug:
+            traceback.print_exc()
+        reason = " ".join(str(exc).split())[:200]
+        print(
+            f"replydesk: unexpected error ({type(exc).__name__}{': ' if reason else ''}"
+            f"{reason}); run again with --debug for the traceback, and please report it",
+            file=sys.stderr,
+        )
+        return FAILURE

@@ -25,6 +25,7 @@ from pydantic_core import PydanticCustomError
 
 from replydesk.config import paths
 from replydesk.config.sources import AnySource, SourceConfig
+from replydesk.domain.errors import ConfigError
 from replydesk.languages import codes as language_codes
 
 ISSUE_STATUSES = ("open", "fixing", "fixed")
@@ -161,6 +162,9 @@ class VoiceConfig(_Table):
         description='product terms and how this language says them, e.g. "Plus" = "Plus"',
     )
     address: str = Field(default="", description="how to address the reviewer, told to the model")
+    snippets: dict[str, str] = Field(
+        default_factory=dict, description="snippets for replies in this language (name = text)"
+    )
 
 
 class StyleConfig(_Table):
@@ -189,6 +193,10 @@ class StyleConfig(_Table):
     )
     platform_limits: dict[str, int] = Field(
         default_factory=dict, description="source kind -> max reply length, overrides"
+    )
+    snippets: dict[str, str] = Field(
+        default_factory=dict,
+        description="sentences inserted in the editor with F4 (name = text)",
     )
 
     @field_validator("voice")
@@ -357,9 +365,15 @@ def _login() -> str:
         return "unknown"
 
 
-def _db_path(db: str, config_path: Path | None) -> Path:
+def _db_path(db: str, config_path: Path | None, where: str = "[workspace] db") -> Path:
     if not db:
         return paths.default_db_path()
+    scheme, sep, _rest = db.partition("://")
+    if sep:  # never a file name: it would hold the URL's password
+        raise ConfigError(
+            f"{where} is a {scheme}:// URL; this replydesk stores reviews in an SQLite "
+            "file, so give a path (e.g. ~/replydesk/reviews.db)"
+        )
     path = Path(db).expanduser()
     if not path.is_absolute() and config_path is not None:
         path = config_path.parent / path
@@ -416,7 +430,7 @@ class Config(ConfigFile):
             path=path,
             **sections,
             user=env.get("REPLYDESK_USER") or file.workspace.user or _login(),
-            db_path=Path(db).expanduser() if db else _db_path(file.workspace.db, path),
+            db_path=_db_path(db, None, "REPLYDESK_DB") if db else _db_path(file.workspace.db, path),
             llm_base_url=env.get("OPENAI_BASE_URL") or file.llm.base_url,
             llm_model=env.get("REPLYDESK_MODEL") or file.llm.model,
         )

@@ -116,3 +116,35 @@ def fold_aligned(text: str) -> str:
     if len(folded) == len(text):
         return folded
     return "".join(fold(ch)[:1] or " " for ch in text)
+
+
+def search_words(query: str) -> list[str]:
+    """The words of a search as the store matches them: folded, each a word prefix."""
+    return re.findall(r"\w+", fold(query), flags=re.UNICODE)
+
+
+def search_spans(text: str, query: str) -> list[tuple[int, int]]:
+    """Where the words of ``query`` match in ``text`` (as the inbox search does: the
+    start of a word, case and accents folded), as sorted, non-overlapping spans."""
+    words = search_words(query)
+    if not words or not text:
+        return []
+    # fold character by character, remembering where each folded one came from, so a
+    # match in the folded text ("strasse") maps back onto the text ("Straße")
+    pieces: list[str] = []
+    origin: list[int] = []
+    for i, ch in enumerate(text):
+        f = fold(ch)
+        pieces.append(f)
+        origin.extend([i] * len(f))
+    folded = "".join(pieces)
+    origin.append(len(text))
+    pattern = re.compile(
+        r"(?<!\w)(?:" + "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)) + ")"
+    )
+    spans: list[tuple[int, int]] = []
+    for m in pattern.finditer(folded):
+        start, end = origin[m.start()], origin[m.end() - 1] + 1
+        if not spans or start >= spans[-1][1]:
+            spans.append((start, end))
+    return spans

@@ -133,6 +133,17 @@ def _date_dot(text: str, at: int) -> bool:
     return bool(rest) and rest[0].islower()
 
 
+def sentence_bounds(text: str) -> list[tuple[int, bool]]:
+    """Where each sentence of ``text`` ends (after its mark), and whether it is a
+    question: the boundaries every pattern respects."""
+    greek = _GREEK.search(text) is not None
+    return [
+        (m.end(), m.group() in ("?", ";", "\u037e"))
+        for m in (_GREEK_BOUNDARY if greek else _BOUNDARY).finditer(text)
+        if not _date_dot(text, m.start())
+    ]
+
+
 class Reading:
     """One text as the patterns see it: words, sentences, and the lexicon's finds as
     word indices."""
@@ -141,14 +152,9 @@ class Reading:
         self.text = text
         self.found, self.words = lexicon.scan(folded)
         self.starts = [s for _w, s, _e in self.words]
-        greek = _GREEK.search(text) is not None
-        ends = [
-            m
-            for m in (_GREEK_BOUNDARY if greek else _BOUNDARY).finditer(text)
-            if not _date_dot(text, m.start())
-        ]
-        self.sentence_ends = [m.end() for m in ends]
-        self.questions = [m.group() in ("?", ";", "\u037e") for m in ends]
+        bounds = sentence_bounds(text)
+        self.sentence_ends = [end for end, _q in bounds]
+        self.questions = [question for _e, question in bounds]
         self._index: dict[str, list[tuple[int, int]]] = {}
 
     def spans(self, category: str) -> list[tuple[int, int]]:

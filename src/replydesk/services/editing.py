@@ -6,9 +6,16 @@ colleagues, the house style, the promises a reply makes) are kept in one place.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from replydesk.domain.errors import Conflict, IllegalTransition, LintBlocked, NotFound, UsageError
+from replydesk.domain.errors import (
+    Conflict,
+    IllegalTransition,
+    LintBlocked,
+    NotFound,
+    ReplydeskError,
+    UsageError,
+)
 from replydesk.domain.findings import Finding, errors
 from replydesk.domain.models import (
     Claim,
@@ -19,6 +26,7 @@ from replydesk.domain.models import (
     PromiseStatus,
     ReplyState,
     Review,
+    ReviewStatus,
 )
 from replydesk.drafting.facts import facts_of
 from replydesk.services import platforms, posting
@@ -53,6 +61,14 @@ def given(ws: Workspace, review: Review) -> dict[str, str]:
     if f.tried:
         out["tried"] = ", ".join(f.tried)
     return out
+
+
+def snippets(ws: Workspace, language: str) -> dict[str, str]:
+    """The team's snippets for a reply in ``language``: that language's own first, then
+    the shared ones it does not replace (by name)."""
+    voice = ws.config.style.voice.get(language)
+    own = dict(voice.snippets) if voice else {}
+    return own | {k: v for k, v in ws.config.style.snippets.items() if k not in own}
 
 
 def get_draft(ws: Workspace, draft_id: int) -> Draft:
@@ -133,6 +149,12 @@ def approve(
         )
     if not text.strip():
         raise UsageError("the reply is empty")
+    review = ws.store.reviews.get(review_id)
+    if review is not None and review.status == ReviewStatus.IGNORED:
+        raise Conflict(
+            f"review {review_id} is set aside as needing no reply: take that back first "
+            "(x in the inbox, F3 here, or `replydesk triage --reply-needed ID`)"
+        )
     draft = save(ws, review_id, text, base)
     failing = errors(check(ws, review_id, draft.text, draft.language, draft.kind))
     if failing and not despite_lint:
@@ -176,6 +198,76 @@ def approve_latest(ws: Workspace, review_id: int, despite_lint: bool = False) ->
             )
         raise IllegalTransition(f"draft {latest.id} is {latest.state}; nothing to approve")
     return approve(ws, review_id, draft.text, draft, despite_lint)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One review picked for a batch approval, as the last look shows it: its current
+    draft and house-style errors, or why it cannot be approved (``problem``)."""
+
+    review_id: int
+    draft: Draft | None
+    failing: list[Finding]
+    problem: str = ""
+
+    @property
+    def ready(self) -> bool:
+        return self.draft is not None and not self.failing and not self.problem
+
+
+@dataclass
+class BatchApproval:
+    approved: list[Approved] = field(default_factory=list)
+    skipped: list[tuple[int, str]] = field(default_factory=list)  # (review id, why)
+
+
+def candidates(ws: Workspace, review_ids: list[int]) -> list[Candidate]:
+    """The last look of a batch: each review's current draft and whether it may be
+    approved as it stands (a draft, passing the house style, not held by a colleague)."""
+    out = []
+    for review_id in dict.fromkeys(review_ids):
+        review = ws.store.reviews.get(review_id)
+        if review is None:
+            raise NotFound(f"no review {review_id}")
+        draft = current_draft(ws, review_id)
+        holder = ws.store.claims.holder(review_id)
+        problem = ""
+        if review.status == ReviewStatus.IGNORED:
+            problem = "set aside: no reply needed"
+        elif draft is None:
+            problem = "no draft yet"
+        elif draft.state != DraftState.DRAFT:
+            problem = f"already {draft.state}"
+        elif holder and holder.user != ws.user:
+            problem = f"{holder.user} is working on it"
+        failing = (
+            errors(check(ws, review_id, draft.text, draft.language, draft.kind))
+            if (draft and not problem)
+            else []
+        )
+        out.append(Candidate(review_id, draft, failing, problem))
+    return out
+
+
+def approve_batch(ws: Workspace, review_ids: list[int]) -> BatchApproval:
+    """Approve each review's current draft as it stands, after one last look at them
+    all. Each still passes every check of a single approval (house style, claims, an
+    unsure earlier reply); one that does not is skipped with the reason, never forced.
+    May call the model (promises): call it from a worker."""
+    done = BatchApproval()
+    for c in candidates(ws, review_ids):
+        if not c.ready or c.draft is None:
+            why = (
+                c.problem
+                or "breaks the house style (" + ", ".join(sorted({f.rule for f in c.failing})) + ")"
+            )
+            done.skipped.append((c.review_id, why))
+            continue
+        try:
+            done.approved.append(approve(ws, c.review_id, c.draft.text, c.draft))
+        except ReplydeskError as exc:
+            done.skipped.append((c.review_id, exc.message))
+    return done
 
 
 def copied(ws: Workspace, draft: Draft) -> None:

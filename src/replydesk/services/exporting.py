@@ -195,10 +195,15 @@ def flat(rec: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-def write(ws: Workspace, out: TextIO, fmt: str = "jsonl") -> int:
+def write(ws: Workspace, out: TextIO, fmt: str = "jsonl", *, excel: bool = False) -> int:
+    """Every review as JSONL or CSV; ``excel`` is CSV as Excel opens it without an import
+    dialog: a UTF-8 byte-order mark first (else accents turn to mojibake) and CRLF rows."""
     count = 0
-    if fmt == "csv":
-        writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    if fmt == "csv" or excel:
+        if excel:
+            out.write("\ufeff")
+        ending = "\r\n" if excel else "\n"
+        writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator=ending)
         writer.writeheader()
         for rec in records(ws):
             writer.writerow({k: csv_cell(v) for k, v in flat(rec).items()})

@@ -15,7 +15,7 @@ from replydesk import secrets
 from replydesk.config import Config, SourceConfig
 from replydesk.domain.errors import NotFound, UsageError
 from replydesk.domain.findings import Finding
-from replydesk.domain.models import DraftKind, Label, Review
+from replydesk.domain.models import LABELS, DraftKind, Label, Review
 from replydesk.drafting.voice import voice_for
 from replydesk.languages import codes as language_codes
 from replydesk.languages import known
@@ -132,6 +132,11 @@ def lint_text(
     """``replydesk lint``: a reply on its own, against a platform kind's limit, in the
     language given (its pack's phrases, its catalogue wording)."""
     language = _language(language)
+    if label not in (*LABELS, "followup"):
+        raise UsageError(
+            f"no label {label!r}: use one of {', '.join(LABELS)} (or followup, for a "
+            "message telling a reviewer a promise was kept)"
+        )
     limit = None
     if platform:
         try:

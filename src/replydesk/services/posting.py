@@ -76,30 +76,41 @@ def post(
 ) -> list[PostOutcome]:
     """``replydesk post``: every approved reply (or the given drafts), one at a time.
     Several runs at once (a colleague, a scheduled job) share the work: each reply is
-    leased to one run, which alone may send it."""
+    leased to one run, which alone may send it.
+    Drafts asked for by id that cannot be sent are each reported (an unknown id is refused
+    before anything is sent)."""
     drafts = [d for d in ws.store.drafts.approved() if draft_ids is None or d.id in draft_ids]
+    found = {d.id for d in drafts}
+    unsendable = [_not_sendable(ws, i) for i in dict.fromkeys(draft_ids or []) if i not in found]
     holder = ws.run_token()
     with ExitStack() as stack:
         sources: dict[str, Source] = {}
-        return [_post_one(ws, draft, sources, stack, resend, holder) for draft in drafts]
+        sent = [_post_one(ws, draft, sources, stack, resend, holder) for draft in drafts]
+    return unsendable + sent
 
 
-def post_one(ws: Workspace, draft_id: int) -> PostOutcome:
-    """One approved reply (the editor's last look said yes). A draft no longer approved
-    (posted meanwhile by a colleague or a scheduled run) is reported, not sent."""
-    outcomes = post(ws, [draft_id])
-    if outcomes:
-        return outcomes[0]
+def _not_sendable(ws: Workspace, draft_id: int) -> PostOutcome:
+    """Why a draft asked for by id is not among the approved ones."""
     draft = ws.store.drafts.get(draft_id)
     if draft is None:
-        raise NotFound(f"no draft {draft_id}")
+        raise NotFound(f"no draft {draft_id}; `replydesk draft show REVIEW_ID` shows a review's")
     review = ws.store.reviews.get(draft.review_id)
     source = review.source if review else "?"
     if draft.state == DraftState.POSTED:
         return PostOutcome(draft.id, draft.review_id, source, PostStatus.POSTED, "already posted")
     return PostOutcome(
-        draft.id, draft.review_id, source, PostStatus.FAILED, f"the draft is {draft.state}"
+        draft.id,
+        draft.review_id,
+        source,
+        PostStatus.FAILED,
+        f"the draft is {draft.state}, not approved; approve it first",
     )
+
+
+def post_one(ws: Workspace, draft_id: int) -> PostOutcome:
+    """One approved reply (the editor's last look said yes). A draft no longer approved
+    (posted meanwhile by a colleague or a scheduled run) is reported, not sent."""
+    return post(ws, [draft_id])[0]
 
 
 def _post_one(

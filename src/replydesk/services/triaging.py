@@ -14,8 +14,9 @@ from dataclasses import asdict
 from typing import Any
 
 from replydesk.config import Config
-from replydesk.domain.errors import NotFound, UsageError
+from replydesk.domain.errors import Conflict, NotFound, UsageError
 from replydesk.domain.models import LABELS, Label, Triage
+from replydesk.ingest import BODY_ALIASES
 from replydesk.languages.detect import detect
 from replydesk.services.workspace import Workspace
 from replydesk.triage.second_opinion import second_opinions
@@ -79,6 +80,20 @@ def override(ws: Workspace, review_id: int, label: str) -> Label:
     return Label(label)
 
 
+def no_reply(ws: Workspace, review_id: int, needed: bool = False) -> bool:
+    """A person's call that this review needs no reply (a troll, a duplicate, already
+    answered elsewhere): it leaves the queue and `draft --all` skips it. ``needed=True``
+    takes the call back. Returns whether anything changed. A review with an approved or
+    posted reply cannot be set aside: that reply would still go out, or already has."""
+    before = ws.store.reviews.set_no_reply(review_id, not needed, ws.user)
+    if before is None:
+        raise NotFound(f"no review {review_id}")
+    if not needed and before in ("approved", "replied"):
+        what = "has an approved reply waiting to post" if before == "approved" else "is answered"
+        raise Conflict(f"review {review_id} {what}: it cannot be set aside as needing no reply")
+    return (before == "ignored") == needed
+
+
 def verdicts(ws: Workspace) -> dict[int, Triage]:
     """Every stored verdict by review id (``replydesk triage --json``)."""
     return ws.store.triage.all()
@@ -111,6 +126,9 @@ def verdict_json(ident: Any, t: Triage) -> dict[str, Any]:
     }
 
 
+TEXT_KEYS = ("text", "body", *(a for a in BODY_ALIASES if a != "text"))
+
+
 def classify_lines(
     lines: Iterable[str], triager: Triager, languages: tuple[str, ...] = ()
 ) -> Iterator[dict[str, Any] | str]:
@@ -121,16 +139,18 @@ def classify_lines(
             continue
         try:
             obj = json.loads(line)
-            if (
-                not isinstance(obj, dict)
-                or "id" not in obj
-                or not isinstance(obj.get("text", ""), str)
-            ):
+            if not isinstance(obj, dict) or "id" not in obj:
                 raise ValueError('expected {"id", "text"[, "rating", "lang"]}')
+            # the body under the names import accepts too, never silently empty
+            key = next((k for k in TEXT_KEYS if k in obj), None)
             rating = obj.get("rating")
+            if (key is None and rating is None) or (key and not isinstance(obj[key], str)):
+                raise ValueError(
+                    'no "text" to classify (a string; "body", "content" or "review" also do)'
+                )
             if rating is not None and (not isinstance(rating, int | float) or not 1 <= rating <= 5):
                 raise ValueError(f"rating {rating!r} is not 1-5")
-            text = obj.get("text") or ""
+            text = obj[key] if key else ""
             lang = obj.get("lang") or (detect(text, languages) if languages else "")
             yield verdict_json(
                 obj["id"],

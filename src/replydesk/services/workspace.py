@@ -94,14 +94,18 @@ class Workspace:
         clock: Clock = now,
         http: HttpFactory = default_http,
         llm: LLMClient | None = None,
+        create: bool = True,
     ) -> Workspace:
         """``llm`` replaces the client the config would build (a test's own). ``user`` (else
-        ``config.user``) is the display name; the audit log also records the OS login."""
+        ``config.user``) is the display name; the audit log also records the OS login.
+        ``create=False`` refuses a database that does not exist yet (commands that only
+        read, or act on ids, must not leave an empty one behind a mistyped path)."""
         store = Store(
             db or config.db_path,
             clock,
             login=config_mod.os_login(),
             team_group=config.workspace.team_group,
+            create=create,
         )
         return cls(
             config=config,
@@ -116,9 +120,13 @@ class Workspace:
 
     @classmethod
     def from_paths(
-        cls, config_path: Path | str | None = None, db: Path | str | None = None
+        cls,
+        config_path: Path | str | None = None,
+        db: Path | str | None = None,
+        *,
+        create: bool = True,
     ) -> Workspace:
-        return cls.open(config_mod.load(config_path), db)
+        return cls.open(config_mod.load(config_path), db, create=create)
 
     # ------------------------------------------------------------ parts
 

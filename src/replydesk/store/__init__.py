@@ -33,8 +33,9 @@ class Store:
         *,
         login: str | None = None,
         team_group: str = "",
+        create: bool = True,
     ) -> None:
-        self.db = Database(path, clock, login=login, team_group=team_group)
+        self.db = Database(path, clock, login=login, team_group=team_group, create=create)
         self.path = path
         self.reviews = ReviewRepo(self.db)
         self.triage = TriageRepo(self.db)

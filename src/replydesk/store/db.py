@@ -40,11 +40,20 @@ TEAM_DIR_MODE = 0o2770  # team mode's folder: setgid, so new files take the fold
 SIDE_FILES = ("-wal", "-shm")
 
 
-def connect(path: Path | str, team_group: str = "") -> sqlite3.Connection:
-    """Open (creating if needed) the database at ``path``; ``team_group`` shares it."""
+def connect(path: Path | str, team_group: str = "", *, create: bool = True) -> sqlite3.Connection:
+    """Open the database at ``path``, creating it only when ``create`` (a command that only
+    reads must not leave an empty database behind a mistyped ``--db``); ``team_group``
+    shares it."""
     target = str(path)
+    refuse_url(target)
     if target != ":memory:":
         db = Path(path)
+        if not create and not db.is_file():
+            what = f"{db} is a folder, not a database" if db.is_dir() else f"no database at {db}"
+            raise StoreError(
+                f"{what}; check --db (or REPLYDESK_DB), or import reviews first "
+                "with `replydesk import FILE`"
+            )
         if team_group:
             gid = team_folder(db.parent, team_group)
             _create(db, TEAM_FILE_MODE, gid)
@@ -69,6 +78,17 @@ def connect(path: Path | str, team_group: str = "") -> sqlite3.Connection:
         raise StoreError(f"{target} is not a usable replydesk database: {exc}") from None
     conn.row_factory = sqlite3.Row
     return conn
+
+
+def refuse_url(target: str) -> None:
+    """A URL is never taken as a file name: that would make a file whose name holds the
+    password. Said in one line that repeats no part of it."""
+    scheme, sep, _rest = target.partition("://")
+    if sep and scheme and scheme.replace("+", "").isalnum():
+        raise StoreError(
+            f"--db {scheme}://… is a URL; this replydesk stores reviews in an SQLite file, "
+            "so give a path (e.g. ~/replydesk/reviews.db)"
+        )
 
 
 def _create(db: Path, mode: int, gid: int | None) -> None:
@@ -275,13 +295,15 @@ class Database:
         clock: Clock = now,
         login: str | None = None,
         team_group: str = "",
+        *,
+        create: bool = True,
     ) -> None:
         self.path = path
         self.clock = clock
         # the OS account acting, recorded with every event (default: this process's)
         self.login = _login() if login is None else login
         self.team_group = team_group
-        self.conn = connect(path, team_group)
+        self.conn = connect(path, team_group, create=create)
         self.lock = threading.RLock()
         migrate(self.conn)
         if team_group and str(path) != ":memory:":

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -35,6 +35,47 @@ class EventRepo:
                 (review_id, limit),
             )
         return [rows.event(r) for r in found]
+
+    def listing(
+        self,
+        limit: int,
+        words: Sequence[str] = (),
+        actions: Sequence[Sequence[str]] = (),
+        review_id: int | None = None,
+    ) -> tuple[list[Event], int]:
+        """The newest ``limit`` events (by time, then id) and how many match in all.
+
+        Each of ``words`` must be found (case-insensitive, as typed: ``%`` and ``_`` are
+        not wildcards) in the name, the login, the action or a value of the detail, or
+        the event's action must be one of the matching ``actions`` given for that word
+        (the same position). ``review_id`` keeps one review's events."""
+        where: list[str] = []
+        args: list[object] = []
+        for i, word in enumerate(words):
+            pattern = "%" + _escape_like(word) + "%"
+            named = list(actions[i]) if i < len(actions) else []
+            where.append(
+                "(user LIKE ? ESCAPE '\\' OR login LIKE ? ESCAPE '\\' "
+                "OR action LIKE ? ESCAPE '\\' OR EXISTS (SELECT 1 FROM json_each("
+                "CASE WHEN json_valid(events.detail) THEN events.detail ELSE '{}' END) j "
+                "WHERE j.value LIKE ? ESCAPE '\\')"
+                + (f" OR action IN ({','.join('?' * len(named))})" if named else "")
+                + ")"
+            )
+            args += [pattern] * 4 + named
+        if review_id is not None:
+            where.append("review_id = ?")
+            args.append(review_id)
+        clause = f" WHERE {' AND '.join(where)}" if where else ""
+        found = self.db.query(
+            f"SELECT * FROM events{clause} ORDER BY at DESC, id DESC LIMIT ?", (*args, limit)
+        )
+        total = self.db.one(f"SELECT count(*) AS n FROM events{clause}", tuple(args))
+        return [rows.event(r) for r in found], int(total["n"]) if total else 0
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 class ClaimRepo:

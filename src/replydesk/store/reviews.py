@@ -5,14 +5,13 @@ from __future__ import annotations
 import builtins
 import hashlib
 import json
-import re
 import sqlite3
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any, Literal, cast
 
 from replydesk.domain.models import NewReview, Review, ReviewFilter, ReviewVersion
-from replydesk.domain.text import fold
+from replydesk.domain.text import fold, search_words
 from replydesk.domain.timeutil import from_iso, to_iso
 from replydesk.store import rows
 from replydesk.store.db import Database
@@ -37,8 +36,7 @@ _SORTS = {  # each matches an index that starts with label (schema 3)
 
 def fts_query(text: str) -> str:
     """A user's words as an FTS5 query: every word must appear (prefix match)."""
-    words = re.findall(r"\w+", fold(text), flags=re.UNICODE)
-    return " ".join(f'"{w}"*' for w in words)
+    return " ".join(f'"{w}"*' for w in search_words(text))
 
 
 def _search_text(r: NewReview) -> str:
@@ -224,6 +222,28 @@ class ReviewRepo:
                 ):
                     found[(source, row["external_id"])] = row
         return found
+
+    def set_no_reply(self, review_id: int, no_reply: bool, user: str) -> str | None:
+        """A person's call that a review needs no reply (status ``ignored``), or that it
+        does after all (back to ``drafted`` or ``new``). Only a review not yet answered or
+        approved changes; returns its status before (``None``: no such review)."""
+        with self.db.write() as c:
+            row = c.execute("SELECT status FROM reviews WHERE id = ?", (review_id,)).fetchone()
+            if row is None:
+                return None
+            before = str(row["status"])
+            if no_reply and before in ("new", "drafted"):
+                c.execute("UPDATE reviews SET status = 'ignored' WHERE id = ?", (review_id,))
+                self.db.log(c, user, "review.no_reply", review_id, {"was": before})
+            elif not no_reply and before == "ignored":
+                c.execute(
+                    "UPDATE reviews SET status = CASE WHEN EXISTS (SELECT 1 FROM drafts WHERE "
+                    "review_id = :id AND state = 'draft') THEN 'drafted' ELSE 'new' END "
+                    "WHERE id = :id",
+                    {"id": review_id},
+                )
+                self.db.log(c, user, "review.reply_needed", review_id, {})
+            return before
 
     def set_status(self, review_id: int, status: str) -> None:
         with self.db.write() as c:

@@ -65,6 +65,9 @@ class TriageRepo:
     def override(self, review_id: int, label: str, user: str) -> None:
         at = to_iso(self.db.now())
         with self.db.write() as c:
+            before = c.execute(
+                "SELECT effective FROM triage WHERE review_id = ?", (review_id,)
+            ).fetchone()
             c.execute(
                 "INSERT INTO triage (review_id, override_label, override_by, override_at) "
                 "VALUES (?,?,?,?) ON CONFLICT (review_id) DO UPDATE SET "
@@ -72,4 +75,7 @@ class TriageRepo:
                 " override_at = excluded.override_at",
                 (review_id, label, user, at),
             )
-            self.db.log(c, user, "triage.override", review_id, {"label": label})
+            detail = {"label": str(label)}
+            if before is not None and before["effective"]:  # what it was labelled before
+                detail["from"] = before["effective"]
+            self.db.log(c, user, "triage.override", review_id, detail)

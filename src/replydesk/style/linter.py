@@ -18,11 +18,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from replydesk.domain.findings import Finding, Severity, errors
-from replydesk.domain.text import fold, fold_aligned
+from replydesk.domain.text import fold, fold_aligned, one_line
 from replydesk.languages import BASE, LanguagePack, pack, resolve
 from replydesk.languages.families import Book, Pattern, Reading
 from replydesk.languages.lexicon import WORD, Lexicon
 from replydesk.languages.registry import instruction_pattern
+from replydesk.style.learned import MAX_CHARS as READ_CHARS
+from replydesk.style.learned import default_model
 
 __all__ = ["Finding", "LintContext", "Severity", "errors", "lint"]
 
@@ -42,6 +44,16 @@ FORBIDDEN_FIX = {
     "W8": "just fix it; do not weigh fairness or favours",
     "W9": 'speak as the company: "We got this wrong."',
     "W11": 'reframe: "Perhaps it is the connection. Could you check …?"',
+}
+# what the learned reader (``style.learned``) says a sentence reads like, and the pack
+# category whose fix hint it shares
+LEARNED = {
+    "W2": ("hides behind policy or tells the customer they are wrong", "policy"),
+    "W4": ("sends the customer somewhere else", "department"),
+    "W5": ("answers negativity or sarcasm in kind", "negativity"),
+    "W8": ("appeals to fairness or presents the fix as a favour", "fairness"),
+    "W9": ("blames or lectures staff in front of the customer", "staff"),
+    "W11": ("asks a question that implies the customer is to blame", "blame_question"),
 }
 REQUIRED = {"apology": "W1", "thanks": "W10", "next_step": "W6"}
 REVIEW_CHARS = 20_000  # how much of the review the copied-instructions check reads
@@ -177,6 +189,7 @@ def lint(text: str, ctx: LintContext | None = None) -> list[Finding]:
                     fixes.get(category, FORBIDDEN_FIX[rule]),  # in the reply's language
                 )
             )
+    out += _learned(text, out, quoted, fixes)
     for category, rule in REQUIRED.items():
         if ctx.label == "praise" and rule != "W10":
             continue
@@ -237,6 +250,49 @@ def lint(text: str, ctx: LintContext | None = None) -> list[Finding]:
         )
     out += _copied_instructions(text, folded, ctx.review_text)
     return sorted(out, key=lambda f: (f.start, f.rule))
+
+
+def _learned(
+    text: str, found: list[Finding], quoted: list[tuple[int, int]], fixes: dict[str, str]
+) -> list[Finding]:
+    """The learned reader's findings (one a sentence and rule) where the families found
+    nothing of that rule in the sentence. The customer's words quoted back are blanked
+    out first (offsets stay those of the text); the reader reads the first
+    ``READ_CHARS`` characters."""
+    head = text[:READ_CHARS]
+    pieces, at = [], 0
+    for a, b in quoted:  # in order, not overlapping
+        if a >= len(head):
+            break
+        b = min(b, len(head))
+        pieces += [head[at:a], " " * (b - a)]
+        at = b
+    pieces.append(head[at:])
+    finds = default_model().read("".join(pieces))
+    if not finds:
+        return []
+    families: dict[str, list[tuple[int, int]]] = {}
+    for f in found:
+        if f.rule in LEARNED and f.start < len(head):
+            families.setdefault(f.rule, []).append((f.start, f.end))
+    out = []
+    for find in finds:
+        spans = families.get(find.rule, [])
+        if any(a < find.end and find.start < b for a, b in spans):
+            continue
+        what, category = LEARNED[find.rule]
+        out.append(
+            Finding(
+                find.rule,
+                Severity.ERROR,
+                find.start,
+                find.end,
+                f"reads like it {what} (a learned reading of the sentence): "
+                f"“{one_line(text[find.start : find.end], 60)}”",
+                fixes.get(category, FORBIDDEN_FIX[find.rule]),
+            )
+        )
+    return out
 
 
 def _compensation(

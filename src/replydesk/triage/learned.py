@@ -38,10 +38,9 @@ import gzip
 import hashlib
 import json
 import math
-import re
 import threading
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -52,28 +51,17 @@ from typing import Any
 
 from replydesk.domain.errors import ReplydeskError
 from replydesk.domain.models import Label, Triage
-from replydesk.domain.text import fold
+from replydesk.domain.wordgrams import MAX_WORD, char_ngrams, words_of
+from replydesk.domain.wordgrams import SLICES as _SLICES
 from replydesk.triage.rules import Rules
 
 FORMAT = "replydesk-triage-linear/2"
 WEIGHTS = "weights.json.gz"
 HEADS = ("criticism", "provocation")
 MAX_CHARS = 20_000  # read up to here: the same default as the rules' [triage] max_chars
-MAX_WORD = 40  # letters of a longer "word" (a URL, a hash) are read up to here
-NGRAMS = (2, 3, 4, 5)
 TOP = 8  # contributions kept per head for the explanation
 CACHE_WORDS = 200_000  # distinct words whose n-gram sums are remembered
 CACHE_CODES = 1_000  # distinct language codes whose thresholds are remembered
-
-# a word: letters and digits, or runs of them joined by masking symbols ("f*ck", "х@йня")
-WORD = re.compile(r"[^\W_]+(?:[*@%$#]+[^\W_]+)*+")
-MASK = re.compile(r"[*@%$#]+")  # inside a word, any masking run reads as one "*"
-DIGIT = re.compile(r"\d")
-# a folded word mixing Cyrillic and Latin letters ("xyйня", "дeбuлы"): the Latin letters
-# that stand in for Cyrillic ones are read as those (a lookalike or the same sound)
-CYRILLIC = re.compile(r"[а-я]")
-LATIN = re.compile(r"[a-z]")
-LOOKALIKES = str.maketrans("aceopxykmtuhbz", "асеорхукмтихвз")
 
 # rule features, bucketed so each can be named: (upper bound, name), last one open
 SPECIFIC_BUCKETS = ((0.0, "none"), (1.5, "low"), (2.6, "some"), (5.0, "enough"))
@@ -82,10 +70,6 @@ LENGTH_BUCKETS = ((3, "0-3"), (9, "4-9"), (24, "10-24"), (59, "25-59"))
 
 
 _first, _second, _third, _fourth = itemgetter(0), itemgetter(1), itemgetter(2), itemgetter(3)
-# where each n-gram of a padded word of a given length starts and ends (char_ngrams' order)
-_SLICES = [
-    [(i, i + n) for n in NGRAMS for i in range(size - n + 1)] for size in range(MAX_WORD + 3)
-]
 
 # a word's letters (criticism sum, provocation sum, n-grams) and its own weights, if any
 _Word = tuple[float, float, int, tuple[float, float] | None]
@@ -135,42 +119,6 @@ def _bucket(value: float, buckets: Sequence[tuple[float, str]]) -> str:
         if value <= bound:
             return name
     return f">{buckets[-1][0]:g}"
-
-
-def words_of(text: str) -> list[str]:
-    """The folded words of a text (the text already capped): digits as 0, a run of
-    masking symbols inside a word as "*", the Latin letters of a word that mixes them
-    with Cyrillic ones as their Cyrillic lookalikes."""
-    folded = DIGIT.sub("0", fold(text))
-    words = WORD.findall(folded)
-    if "*" in folded or "@" in folded or "%" in folded or "$" in folded or "#" in folded:
-        words = [MASK.sub("*", word) for word in words]
-    if not folded.isascii() and CYRILLIC.search(folded) and LATIN.search(folded):
-        words = [word if word.isascii() else _cyrillic(word) for word in words]
-    return words
-
-
-_MIXED: dict[str, str] = {}  # non-ASCII word -> itself, or its Cyrillic reading
-
-
-def _cyrillic(word: str) -> str:
-    known = _MIXED.get(word)
-    if known is None:
-        known = word
-        if LATIN.search(word) and CYRILLIC.search(word):
-            known = word.translate(LOOKALIKES)
-        if len(_MIXED) >= CACHE_WORDS:
-            _MIXED.clear()  # a crude bound, as for the word cache
-        _MIXED[word] = known
-    return known
-
-
-def char_ngrams(word: str) -> Iterator[str]:
-    """Character 2-5-grams of ``<word>``, never across a word boundary."""
-    padded = f"<{word[:MAX_WORD]}>"
-    for n in NGRAMS:
-        for i in range(len(padded) - n + 1):
-            yield padded[i : i + n]
 
 
 def rule_features(verdict: Triage, words: int, rating: int | None) -> list[str]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -15,7 +17,7 @@ from replydesk.domain.redact import redact
 from replydesk.services.workspace import Workspace
 from replydesk.tui.screens.audit import AuditScreen
 from replydesk.tui.screens.base import WorkspaceScreen
-from replydesk.tui.screens.help import HelpScreen
+from replydesk.tui.screens.help import HelpScreen, key_names
 from replydesk.tui.screens.inbox import InboxScreen
 from replydesk.tui.screens.promises import PromisesScreen
 from replydesk.tui.screens.sources import SourcesScreen
@@ -26,17 +28,19 @@ class ReplydeskApp(App[None]):
     TITLE = "replydesk"
     CSS_PATH = Path(__file__).parent / "styles" / "app.tcss"
     BINDINGS = [
-        Binding("q", "quit", "Quit"),
+        Binding("q", "quit", "Quit", show=False),  # in help; the footers need the room
         Binding("question_mark", "help", "Help", show=False),
+        Binding("f1", "help", "Help", show=False),
         Binding("p", "promises", "Promises", show=False),
         Binding("s", "sources", "Sources", show=False),
         Binding("t", "stats", "Stats", show=False),
         Binding("a", "audit", "Audit log", show=False),
     ]
 
-    def __init__(self, ws: Workspace) -> None:
+    def __init__(self, ws: Workspace, *, debug: bool = False) -> None:
         super().__init__()
         self.ws = ws
+        self.show_traceback = debug  # a crash prints its traceback (else the caller says one line)
 
     def on_mount(self) -> None:
         self.push_screen(InboxScreen(self.ws))
@@ -64,6 +68,11 @@ class ReplydeskApp(App[None]):
 
         self.bell()
         error = self._exception
+        if (
+            not self.show_traceback
+        ):  # ``crash_line`` says it in one line once the screen is restored
+            self._close_messages_no_wait()
+            return
         if error is None:
             trace = Traceback(show_locals=False, width=None, suppress=[rich])
         else:  # the messages too pass through redaction (a token in a URL, a key)
@@ -97,7 +106,9 @@ class ReplydeskApp(App[None]):
         self._open(AuditScreen)
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
+        for command in super().get_system_commands(screen):
+            if command.title != "Keys":  # Textual's key panel: our Help says more
+                yield command
         yield SystemCommand("Promises", "The promise ledger: overdue first", self.action_promises)
         yield SystemCommand("Sources", "Health, last sync, sync now", self.action_sources)
         yield SystemCommand(
@@ -105,19 +116,55 @@ class ReplydeskApp(App[None]):
         )
         yield SystemCommand("Audit log", "Who did what, newest first", self.action_audit)
         yield SystemCommand("Help", "Every key on this screen", self.action_help)
+        seen = {"Promises", "Sources", "Stats", "Audit log", "Help"}  # each command once
         for binding in getattr(screen, "BINDINGS", []):
-            if isinstance(binding, Binding) and binding.description:
-                action = binding.action
+            if not isinstance(binding, Binding) or not binding.description:
+                continue
+            title = binding.description
+            if title in seen or binding.action in ("app.help", "help"):
+                continue
+            seen.add(title)
+            action = binding.action
+            about = f"{binding.tooltip} · " if binding.tooltip else ""
 
-                def run(action: str = action, screen: Screen[Any] = screen) -> None:
-                    self.call_later(screen.run_action, action)
+            def run(action: str = action, screen: Screen[Any] = screen) -> None:
+                self.call_later(screen.run_action, action)
 
-                yield SystemCommand(binding.description, f"key: {binding.key}", run)
+            yield SystemCommand(title, f"{about}key: {key_names(self, binding)}", run)
+
+    def crash_line(self) -> str:
+        """The crash, if any, in one line: what broke and what to do next."""
+        error = self._exception
+        if error is None:
+            return ""
+        reason = " ".join(redact(str(error)).split())[:200]
+        return (
+            f"the TUI stopped on an unexpected error ({type(error).__name__}"
+            f"{': ' if reason else ''}{reason}); everything saved before it is kept. Run "
+            "again with --debug for the traceback, and please report it"
+        )
 
 
-def make_app(ws: Workspace) -> ReplydeskApp:
-    return ReplydeskApp(ws)
+def make_app(ws: Workspace, *, debug: bool = False) -> ReplydeskApp:
+    return ReplydeskApp(ws, debug=debug)
 
 
-def run(ws: Workspace) -> None:
-    make_app(ws).run()
+def run(ws: Workspace, *, debug: bool = False) -> int:
+    """Run the TUI; the exit status is 1 after a crash (said in one line), else 0."""
+    app = make_app(ws, debug=debug)
+
+    def stop(signum: int, _frame: object) -> None:
+        # a closed SSH session (SIGHUP) or a `kill` (SIGTERM): leave like `q` does, so the
+        # terminal is restored and the demo's throwaway folder is removed
+        app.exit(return_code=128 + signum)
+
+    before = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        app.run()
+    finally:
+        for sig, handler in before.items():
+            signal.signal(sig, handler)
+    line = app.crash_line()
+    if line:
+        print(f"replydesk: {line}", file=sys.stderr)
+    return 1 if line else app.return_code or 0

@@ -14,7 +14,7 @@ from replydesk.services.sync import sync_all
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
-    with workspace(args) as ws:
+    with workspace(args, create=True) as ws:
         if not ws.config.sources:
             raise UsageError(
                 f"no sources configured: add [[sources]] to {ws.config.path or 'your config'} "
@@ -50,8 +50,10 @@ def cmd_secret_set(args: argparse.Namespace) -> int:
         value = getpass.getpass(f"value for secret {args.name!r} (input hidden): ")
     else:
         value = sys.stdin.read().strip("\r\n")
-    credentials.save(args.name, value)
+    warning = credentials.save(args.name, value)
     print(f"stored secret {args.name!r} in the keyring")
+    if warning:
+        print(f"replydesk: warning: {warning}", file=sys.stderr)
     return OK
 
 

@@ -13,6 +13,7 @@ from replydesk.domain.ids import parse_id
 from replydesk.services.workspace import Workspace
 
 OK, FINDINGS, BAD_INPUT = 0, 1, 2
+FAILURE = FINDINGS  # a command that could not do its job
 
 
 def _id(text: str, what: str) -> int:
@@ -36,9 +37,11 @@ def draft_id(text: str) -> int:
 
 
 @contextmanager
-def workspace(args: argparse.Namespace) -> Iterator[Workspace]:
-    """The workspace of ``--config``/``--db``, closed when the command is done."""
-    ws = Workspace.from_paths(args.config, args.db)
+def workspace(args: argparse.Namespace, *, create: bool = False) -> Iterator[Workspace]:
+    """The workspace of ``--config``/``--db``, closed when the command is done. Only the
+    commands that bring reviews in (``create``) may start a new database: any other one
+    would leave an empty file behind a mistyped ``--db`` and report on nothing."""
+    ws = Workspace.from_paths(args.config, args.db, create=create)
     try:
         yield ws
     finally:

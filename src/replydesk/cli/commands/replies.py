@@ -30,6 +30,13 @@ def cmd_triage(args: argparse.Namespace) -> int:
             stored, reading = triaging.explain(ws, _review_id(args.explain))
             stdout().write(explanation(stored, reading))
             return OK
+        if args.no_reply or args.reply_needed:
+            needed = bool(args.reply_needed)
+            target = args.reply_needed or args.no_reply
+            changed = triaging.no_reply(ws, target, needed=needed)
+            state = "back in the queue" if needed else "set aside: no reply needed"
+            print(f"review {target} {'is now' if changed else 'was already'} {state}")
+            return OK
         if args.override:
             review_id, label = args.override
             chosen = triaging.override(ws, _review_id(review_id), label)
@@ -166,25 +173,41 @@ def cmd_lint(args: argparse.Namespace) -> int:
 
 
 def cmd_approve(args: argparse.Namespace) -> int:
+    ids: list[int] = args.review_id
     with workspace(args) as ws:
+        if len(ids) > 1:
+            if args.despite_lint:
+                raise UsageError("--despite-lint approves one review at a time, on purpose")
+            batch = editing.approve_batch(ws, ids)
+            for done in batch.approved:
+                _print_approved(done)
+            for rid, why in batch.skipped:
+                print(f"not approved: review {rid}: {inert(why)}")
+            return FINDINGS if batch.skipped else OK
         try:
-            done = editing.approve_latest(ws, args.review_id, despite_lint=args.despite_lint)
+            done = editing.approve_latest(ws, ids[0], despite_lint=args.despite_lint)
         except LintBlocked as exc:
             raise UsageError(
-                f"review {args.review_id}: the draft breaks the house style ({exc.rules}); "
+                f"review {ids[0]}: the draft breaks the house style ({exc.rules}); "
                 "edit it, or approve with --despite-lint if you have read it"
             ) from None
-        print(f"approved draft {done.draft.id} (v{done.draft.version}) of review {args.review_id}")
-        for p in done.promises:
-            found_by = "" if p.origin == "rules" else f", found by the {p.origin}"
-            print(
-                f"  promise {p.id} ({p.kind}, due {p.due_date}{found_by}): {inert(p.what)}\n"
-                f"    wrong? `replydesk promise edit {p.id}` or `promise withdraw {p.id}`"
-            )
-            if p.disputed:  # the model doubts what the rules read: a person decides
-                print(
-                    f"    the model doubts it: {inert(p.dispute or '')}\n"
-                    f"    keep it: `replydesk promise confirm {p.id}`; "
-                    f"drop it: `replydesk promise withdraw {p.id}`"
-                )
+        _print_approved(done)
     return OK
+
+
+def _print_approved(done: editing.Approved) -> None:
+    print(
+        f"approved draft {done.draft.id} (v{done.draft.version}) of review {done.draft.review_id}"
+    )
+    for p in done.promises:
+        found_by = "" if p.origin == "rules" else f", found by the {p.origin}"
+        print(
+            f"  promise {p.id} ({p.kind}, due {p.due_date}{found_by}): {inert(p.what)}\n"
+            f"    wrong? `replydesk promise edit {p.id}` or `promise withdraw {p.id}`"
+        )
+        if p.disputed:  # the model doubts what the rules read: a person decides
+            print(
+                f"    the model doubts it: {inert(p.dispute or '')}\n"
+                f"    keep it: `replydesk promise confirm {p.id}`; "
+                f"drop it: `replydesk promise withdraw {p.id}`"
+            )

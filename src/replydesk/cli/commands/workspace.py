@@ -21,9 +21,8 @@ from replydesk.services.workspace import Workspace
 def cmd_tui(args: argparse.Namespace) -> int:
     from replydesk.tui.app import run
 
-    with workspace(args) as ws:
-        run(ws)
-    return OK
+    with workspace(args, create=True) as ws:
+        return run(ws, debug=args.debug)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -45,10 +44,9 @@ def _demo_run(ws: Workspace, args: argparse.Namespace, keep: bool) -> int:
             return OK
         from replydesk.tui.app import run
 
-        run(ws)
+        return run(ws, debug=args.debug)
     finally:
         ws.close()
-    return OK
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -86,7 +84,7 @@ def cmd_config_check(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    with workspace(args) as ws:
+    with workspace(args, create=True) as ws:
         report = import_file(ws, args.file, args.source)
     for err in report.errors[:50]:
         print(f"{args.file}: {err}", file=sys.stderr)
@@ -101,10 +99,10 @@ def cmd_export(args: argparse.Namespace) -> int:
         if args.output and args.output != "-":
             try:
                 with open(args.output, "w", encoding="utf-8", newline="") as out:
-                    n = write(ws, out, args.format)
+                    n = write(ws, out, args.format, excel=args.excel)
             except OSError as exc:
                 raise UsageError(f"cannot write {args.output}: {exc.strerror}") from None
-            print(f"wrote {n} reviews to {args.output}", file=sys.stderr)
+            print(f"wrote {n} review{'' if n == 1 else 's'} to {args.output}", file=sys.stderr)
         else:
-            write(ws, stdout(), args.format)
+            write(ws, stdout(), args.format, excel=args.excel)
     return OK

@@ -16,12 +16,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Label, Static
+from textual.widgets import Label, Static
 
 from replydesk.domain.errors import ReplydeskError
 from replydesk.domain.models import Promise
 from replydesk.services import promising
 from replydesk.services.workspace import Workspace
+from replydesk.tui.widgets.footer import KeyFooter
 from replydesk.tui.widgets.promises.edit_form import PromiseForm
 
 ADD = ("review", "what", "kind", "due", "tracker")
@@ -65,7 +66,7 @@ class AddPromise(ModalScreen[Promise | None]):
                     style="dim",
                 )
             )
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one(PromiseForm).focus_field("what")

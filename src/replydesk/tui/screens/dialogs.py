@@ -13,7 +13,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, DataTable, Footer, Input, Label, Static
+from textual.widgets import Button, DataTable, Input, Label, Static
 
 from replydesk.domain.errors import ReplydeskError
 from replydesk.domain.models import Promise
@@ -22,6 +22,7 @@ from replydesk.services import promising
 from replydesk.services.platforms import Target
 from replydesk.services.workspace import Workspace
 from replydesk.tui.screens.add_promise import AddPromise
+from replydesk.tui.widgets.footer import KeyFooter
 from replydesk.tui.widgets.render import plain
 
 PROMISES_HINT = (
@@ -44,6 +45,7 @@ class ConfirmPromises(ModalScreen[list[Promise]]):
     ConfirmPromises DataTable { height: auto; max-height: 12; }
     ConfirmPromises Input { display: none; }
     ConfirmPromises .hint { color: $text-muted; }
+    ConfirmPromises #promise-full { margin: 1 0 0 0; }
     """
 
     BINDINGS = [
@@ -59,7 +61,9 @@ class ConfirmPromises(ModalScreen[list[Promise]]):
         super().__init__()
         self.ws = ws
         self.promises = list(promises)
-        self.review_id = promises[0].review_id if promises else None
+        reviews = {p.review_id for p in promises}  # several after a batch approval
+        self.several = len(reviews) > 1
+        self.review_id = reviews.pop() if len(reviews) == 1 else None
         self.editing: Promise | None = None
         self.withdrawn: list[Promise] = []  # what `u` puts back, last first
 
@@ -82,27 +86,49 @@ class ConfirmPromises(ModalScreen[list[Promise]]):
                     ),
                     id="promise-disagree",
                 )
+            yield Static(id="promise-full")  # the highlighted promise, whole, wrapped
             yield Input(placeholder="what we promised", id="what")
             yield Input(placeholder="due date YYYY-MM-DD", id="due")
             yield Static(PROMISES_HINT, classes="hint", id="promise-hint")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
         columns = [("Kind", 9), ("Due", 11), ("What we promised", 60)]
         if any(p.disputed or p.origin == "model" for p in self.promises):
             columns[2:] = [("Model", 28), ("What we promised", 44)]
+        if self.several:
+            columns.insert(0, ("Review", 7))
+        # the wording takes what the dialog has left (90% of the screen, at most 110,
+        # less its border and padding, and 2 cells between columns): no sideways scrolling
+        room = min(110, self.app.size.width * 9 // 10) - 4
+        fixed = sum(width + 2 for _, width in columns[:-1])
+        model = next((i for i, (name, _) in enumerate(columns) if name == "Model"), None)
+        if model is not None and room - fixed < 30:  # narrow: the model's view shrinks first
+            columns[model] = ("Model", max(12, columns[model][1] - (30 - (room - fixed))))
+            fixed = sum(width + 2 for _, width in columns[:-1])
+        columns[-1] = (columns[-1][0], max(20, room - fixed - 2))
         for name, width in columns:
             table.add_column(name, width=width)
         self._fill()
         table.focus()
 
+    @on(DataTable.RowHighlighted)
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        p = self._current()
+        self.query_one("#promise-full", Static).update(
+            Text.assemble((f"{p.kind}, due {p.due_date or '—'}: ", "bold"), plain(p.what))
+            if p is not None
+            else ""
+        )
+
     def _fill(self) -> None:
         table = self.query_one(DataTable)
         table.clear()
-        views = len(table.columns) > 3
+        views = len(table.columns) > 3 + self.several
         for p in self.promises:
-            cells: list[str | Text] = [p.kind, p.due_date or "—"]
+            cells: list[str | Text] = [f"#{p.review_id}"] if self.several else []
+            cells += [p.kind, p.due_date or "—"]
             if views:
                 view = (
                     f"doubts it: {p.dispute}"
@@ -200,7 +226,14 @@ class ConfirmPromises(ModalScreen[list[Promise]]):
 
     def action_new(self) -> None:
         """A promise the reply makes that neither the rules nor the model saw."""
-        if self.editing is not None or self.review_id is None:
+        if self.editing is not None:
+            return
+        if self.review_id is None:
+            self.notify(
+                "these are several reviews' promises: add a missed one from its review "
+                "(n on the promises board, or `replydesk promise add`)",
+                severity="warning",
+            )
             return
 
         def added(new: Promise | None) -> None:
@@ -257,7 +290,7 @@ class ConfirmPost(ModalScreen[bool]):
             with Horizontal():
                 yield Button("Not now (n)", id="no")
                 yield Button("Post it (y)", id="yes", variant="error")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#no", Button).focus()  # the safe answer is the default
@@ -311,7 +344,7 @@ class Confirm(ModalScreen[bool]):
                 ):
                     button.can_focus = False  # keys answer; the buttons are for the mouse
                     yield button
-        yield Footer()
+        yield KeyFooter()
 
     @on(Button.Pressed)
     def _pressed(self, event: Button.Pressed) -> None:

@@ -20,17 +20,19 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Header, Input, Static, TextArea
+from textual.widgets import Header, Input, Static, TextArea
 from textual.worker import get_current_worker
 
 from replydesk.domain.errors import LintBlocked, ReplydeskError
 from replydesk.domain.findings import Finding
-from replydesk.domain.models import Draft, DraftKind, DraftState, Promise
-from replydesk.services import drafting, editing, inbox, platforms, posting
+from replydesk.domain.models import Draft, DraftKind, DraftState, Promise, Review, ReviewStatus
+from replydesk.services import drafting, editing, inbox, platforms, posting, triaging
 from replydesk.services.drafting import DraftOutcome, DraftStatus, NoteUse, StopGeneration
 from replydesk.services.workspace import Workspace
 from replydesk.tui.screens.base import busy, call_service
-from replydesk.tui.screens.dialogs import ConfirmPost, ConfirmPromises
+from replydesk.tui.screens.dialogs import Confirm, ConfirmPost, ConfirmPromises
+from replydesk.tui.screens.pickers import LabelPicker, SnippetPicker
+from replydesk.tui.widgets.footer import KeyFooter
 from replydesk.tui.widgets.inbox.review_view import author_history
 from replydesk.tui.widgets.render import label, plain, stars
 
@@ -38,16 +40,58 @@ from replydesk.tui.widgets.render import label, plain, stars
 class EditorScreen(Screen[bool | None]):
     """Dismissed with None (closed), False (approved) or True (approved, open the next)."""
 
+    # short names for the footer (it must fit 80 columns); help and the palette show the
+    # tooltip. ctrl+a/ctrl+y/ctrl+e/ctrl+k belong to the text area; so do letters and "?",
+    # which is why help here is F1
     BINDINGS = [
-        Binding("ctrl+g", "generate", "Generate"),
-        Binding("ctrl+n", "regenerate_with_note", "Regenerate with note"),
-        # ctrl+a/ctrl+y/ctrl+e belong to the text area (line start, redo, line end)
-        Binding("ctrl+s", "approve", "Approve", priority=True),
-        Binding("ctrl+j", "approve_next", "Approve & next", priority=True),
-        Binding("ctrl+t", "approve_post", "Approve & post", priority=True),
-        Binding("ctrl+b", "copy", "Copy (OSC 52)", priority=True),
-        Binding("ctrl+o", "external_editor", "$EDITOR"),
-        Binding("escape", "stop_or_close", "Stop / close"),
+        Binding("ctrl+g", "generate", "Draft", tooltip="Generate a new draft"),
+        Binding(
+            "ctrl+n",
+            "regenerate_with_note",
+            "Note",
+            tooltip="Regenerate with a note for the model (shorter, offer a call…)",
+        ),
+        Binding("ctrl+s", "approve", "Approve", priority=True, tooltip="Approve this reply"),
+        Binding(
+            "ctrl+j",
+            "approve_next",
+            "Approve+next",
+            priority=True,
+            tooltip="Approve, then open the next review",
+        ),
+        Binding(
+            "ctrl+t",
+            "approve_post",
+            "Approve+post",
+            priority=True,
+            show=False,
+            tooltip="Approve, then post it (after a last look)",
+        ),
+        Binding(
+            "ctrl+b",
+            "copy",
+            "Copy",
+            priority=True,
+            show=False,
+            tooltip="Copy the reply to your clipboard (OSC 52, works over SSH)",
+        ),
+        Binding("ctrl+o", "external_editor", "$EDITOR", tooltip="Edit in $VISUAL/$EDITOR"),
+        Binding("f2", "relabel", "Label", show=False, tooltip="Change the review's label"),
+        Binding(
+            "f3",
+            "no_reply",
+            "No reply",
+            show=False,
+            tooltip="Set the review aside: no reply needed (F3 again undoes)",
+        ),
+        Binding("f4", "snippet", "Snippet", show=False, tooltip="Insert a snippet at the cursor"),
+        Binding(
+            "escape",
+            "stop_or_close",
+            "Close",
+            tooltip="Stop generating, or close (asks first if you changed the reply)",
+        ),
+        Binding("f1", "app.help", "Help", tooltip="Every key on this screen"),
     ]
 
     def __init__(self, ws: Workspace, review_id: int) -> None:
@@ -73,33 +117,11 @@ class EditorScreen(Screen[bool | None]):
                 )
                 yield TextArea(id="editor-text", soft_wrap=True, show_line_numbers=False)
             yield VerticalScroll(Static(id="editor-findings"), id="editor-findings-pane")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#editor-note").display = False
-        detail = inbox.detail(self.ws, self.review_id)
-        r = detail.review
-        head = Text.assemble(
-            plain(r.author or "anonymous", "bold"),
-            "  ",
-            stars(r.rating),
-            "  ",
-            label(detail.triage.effective if detail.triage else None),
-            (f"  {r.source} · {r.language or '?'}", "dim"),
-            "\n",
-        )
-        if r.title:
-            head.append_text(plain(r.title + "\n", "bold"))
-        head.append_text(plain(r.body))
-        given = editing.given(self.ws, r)
-        if given:  # what a draft must not ask for again
-            head.append("\nAlready given: ", "bold")
-            head.append_text(plain(" · ".join(f"{k} {v}" for k, v in given.items()), "dim"))
-        for p in detail.promises:
-            head.append(f"\nPromise {p.id} ({p.kind}, {p.status}): ", "bold")
-            head.append_text(plain(p.what))
-        head.append_text(author_history(detail, self.ws.now()))
-        self.query_one("#editor-review", Static).update(head)
+        r = self._show_review()
         holder = editing.claim(self.ws, self.review_id)
         self.read_only = holder.user != self.ws.user
         self.base = editing.current_draft(self.ws, self.review_id)
@@ -118,6 +140,36 @@ class EditorScreen(Screen[bool | None]):
             self._status(self._describe_base(), "dim")
         self._lint()
         area.focus()
+
+    def _show_review(self) -> Review:
+        """The review above the reply: who, label, text, what they already told us, the
+        promises on it and the author's history."""
+        detail = inbox.detail(self.ws, self.review_id)
+        r = detail.review
+        head = Text.assemble(
+            plain(r.author or "anonymous", "bold"),
+            "  ",
+            stars(r.rating),
+            "  ",
+            label(detail.triage.effective if detail.triage else None),
+            (f"  ·  {r.source} · {r.language or '?'}", "dim"),
+        )
+        if r.status == ReviewStatus.IGNORED:
+            head.append("  ·  set aside: no reply needed (F3 undoes)", "bold magenta")
+        head.append("\n")
+        if r.title:
+            head.append_text(plain(r.title + "\n", "bold"))
+        head.append_text(plain(r.body))
+        given = editing.given(self.ws, r)
+        if given:  # what a draft must not ask for again
+            head.append("\nAlready given: ", "bold")
+            head.append_text(plain(" · ".join(f"{k} {v}" for k, v in given.items()), "dim"))
+        for p in detail.promises:
+            head.append(f"\nPromise {p.id} ({p.kind}, {p.status}): ", "bold")
+            head.append_text(plain(p.what))
+        head.append_text(author_history(detail, self.ws.now()))
+        self.query_one("#editor-review", Static).update(head)
+        return r
 
     def _describe_base(self) -> str:
         if self.base is None:
@@ -257,8 +309,90 @@ class EditorScreen(Screen[bool | None]):
                 "stopped; the partial text is kept (not saved until you approve)", "yellow"
             )
             return
+        if self._unsaved():
+
+            def answered(discard: bool | None) -> None:
+                if discard:
+                    editing.release(self.ws, self.review_id)
+                    self.dismiss(None)
+
+            self.app.push_screen(
+                Confirm(
+                    Text("Discard your changes to this reply?", style="bold"),
+                    Text(
+                        "They are not saved yet: approving saves them (Ctrl+S). "
+                        "y discards them · n keeps editing",
+                        style="dim",
+                    ),
+                    yes="Discard",
+                ),
+                answered,
+            )
+            return
         editing.release(self.ws, self.review_id)
         self.dismiss(None)
+
+    def _unsaved(self) -> bool:
+        """Is the text in the editor other than the draft it was opened on?"""
+        if self.read_only:
+            return False
+        text = self.query_one(TextArea).text
+        return text.strip() != (self.base.text if self.base else "").strip()
+
+    # ------------------------------------------------------------ the review itself
+
+    def action_relabel(self) -> None:
+        detail = inbox.detail(self.ws, self.review_id)
+        now = detail.triage.effective if detail.triage else None
+        machine = detail.triage.label if detail.triage else None
+
+        def chosen(name: str | None) -> None:
+            if name is None or name == now:
+                return
+            try:
+                triaging.override(self.ws, self.review_id, name)
+            except ReplydeskError as exc:
+                self.notify(exc.message, title="Label not changed", severity="error")
+                return
+            self.notify(f"review #{self.review_id} is now {name}")
+            self._show_review()
+
+        self.app.push_screen(LabelPicker(self.review_id, now, machine), chosen)
+
+    def action_no_reply(self) -> None:
+        review = inbox.detail(self.ws, self.review_id).review
+        needed = review.status == ReviewStatus.IGNORED
+        try:
+            triaging.no_reply(self.ws, self.review_id, needed=needed)
+        except ReplydeskError as exc:
+            self.notify(exc.message, title="Not changed", severity="error")
+            return
+        if needed:
+            self.notify(f"review #{self.review_id} is back in the queue")
+            self._show_review()
+            return
+        self.notify(f"review #{self.review_id} set aside: no reply needed (x in the inbox undoes)")
+        editing.release(self.ws, self.review_id)
+        self.dismiss(None)
+
+    def action_snippet(self) -> None:
+        found = editing.snippets(self.ws, self.language)
+        if not found:
+            self.notify(
+                "no snippets yet: add them to your config under [style.snippets] "
+                '(name = "text"), or per language under [style.voice.<code>.snippets]',
+                severity="warning",
+                timeout=8,
+            )
+            return
+
+        def chosen(name: str | None) -> None:
+            if name is not None and not self.read_only:
+                area = self.query_one(TextArea)
+                area.insert(found[name])
+                area.focus()
+
+        self.app.push_screen(SnippetPicker(found), chosen)
 
     # ------------------------------------------------------------ approving
 
@@ -337,10 +471,12 @@ class EditorScreen(Screen[bool | None]):
                     group="post",
                 )
             else:
-                self.notify(
-                    "approved, not posted: Ctrl+T again or `replydesk post` later",
-                    title="Not posted",
+                later = (  # the demo's database is a throwaway: no CLI command reaches it
+                    "Ctrl+T again later"
+                    if self.ws.demo
+                    else "Ctrl+T again, or `replydesk post` later"
                 )
+                self.notify(f"approved, not posted: {later}", title="Not posted")
                 self._close(next_review)
 
         self.app.push_screen(ConfirmPost(where, draft.text), answered)

@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
+import textwrap
 from typing import Any
 
+from rich.cells import cell_len, set_cell_size
 from rich.text import Text
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
 
+def key_names(app: App[Any], binding: Binding) -> str:
+    """A binding's keys as people read them: "question_mark" is "?", "ctrl+d" is "^d";
+    several keys for one action are joined with commas."""
+    if binding.key_display:
+        return binding.key_display
+    return ", ".join(
+        app.get_key_display(Binding(key.strip(), "")) for key in binding.key.split(",")
+    )
+
+
 class HelpScreen(ModalScreen[None]):
-    BINDINGS = [Binding("escape,question_mark,q", "dismiss", "Close")]
+    BINDINGS = [Binding("escape,question_mark,q,f1", "dismiss", "Close")]
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
     HelpScreen > VerticalScroll { width: 72; max-height: 90%; border: round $accent;
@@ -26,27 +38,25 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         text = Text("Keys\n\n", style="bold")
-        seen: set[str] = set()
         focused = self.underneath.focused
         ours = focused is not None and type(focused).__module__.startswith("replydesk.")
         widget = list(type(focused).BINDINGS) if focused is not None and ours else []
+        rows: dict[str, tuple[str, str]] = {}  # by key: one key doing two things says both
         for binding in [*self.underneath.BINDINGS, *widget, *self.app.BINDINGS]:
             if not isinstance(binding, Binding) or not binding.description:
                 continue
-            if binding.key in seen:
-                continue
-            seen.add(binding.key)
-            shown = ", ".join(
-                self.app.get_key_display(Binding(key.strip(), "")) for key in binding.key.split(",")
-            )  # "question_mark" reads "?", "ctrl+d" reads "^d"
-            text.append(f"{shown:<14}", "bold cyan")
-            text.append(f"{binding.description}\n")
+            meaning = binding.tooltip or binding.description
+            if binding.key not in rows:
+                rows[binding.key] = (key_names(self.app, binding), meaning)
+            elif binding not in self.app.BINDINGS:  # the screen's own: both meanings
+                keys, said = rows[binding.key]
+                if meaning not in said:
+                    rows[binding.key] = (keys, f"{said}; else {meaning[:1].lower()}{meaning[1:]}")
+        _table(text, list(rows.values()))
         legend: tuple[tuple[str, str], ...] = getattr(self.underneath, "LEGEND", ())
         if legend:  # the symbols this screen draws, and what each asks of the reader
             text.append("\nSymbols\n", style="bold")
-            for symbol, meaning in legend:
-                text.append(f"{symbol}  ", "bold cyan")
-                text.append(f"{meaning}\n")
+            _table(text, list(legend))
         text.append(
             "\nReview text is shown as plain text: markup and escape sequences "
             "appear literally.\nCtrl+P opens the command palette.",
@@ -54,3 +64,17 @@ class HelpScreen(ModalScreen[None]):
         )
         with VerticalScroll():
             yield Static(text)
+
+
+WIDTH = 66  # inside the help box (72 less its padding)
+
+
+def _table(text: Text, rows: list[tuple[str, str]]) -> None:
+    """Key (or symbol) and meaning in two columns; a long meaning wraps under itself."""
+    left = min(12, max((cell_len(k) for k, _ in rows), default=0) + 2)
+    for key, meaning in rows:
+        text.append(set_cell_size(key, left), "bold cyan")
+        lines = textwrap.wrap(meaning, WIDTH - left) or [""]
+        text.append(lines[0] + "\n")
+        for more in lines[1:]:
+            text.append(" " * left + more + "\n")

@@ -13,17 +13,21 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, ProgressBar, Static
+from textual.widgets import Header, Input, ProgressBar, Static
 
 from replydesk.domain.errors import ReplydeskError
-from replydesk.domain.models import REVIEW_STATUSES, Review, ReviewFilter
-from replydesk.services import drafting, inbox
+from replydesk.domain.models import REVIEW_STATUSES, Review, ReviewFilter, ReviewStatus
+from replydesk.services import drafting, editing, inbox, triaging
 from replydesk.services.drafting import DraftOutcome, DraftStatus
 from replydesk.services.inbox import GROUP_ORDER, Group
 from replydesk.services.promising import overdue
 from replydesk.services.workspace import Workspace
 from replydesk.tui.screens.base import busy, call_service
+from replydesk.tui.screens.batch_approve import BatchLastLook
+from replydesk.tui.screens.dialogs import ConfirmPromises
 from replydesk.tui.screens.editor import EditorScreen
+from replydesk.tui.screens.pickers import LabelPicker
+from replydesk.tui.widgets.footer import KeyFooter
 from replydesk.tui.widgets.inbox.review_list import Fetch, ReviewList
 from replydesk.tui.widgets.inbox.review_view import ReviewView
 from replydesk.tui.widgets.render import label
@@ -34,20 +38,31 @@ SORTS = ("newest", "oldest", "rating")
 class InboxScreen(Screen[None]):
     AUTO_FOCUS = "#reviews"  # never the hidden search box: it would swallow l, o and q
     LEGEND = (  # shown under the keys in help
-        ("?", "unsure: the machine's label is a guess; check it (l sets it)"),
+        ("?", "unsure: the machine's label is a guess; check it (c changes it)"),
         ("✎", "edited: its author changed the review since we first fetched it"),
+        ("●", "picked for a batch approval (space picks, A approves them after a last look)"),
+        ("ignored", "set aside: no reply needed (x takes it back)"),
     )
     BINDINGS = [
-        Binding("enter", "edit", "Edit"),
-        Binding("slash", "search", "Search"),
-        Binding("l", "cycle_label", "Label"),
-        Binding("o", "cycle_sort", "Sort"),
+        Binding("enter", "edit", "Edit", tooltip="Open the review and its draft in the editor"),
+        Binding("slash", "search", "Search", tooltip="Search reviews; matches are marked"),
+        Binding("c", "relabel", "Label", tooltip="Change this review's label by hand"),
+        Binding("x", "no_reply", "No reply", tooltip="Set aside: no reply needed (x again undoes)"),
+        Binding("space", "pick", "Pick", tooltip="Pick this review for a batch approval"),
+        Binding(
+            "A",
+            "approve_picked",
+            "Approve",
+            tooltip="Approve the picked drafts together, after one last look",
+        ),
+        Binding("ctrl+d", "draft_all", "Draft all", tooltip="Draft every queued review"),
+        Binding("l", "cycle_label", "Label filter", show=False),
+        Binding("o", "cycle_sort", "Sort", show=False),
         Binding("S", "cycle('source')", "Source filter", show=False),
         Binding("L", "cycle('language')", "Language filter", show=False),
         Binding("u", "cycle('status')", "Status filter", show=False),
         Binding("escape", "clear", "Clear filters", show=False),
         Binding("ctrl+r", "reload", "Reload", show=False),
-        Binding("ctrl+d", "draft_all", "Draft all"),
         Binding("question_mark", "app.help", "Help"),
     ]
 
@@ -69,7 +84,7 @@ class InboxScreen(Screen[None]):
                 yield ProgressBar(id="batch", show_eta=False)
                 yield ReviewList(id="reviews")
             yield ReviewView(id="detail")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.sub_title = self.ws.location
@@ -96,6 +111,7 @@ class InboxScreen(Screen[None]):
         """
         f = self.filter
         reviews = self.query_one(ReviewList)
+        reviews.highlight = self.query_one(ReviewView).highlight = f.search or ""
 
         def fetch(label: str, offset: int, limit: int) -> list[Review]:
             return inbox.page(self.ws, f, label, offset, limit)
@@ -124,8 +140,21 @@ class InboxScreen(Screen[None]):
         self, counts: dict[str, int], groups: list[Group], fetch: Fetch, keep_cursor: bool
     ) -> None:
         self.counts = counts
-        self.query_one(ReviewList).show(groups, fetch, keep_cursor=keep_cursor)
+        reviews = self.query_one(ReviewList)
+        reviews.empty_message = self._empty_message(counts)
+        reviews.show(groups, fetch, keep_cursor=keep_cursor)
         self._show_counts(counts, sum(g.count for g in groups))
+
+    def _empty_message(self, counts: dict[str, int]) -> str:
+        """What an empty list says: how to get reviews in, or how to widen the filter."""
+        if self.filter != ReviewFilter(sort=self.filter.sort):
+            return "Nothing matches these filters. Esc clears them (and the search)."
+        if not any(counts.values()):
+            return (
+                "No reviews yet. Bring some in: `replydesk import FILE` (CSV or JSONL), or "
+                "configure sources in your config and sync them (s opens Sources)."
+            )
+        return ""
 
     def refilter(self, **changes: Any) -> None:
         """A new filter starts at the top of the list."""
@@ -153,6 +182,9 @@ class InboxScreen(Screen[None]):
             desc.append(f"search: {self.filter.search!r}")
         total = "…" if shown is None else f"{shown:,}"
         out.append(f"\n{total} shown · {', '.join(desc)}", "dim")
+        picked = len(self.query_one(ReviewList).picked)
+        if picked:
+            out.append(f" · {picked} picked (A approves)", "bold yellow")
         self.query_one("#counts", Static).update(out, layout=False)
 
     @on(ReviewList.Highlighted, "#reviews")
@@ -240,6 +272,101 @@ class InboxScreen(Screen[None]):
         self.refilter(sort=SORTS[(i + 1) % len(SORTS)])
 
     def action_reload(self) -> None:
+        self.reload()
+
+    # ------------------------------------------------------------ the morning batch
+
+    def _current(self) -> Review | None:
+        review = self.query_one(ReviewList).cursor_review
+        if review is None:
+            self.notify("no review here", severity="warning")
+        return review
+
+    def action_relabel(self) -> None:
+        review = self._current()
+        if review is None:
+            return
+        detail = inbox.detail(self.ws, review.id)
+        now = detail.triage.effective if detail.triage else None
+        machine = detail.triage.label if detail.triage else None
+
+        def chosen(name: str | None) -> None:
+            if name is None or name == now:
+                return
+            try:
+                triaging.override(self.ws, review.id, name)
+            except ReplydeskError as exc:
+                self.notify(exc.message, title="Label not changed", severity="error")
+                return
+            self.notify(f"review #{review.id} is now {name} (set by you; triage never changes it)")
+            self.reload()
+
+        self.app.push_screen(LabelPicker(review.id, now, machine), chosen)
+
+    def action_no_reply(self) -> None:
+        review = self._current()
+        if review is None:
+            return
+        needed = review.status == ReviewStatus.IGNORED
+        try:
+            triaging.no_reply(self.ws, review.id, needed=needed)
+        except ReplydeskError as exc:
+            self.notify(exc.message, title="Not changed", severity="error")
+            return
+        self.notify(
+            f"review #{review.id} is back in the queue"
+            if needed
+            else f"review #{review.id} set aside: no reply needed (x takes it back)"
+        )
+        self.reload()
+
+    def action_pick(self) -> None:
+        reviews = self.query_one(ReviewList)
+        if reviews.toggle_pick() is not None:
+            self._show_counts(self.counts, reviews.row_count)
+            reviews.action_cursor(1)
+
+    def action_approve_picked(self) -> None:
+        reviews = self.query_one(ReviewList)
+        ids = sorted(reviews.picked)
+        if not ids:
+            self.notify("pick reviews with space first, then A approves them together")
+            return
+        if busy(self, "approve"):
+            self.notify("still approving the last batch", severity="warning")
+            return
+        try:
+            look = editing.candidates(self.ws, ids)
+        except ReplydeskError as exc:
+            self.notify(exc.message, severity="error")
+            return
+
+        def answered(yes: bool | None) -> None:
+            if not yes:
+                return
+            call_service(
+                self,
+                lambda: editing.approve_batch(self.ws, ids),  # each checked again there
+                self._batch_approved,
+                title="Not approved",
+                group="approve",
+            )
+
+        self.app.push_screen(BatchLastLook(look), answered)
+
+    def _batch_approved(self, done: editing.BatchApproval) -> None:
+        reviews = self.query_one(ReviewList)
+        reviews.picked -= {a.draft.review_id for a in done.approved}
+        skipped = "; ".join(f"#{rid}: {why}" for rid, why in done.skipped)
+        self.notify(
+            f"approved {len(done.approved)}" + (f" · not approved: {skipped}" if skipped else ""),
+            title="Batch approval",
+            severity="warning" if done.skipped else "information",
+            timeout=10,
+        )
+        promised = [p for a in done.approved for p in a.promises]
+        if promised:  # one look at every promise the approved replies make
+            self.app.push_screen(ConfirmPromises(self.ws, promised))
         self.reload()
 
     def action_draft_all(self) -> None:

@@ -28,7 +28,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Header, Label, Static
+from textual.widgets import Header, Label, Static
 
 from replydesk.domain.errors import ReplydeskError
 from replydesk.domain.models import PROMISE_KINDS, Promise, PromiseStatus
@@ -38,12 +38,32 @@ from replydesk.services.workspace import Workspace
 from replydesk.tui.screens.add_promise import AddPromise
 from replydesk.tui.screens.base import BACK, WorkspaceScreen, call_service
 from replydesk.tui.screens.dialogs import Confirm
+from replydesk.tui.widgets.footer import KeyFooter
 from replydesk.tui.widgets.promises.edit_form import PromiseForm
 from replydesk.tui.widgets.promises.summary import BoardSummary, PromiseDetail
 from replydesk.tui.widgets.promises.table import PromiseTable, when
 from replydesk.tui.widgets.render import plain
 
 STYLES = Path(__file__).parent.parent / "styles"
+# the keys that act on promises on the board, hidden while there are none
+NEEDS_PROMISES = {
+    "deliver",
+    "undo",
+    "withdraw",
+    "broken",
+    "edit",
+    "view",
+    "cycle_owner",
+    "cycle_kind",
+    "cycle_product",
+    "followup",
+    "link",
+    "check",
+}
+EMPTY = (
+    "No promises yet: when an approved reply promises a fix, refund or callback, it is "
+    "tracked here until it is kept.\nPress n to add one by hand."
+)
 
 
 class View(StrEnum):
@@ -153,8 +173,9 @@ class PromisesScreen(WorkspaceScreen):
         yield Header()
         yield BoardSummary(id="promises-summary")
         yield PromiseTable(id="promises")
+        yield Static(Text(EMPTY), id="promises-empty")
         yield PromiseDetail(id="promise-detail")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.reload()
@@ -166,7 +187,17 @@ class PromisesScreen(WorkspaceScreen):
         found = promising.board(self.ws)
         self.all, self.products = found.promises, found.products
         shown = [p for p in self.all if self.filter.keeps(p, today, self.products.get(p.id, ""))]
-        self.query_one(PromiseTable).show(shown, today.isoformat(), self.ws.tz)
+        table = self.query_one(PromiseTable)
+        table.show(shown, today.isoformat(), self.ws.tz)
+        # an empty ledger says what appears here; a filter that hides all says 1 shows all
+        table.display = table.can_focus = bool(self.all)
+        self.query_one("#promises-empty").display = not self.all
+        self.query_one(PromiseDetail).display = bool(self.all)
+        if table.display and self.focused is None:
+            table.focus()
+        elif not table.display and self.focused is table:
+            self.set_focus(None)  # nothing to open: the footer offers no Enter
+        self.refresh_bindings()
         filters = self.filter.describe(today)
         self.query_one(BoardSummary).show(tally(self.all, today.isoformat()), len(shown), filters)
         f = self.filter
@@ -177,6 +208,11 @@ class PromisesScreen(WorkspaceScreen):
             f.product or "",
         ]
         self.sub_title = " · ".join(["promises", *(a for a in active if a)])
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """An empty ledger offers only what starts one (n) and the way back: the footer
+        then fits at 80 columns and says what can be done."""
+        return bool(self.all) or action not in NEEDS_PROMISES
 
     @on(PromiseTable.Highlighted, "#promises")
     def _highlighted(self, event: PromiseTable.Highlighted) -> None:
@@ -424,7 +460,7 @@ class EditPromise(ModalScreen[Promise | None]):
             yield Static(
                 Text("Enter saves · Tab next field · Esc leaves it as it was", style="dim")
             )
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one(PromiseForm).focus_field(self.field)

@@ -5,18 +5,20 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Header, ProgressBar, Static
+from textual.widgets import DataTable, Header, ProgressBar, Static
 
 from replydesk.domain.errors import ReplydeskError
 from replydesk.services.sources_view import source_rows
 from replydesk.services.sync import SourceReport, SyncRun, sync_all
 from replydesk.tui.screens.base import BACK, WorkspaceScreen, busy, call_service
-from replydesk.tui.widgets.render import cell
+from replydesk.tui.widgets.footer import KeyFooter
+from replydesk.tui.widgets.render import cell, plain
 
 STATUS_STYLE = {"ok": "green", "partial": "yellow", "error": "bold red"}
 
 
 class SourcesScreen(WorkspaceScreen):
+    DEFAULT_CSS = "#source-detail.-empty { padding: 1 2; }"
     BINDINGS = [
         Binding("y", "sync", "Sync now"),
         BACK,
@@ -27,7 +29,7 @@ class SourcesScreen(WorkspaceScreen):
         yield ProgressBar(id="sync-progress", show_eta=False)
         yield DataTable(id="sources", cursor_type="row", zebra_stripes=True)
         yield Static(id="source-detail")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.sub_title = "sources"
@@ -66,19 +68,40 @@ class SourcesScreen(WorkspaceScreen):
             if row.note:
                 details.append(f" — {row.note}", "dim")
             details.append("\n")
-        if not rows:
+        if not rows:  # say what appears here and how to get there
             details = Text(
-                "No sources configured: add [[sources]] to your config "
-                "(`replydesk init` writes an example).",
+                "No sources configured: add [[sources]] to your config (`replydesk init` "
+                "writes an example), or import a file with `replydesk import FILE`.\n"
+                "Each source then shows here with its health, last sync and reviews; "
+                "y syncs them.",
                 style="dim",
             )
-        self.query_one("#source-detail", Static).update(details)
+            where = self.ws.config.path
+            if where is not None:
+                details.append("\nYour config: ", "dim")
+                details.append_text(plain(str(where), "dim"))
+        table.display = table.can_focus = bool(rows)
+        if not rows and self.focused is table:
+            self.set_focus(None)
+        detail = self.query_one("#source-detail", Static)
+        detail.update(details)
+        detail.set_class(not rows, "-empty")
 
     def action_sync(self) -> None:
         """Sync every enabled source in a thread worker; the bar moves as each one is done
         (a disabled one counts as done at once)."""
         if busy(self, "sync"):
             self.notify("the sync is still running", severity="warning")
+            return
+        sources = self.ws.config.sources
+        if sources and not any(s.enabled for s in sources):
+            why = (
+                "the demo works offline: its sources are shown, never fetched"
+                if self.ws.demo
+                else "set enabled = true on one in your config, or `replydesk sync --source "
+                "NAME` syncs one that is off"
+            )
+            self.notify(f"every source is off: nothing to sync ({why})", title="Sync")
             return
         bar = self.query_one(ProgressBar)
         bar.update(total=max(1, len(self.ws.config.sources)), progress=0)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Header, Sparkline, Static
+from textual.widgets import Header, Sparkline, Static
 
 from replydesk.domain.text import one_line
 from replydesk.services.stats import compute, figure
 from replydesk.tui.screens.base import BACK, WorkspaceScreen
+from replydesk.tui.widgets.footer import KeyFooter
 from replydesk.tui.widgets.render import LABEL_COLOURS, plain
 
 
@@ -23,6 +26,28 @@ def bar(label: str, value: int, total: int, width: int = 40, colour: str = "cyan
     )
 
 
+def empty(title: str, text: str) -> Text:
+    """A section with nothing to show yet: what will be here, and how it comes."""
+    return Text.assemble((title, "bold"), "  ", (text, "dim"))
+
+
+NO_REPLIES = (
+    "Replies",
+    "none yet: replies per day and response times show here once replies are posted "
+    "(or copied). Enter on a review in the inbox opens the editor to write one.",
+)
+NO_PROMISES = (
+    "\nPromises",
+    "none yet: promises made in approved replies (or added with n on the promises "
+    "board, p) are counted here, with how many were kept on time.",
+)
+NO_REVIEWS = (
+    "\nTriage mix",
+    "no reviews yet: sync your sources (s, then y) or run `replydesk import FILE`; "
+    "each review is labelled criticism, vague, provocation or praise.",
+)
+
+
 class StatsScreen(WorkspaceScreen):
     BINDINGS = [BACK]
 
@@ -33,7 +58,7 @@ class StatsScreen(WorkspaceScreen):
             yield Sparkline([], id="stats-per-day")
             yield Static(id="stats-promises")
             yield Static(id="stats-triage")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.sub_title = "stats"
@@ -50,7 +75,22 @@ class StatsScreen(WorkspaceScreen):
             )
         )
         self.query_one(Sparkline).data = per_day or [0]
-        p = s["promises"]
+        if not s["replies"]:  # nothing to chart: say what will be here, and how
+            self.query_one("#stats-replies", Static).update(empty(*NO_REPLIES))
+            self.query_one(Sparkline).display = False
+        self.query_one("#stats-promises", Static).update(self._promises(s["promises"]))
+        mix = s["triage"]
+        total = max(1, sum(mix.values()))
+        tri = Text("\nTriage mix\n", style="bold") if mix else empty(*NO_REVIEWS)
+        for name in ("criticism", "vague", "provocation", "praise", "untriaged"):
+            if name in mix:
+                tri.append_text(bar(name, mix[name], total, colour=LABEL_COLOURS[name]))
+                tri.append("\n")
+        self.query_one("#stats-triage", Static).update(tri)
+
+    def _promises(self, p: dict[str, Any]) -> Text:
+        if not any(p[name] for name in ("delivered", "broken", "open", "overdue", "withdrawn")):
+            return empty(*NO_PROMISES)
         total = max(1, p["delivered"] + p["broken"] + p["open"] + p["overdue"])  # each once
         kept = f"{p['kept_rate']:.0%}" if p["kept_rate"] is not None else "—"
         lines = Text.assemble(
@@ -77,12 +117,4 @@ class StatsScreen(WorkspaceScreen):
                     f" kept {rate} · {g['kept_on_time']} on time, {g['kept_late']} late,"
                     f" {g['open']} open, {g['overdue']} overdue, {g['broken']} broken\n"
                 )
-        self.query_one("#stats-promises", Static).update(lines)
-        mix = s["triage"]
-        total = max(1, sum(mix.values()))
-        tri = Text("\nTriage mix\n", style="bold")
-        for name in ("criticism", "vague", "provocation", "praise", "untriaged"):
-            if name in mix:
-                tri.append_text(bar(name, mix[name], total, colour=LABEL_COLOURS[name]))
-                tri.append("\n")
-        self.query_one("#stats-triage", Static).update(tri)
+        return lines

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from replydesk.domain.text import one_line, visible_controls
+from replydesk.domain.text import one_line, search_spans, visible_controls
+
+MATCH_STYLE = "bold underline yellow"  # a search match, in the list and the review
 
 LABEL_COLOURS = {
     "criticism": "dark_orange",
@@ -21,6 +23,14 @@ LABEL_COLOURS = {
 
 def plain(text: str, style: str = "") -> Text:
     return Text(visible_controls(text), style=style)
+
+
+def marked(text: str, search: str, style: str = "") -> Text:
+    """``plain`` with the matches of an inbox search marked (the words it found)."""
+    out = plain(text, style)
+    for start, end in search_spans(out.plain, search) if search else ():
+        out.stylize(MATCH_STYLE, start, end)
+    return out
 
 
 def cell(text: str, width: int = 60, style: str = "") -> Text:

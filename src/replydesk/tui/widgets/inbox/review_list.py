@@ -8,6 +8,7 @@ and are kept in a small cache. Cursor moves go up as ``Highlighted`` messages.
 
 from __future__ import annotations
 
+import textwrap
 from bisect import bisect_right
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -26,7 +27,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from replydesk.domain.models import Review
-from replydesk.domain.text import one_line
+from replydesk.domain.text import one_line, search_spans
 from replydesk.domain.timeutil import age, now
 from replydesk.services.inbox import Group
 from replydesk.tui.widgets.render import LABEL_COLOURS, stars
@@ -44,7 +45,7 @@ class Column:
 # what a person scans first comes first; when narrow, source, language and then the claim
 # column make way (a claim then shows in place of the status)
 COLUMNS = (
-    Column("Age", 4),
+    Column("Age", 4),  # its first cell marks a review picked for a batch approval: ●
     Column("Stars", 5),
     Column("Review", 0),
     Column("Source", 10, drop=3),
@@ -53,6 +54,9 @@ COLUMNS = (
     Column("Claim", 8, drop=1),
 )
 MIN_REVIEW_WIDTH = 24
+WIDE_REVIEW_WIDTH = 36  # past this, the source column grows first
+SOURCE_GROWTH = 14
+EMPTY_ROOM = 4  # lines an empty list keeps for what it says
 
 
 @lru_cache(maxsize=16)
@@ -66,7 +70,13 @@ def plan_columns(width: int) -> tuple[tuple[Column, int], ...]:
             break
         columns.remove(max(columns, key=lambda c: c.drop))
     rest = max(MIN_REVIEW_WIDTH, width - sum(c.width + 1 for c in columns if c.width))
-    return tuple((c, c.width or rest) for c in columns)
+    # a wide list gives the source names room too (they are often longer than 10)
+    grow = 0
+    if any(c.name == "Source" for c in columns):
+        grow = min(SOURCE_GROWTH, max(0, (rest - WIDE_REVIEW_WIDTH) // 2))
+    return tuple(
+        (c, c.width + grow if c.name == "Source" else c.width or rest - grow) for c in columns
+    )
 
 
 class ReviewList(ScrollView, can_focus=True):
@@ -92,17 +102,20 @@ class ReviewList(ScrollView, can_focus=True):
         "review-list--even",
         "review-list--late",
         "review-list--dim",
+        "review-list--match",
     }
 
     DEFAULT_CSS = """
     ReviewList {
         height: 1fr;
+        overflow-x: hidden;  /* rows are cut to the width: never a horizontal scrollbar */
         background: $surface;
         & > .review-list--header { text-style: bold; background: $panel; }
         & > .review-list--heading { text-style: bold; }
         & > .review-list--even { background: $surface-lighten-1 50%; }
         & > .review-list--late { color: $error; text-style: bold; }
         & > .review-list--dim { color: $text-muted; }
+        & > .review-list--match { text-style: bold underline; color: $text-warning; }
         & > .review-list--cursor {
             background: $block-cursor-blurred-background;
             color: $block-cursor-blurred-foreground;
@@ -150,6 +163,9 @@ class ReviewList(ScrollView, can_focus=True):
         self._cursor = -1  # a line holding a review, or -1 when the list is empty
         self._now = now()
         self._announced: int | None = -1
+        self.picked: set[int] = set()  # review ids picked for a batch approval
+        self.highlight = ""  # the search whose matches are marked in the review text
+        self.empty_message = ""  # what an empty list says (what to do next)
 
     # ------------------------------------------------------------ attributes down
 
@@ -178,7 +194,7 @@ class ReviewList(ScrollView, can_focus=True):
             self._starts.append(line)
             line += 1 + g.count
         self._lines = line
-        self.virtual_size = Size(self.size.width, self._lines + 1)  # + the column header
+        self.virtual_size = self._virtual()
         self._cursor = -1
         if self.groups:
             self._cursor = self._line_of(min(max(index, 0), self.row_count - 1))
@@ -291,6 +307,14 @@ class ReviewList(ScrollView, can_focus=True):
             self.refresh()
         self._announce()
 
+    def toggle_pick(self) -> Review | None:
+        """Pick the review under the cursor for a batch approval, or drop it."""
+        review = self.cursor_review
+        if review is not None:
+            self.picked ^= {review.id}
+            self.refresh_lines(self._cursor - self.scroll_offset.y + 1)
+        return review
+
     def action_page(self, step: int) -> None:
         self.move_to(self.cursor_index + step * max(1, self.scrollable_content_region.height - 2))
 
@@ -315,7 +339,11 @@ class ReviewList(ScrollView, can_focus=True):
         self._set_cursor(line)
 
     def on_resize(self) -> None:
-        self.virtual_size = Size(self.size.width, self._lines + 1)
+        self.virtual_size = self._virtual()
+
+    def _virtual(self) -> Size:
+        """Every line plus the column header; an empty list keeps room for its message."""
+        return Size(self.size.width, max(self._lines, EMPTY_ROOM) + 1)
 
     # ------------------------------------------------------------ drawing
 
@@ -325,6 +353,10 @@ class ReviewList(ScrollView, can_focus=True):
         if y == 0:
             return self._header(width, base)
         line = self.scroll_offset.y + y - 1
+        if not self.groups and 0 < y <= len(self._empty_lines(width)):
+            dim = self.get_component_rich_style("review-list--dim", partial=True)
+            text = " " + self._empty_lines(width)[y - 1]
+            return Strip([Segment(text, base + dim)]).crop_extend(0, width, base)
         if line >= self._lines:
             return Strip.blank(width, base)
         g = bisect_right(self._starts, line) - 1
@@ -339,6 +371,10 @@ class ReviewList(ScrollView, can_focus=True):
         if line == self._cursor:
             style += self.get_component_rich_style("review-list--cursor", partial=True)
         return self._row(review, width, style)
+
+    def _empty_lines(self, width: int) -> list[str]:
+        """``empty_message`` wrapped to the list's width (an empty list says what next)."""
+        return textwrap.wrap(self.empty_message, max(10, width - 2)) if self.empty_message else []
 
     def _header(self, width: int, base: Style) -> Strip:
         style = base + self.get_component_rich_style("review-list--header", partial=True)
@@ -368,15 +404,32 @@ class ReviewList(ScrollView, can_focus=True):
                 else column.name
             )
             text, extra = self._cell(name, r, w)
-            segments.append(Segment(set_cell_size(text, w), style + extra if extra else style))
+            cell = set_cell_size(text, w)
+            if name == "Age" and r.id in self.picked:
+                segments.append(Segment("●", style + Style(color="yellow", bold=True)))
+                cell = cell[1:]
+            if name == "Review" and self.highlight:
+                segments += self._marked(cell, style)
+            else:
+                segments.append(Segment(cell, style + extra if extra else style))
             segments.append(Segment(" ", style))
         return Strip(segments).crop_extend(0, width, style)
+
+    def _marked(self, cell: str, style: Style) -> list[Segment]:
+        """The review text with the search's matches marked."""
+        mark = style + self.get_component_rich_style("review-list--match", partial=True)
+        out, at = [], 0
+        for start, end in search_spans(cell, self.highlight):
+            out += [Segment(cell[at:start], style), Segment(cell[start:end], mark)]
+            at = end
+        out.append(Segment(cell[at:], style))
+        return [s for s in out if s.text]
 
     def _cell(self, name: str, r: Review, width: int) -> tuple[str, Style | None]:
         if name == "Age":
             hours = (self._now - r.created_at).total_seconds() / 3600 if r.created_at else 0
             late = r.status in ("new", "drafted") and hours > self.response_target_hours
-            text = age(r.created_at, self._now).rjust(width - 1)
+            text = " " + age(r.created_at, self._now).rjust(width - 1)  # 1st: the ● mark
             late_style = self.get_component_rich_style("review-list--late", partial=True)
             return text, late_style if late else None
         if name == "Stars":

@@ -11,9 +11,9 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from replydesk.domain.findings import errors
-from replydesk.domain.models import Promise, ReviewDetail
+from replydesk.domain.models import Promise, ReviewDetail, ReviewStatus
 from replydesk.domain.timeutil import age
-from replydesk.tui.widgets.render import label, plain, stars
+from replydesk.tui.widgets.render import label, marked, plain, stars
 
 
 class ReviewView(VerticalScroll):
@@ -22,6 +22,8 @@ class ReviewView(VerticalScroll):
     DEFAULT_CSS = """
     ReviewView { padding: 0 1; }
     """
+
+    highlight = ""  # the inbox search: its matches are marked in the text
 
     def compose(self) -> ComposeResult:
         yield Static(id="review")  # one widget: one layout pass per review, not four
@@ -45,11 +47,15 @@ class ReviewView(VerticalScroll):
             line.append(f" · edited (revision {r.version})", "yellow")
         if d.claim:
             line.append(f" · claimed by {d.claim.user}", "magenta")
+        if r.status == ReviewStatus.IGNORED:
+            line.append("\nset aside: no reply needed (x takes it back)", "bold magenta")
         parts: list[RenderableType] = [line]
         if r.title:
-            parts.append(plain(r.title, "bold"))
+            parts.append(marked(r.title, self.highlight, "bold"))
         parts += [
-            plain(r.body) if r.body else Text("(rating only, no text)", style="dim"),
+            marked(r.body, self.highlight)
+            if r.body
+            else Text("(rating only, no text)", style="dim"),
             "",
             self._triage(d),
             "",
@@ -68,7 +74,7 @@ class ReviewView(VerticalScroll):
             (f"  confidence {t.score:.2f} · {t.method}", "dim"),
         )
         if t.unsure and not t.override_label:
-            out.append("  unsure: check the label (l)", "bold yellow")
+            out.append("  unsure: check the label (c changes it)", "bold yellow")
         if t.scores:
             probs = " · ".join(f"{head} {p:.2f}" for head, p in t.scores.items())
             out.append(f"\n  learned: {probs}", "dim")

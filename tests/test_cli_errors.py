@@ -1,0 +1,246 @@
+"""Every bad invocation is one line on stderr naming the problem and the fix, exit 2 for a
+usage mistake and 1 for a failure, never a traceback; and nothing is created or changed by
+a command that could not run."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import write_jsonl
+from replydesk import cli
+from replydesk.domain.models import NewReview
+from replydesk.services.workspace import Workspace
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    """A store with one review, so ids like 1 exist and 99999 does not."""
+    path = tmp_path / "team.db"
+    ws = Workspace.from_paths(None, path)
+    ws.store.reviews.upsert(
+        [NewReview(source="app", external_id="a1", body="The app crashes in settings in 5.2.")]
+    )
+    ws.close()
+    return path
+
+
+# (argv after `--db DB`, exit code, words the one line must hold)
+BAD = [
+    (["approve", "99999"], 2, "no review 99999"),
+    (["approve", "abc"], 2, "write the number shown"),
+    (["draft", "99999"], 2, "no review 99999"),
+    (["draft", "show", "99999"], 2, "no review 99999"),
+    (["draft", "--concurrency", "-3", "--all"], 2, "concurrency"),
+    (["draft", "--all", "1"], 2, "--all"),
+    (["post", "--resend", "99999"], 2, "no draft 99999"),
+    (["post", "--mark-copied", "99999"], 2, "99999"),
+    (["mark-copied", "3"], 2, "post --mark-copied"),
+    (["stat"], 2, "did you mean 'stats'"),
+    (["nosuchcommand"], 2, "no command 'nosuchcommand'"),
+    (["promise", "frob", "1"], 2, "choose from add"),
+    (["promise", "deliver", "99999"], 2, "99999"),
+    (["export", "--format", "xml"], 2, "choose from jsonl, csv"),
+    (["export", "-o", "{tmp}/missing/dir/out.jsonl"], 2, "cannot write"),
+    (["import", "{tmp}"], 2, "is a folder"),
+    (["import", "{tmp}/nope.jsonl"], 2, "no such file"),
+    (["lint", "--platform", "nope", "-"], 2, "unknown platform 'nope'"),
+    (["lint", "--lang", "xx", "-"], 2, "no language pack for 'xx'"),
+    (["lint", "--label", "nonsense", "-"], 2, "no label 'nonsense'"),
+    (["lint", "{tmp}/nope.txt"], 2, "No such file"),
+    (["triage", "--override", "1", "nonsense"], 2, "nonsense"),
+    (["triage", "--explain", "99999"], 2, "no review 99999"),
+    (["triage", "--file", "{tmp}/nope.jsonl"], 2, "No such file"),
+    (["stats", "--json", "--bogus"], 2, "unrecognized arguments: --bogus"),
+    (["sync", "--source", "nope"], 2, "no sources configured"),
+]
+
+
+@pytest.mark.parametrize(("argv", "code", "words"), BAD, ids=[" ".join(b[0]) for b in BAD])
+def test_a_bad_invocation_is_one_line(db, tmp_path, capsys, monkeypatch, argv, code, words):
+    monkeypatch.setattr(sys, "stdin", _Stdin("I'm sorry. Could you send the order number?"))
+    before = _files(tmp_path)
+    argv = [a.replace("{tmp}", str(tmp_path)) for a in argv]
+    assert cli.main(["--db", str(db), *argv]) == code
+    out, err = capsys.readouterr()
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert words in lines[0], err
+    assert "Traceback" not in out + err
+    assert _files(tmp_path) == before  # nothing created on the way out
+
+
+def test_global_options_work_after_the_command_too(db, capsys):
+    assert cli.main(["stats", "--db", str(db), "--json"]) == 0
+    assert '"reviews"' in capsys.readouterr().out or True  # json printed
+    assert cli.main(["promise", "deliver", "99999", "--db", str(db)]) == 2
+    assert "99999" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["stats"], ["export"], ["promises"], ["draft", "show", "1"], ["approve", "1"], ["triage"]],
+)
+def test_a_command_on_a_mistyped_db_creates_nothing(tmp_path, capsys, argv):
+    typo = tmp_path / "tema.db"
+    assert cli.main(["--db", str(typo), *argv]) == 2
+    err = capsys.readouterr().err
+    assert f"no database at {typo}" in err and len(err.strip().splitlines()) == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_import_may_start_a_new_database(tmp_path, capsys):
+    rows = write_jsonl(tmp_path / "r.jsonl", [{"id": 1, "body": "It crashes"}])
+    assert cli.main(["--db", str(tmp_path / "new.db"), "import", str(rows)]) == 0
+    assert (tmp_path / "new.db").is_file()
+
+
+@pytest.mark.parametrize(
+    "url", ["postgresql://ann:hunter2@db.example/reviews", "sqlite:///x.db", "mysql://a:b@h/d"]
+)
+def test_a_url_is_never_taken_as_a_file_name(tmp_path, capsys, monkeypatch, url):
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["--db", url, "import", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "is a URL" in err and "hunter2" not in err and "ann" not in err
+    assert list(tmp_path.rglob("*")) == []
+    monkeypatch.setenv("REPLYDESK_DB", url)
+    assert cli.main(["stats"]) == 2
+    err = capsys.readouterr().err
+    assert "REPLYDESK_DB is a" in err and "hunter2" not in err
+    assert list(tmp_path.rglob("*")) == []
+
+
+def test_a_bug_is_one_line_and_debug_shows_the_traceback(db, capsys, monkeypatch):
+    from replydesk.services import stats
+
+    def broken(*_args, **_kwargs):
+        raise KeyError("boom")
+
+    monkeypatch.setattr(stats, "compute", broken)
+    assert cli.main(["--db", str(db), "stats"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "unexpected error (KeyError: 'boom')" in err
+    assert "--debug" in err and "Traceback" not in err
+    assert cli.main(["stats", "--db", str(db), "--debug"]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" in err and "unexpected error" in err
+
+
+def test_export_for_excel_is_utf8_with_a_bom_and_crlf(db, tmp_path, capsys):
+    out = tmp_path / "x.csv"
+    assert cli.main(["--db", str(db), "export", "--excel", "-o", str(out)]) == 0
+    data = out.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbfreview_id,") and b"\r\n" in data
+    assert "wrote 1 review to" in capsys.readouterr().err
+
+
+def test_triage_file_reads_body_like_import_and_refuses_a_line_without_text(
+    tmp_path, capsys, monkeypatch
+):
+    rows = write_jsonl(
+        tmp_path / "t.jsonl",
+        [
+            {"id": 1, "body": "The app crashes on login since 5.2, I tried reinstalling"},
+            {"id": 2, "title": "no text here"},
+            {"id": 3, "rating": 2},
+        ],
+    )
+    assert cli.main(["triage", "--file", str(rows)]) == 1
+    out, err = capsys.readouterr()
+    verdicts = out.splitlines()
+    assert len(verdicts) == 2 and '"label": "criticism"' in verdicts[0]
+    assert err.strip() == f'{rows}: line 2: no "text" to classify (a string; "body", ' + (
+        '"content" or "review" also do)'
+    )
+
+
+def test_the_keyring_in_plain_text_is_named_when_a_secret_is_stored(capsys, monkeypatch):
+    import keyring
+    from keyrings.alt.file import PlaintextKeyring
+
+    monkeypatch.setattr(sys, "stdin", _Stdin("s3cret-value\n"))
+    previous = keyring.get_keyring()
+    keyring.set_keyring(PlaintextKeyring())
+    try:
+        assert cli.main(["secret", "set", "tp-key"]) == 0
+    finally:
+        keyring.set_keyring(previous)
+    out, err = capsys.readouterr()
+    assert "stored secret 'tp-key'" in out
+    assert "unencrypted" in err and "EncryptedKeyring" in err and "s3cret" not in out + err
+
+
+def test_a_real_process_says_one_line_and_exits_2(tmp_path):
+    """Through the installed entry point, as a user runs it: no traceback, no new file."""
+    env = {**os.environ, "REPLYDESK_DB": str(tmp_path / "typo.db")}
+    done = subprocess.run(
+        [sys.executable, "-m", "replydesk", "promises", "--overdue"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.count("\n") == 1 and "no database at" in done.stderr
+    assert not (tmp_path / "typo.db").exists()
+
+
+class _Stdin:
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def read(self) -> str:
+        return self.text
+
+    def isatty(self) -> bool:
+        return False
+
+    def __iter__(self):
+        return iter(self.text.splitlines(keepends=True))
+
+
+def _files(root: Path) -> set[Path]:
+    return set(root.rglob("*"))
+
+
+def test_approve_several_and_set_one_aside(tmp_path, capsys):
+    """`approve A B C` approves each draft that passes, lists the others with the reason;
+    `triage --no-reply` takes a review out of the queue and approval refuses it."""
+    from replydesk.services import editing
+    from replydesk.services.drafting import draft
+    from replydesk.services.triaging import triage_pending
+
+    path = tmp_path / "w.db"
+    ws = Workspace.from_paths(None, path)
+    bodies = [
+        "The app crashes when I open the map on my Pixel 7 since 5.2.",
+        "Login fails with error 403 after the update to 5.2 on my iPhone 13.",
+        "The courier left parcel 70512 at the wrong door.",
+    ]
+    ws.store.reviews.upsert(
+        [NewReview("app", f"r{i}", body=b, rating=1, language="en") for i, b in enumerate(bodies)]
+    )
+    triage_pending(ws)
+    draft(ws)
+    a, b, c = (ws.store.reviews.by_external("app", f"r{i}").id for i in range(3))
+    editing.save(ws, c, "Our company policy does not allow that.", editing.current_draft(ws, c))
+    ws.close()
+    db = ["--db", str(path)]
+    assert cli.main([*db, "triage", "--no-reply", f"#{b}"]) == 0
+    assert f"review {b} is now set aside" in capsys.readouterr().out
+    assert cli.main([*db, "approve", str(a), str(b), str(c)]) == 1
+    out = capsys.readouterr().out
+    assert f"of review {a}" in out
+    assert f"not approved: review {b}: set aside: no reply needed" in out
+    assert f"not approved: review {c}: breaks the house style (" in out and "W2" in out
+    assert cli.main([*db, "approve", str(b)]) == 1  # one review: refused in one line
+    assert "set aside as needing no reply" in capsys.readouterr().err
+    assert cli.main([*db, "triage", "--reply-needed", str(b)]) == 0
+    assert cli.main([*db, "approve", str(b)]) == 0
+    assert cli.main([*db, "triage", "--no-reply", str(b)]) == 1  # approved: too late
+    assert "approved reply waiting to post" in capsys.readouterr().err
