@@ -142,23 +142,24 @@ class PromisesScreen(WorkspaceScreen):
         ("⚑", "the customer wrote again after delivery: read what they said"),
     )
     BINDINGS = [
-        Binding("d", "deliver", "Deliver"),
-        Binding("u", "undo", "Undo"),
-        Binding("w", "withdraw", "Withdraw"),
+        # the footer keeps the daily keys (80 columns); help (?) lists them all
+        Binding("d", "deliver", "Deliver", tooltip="Delivered: queue the follow-up (asks)"),
+        Binding("u", "undo", "Undo", tooltip="Undo the last delivery, withdrawal or break"),
+        Binding("w", "withdraw", "Withdraw", show=False, tooltip="Not a promise after all"),
         Binding("x", "withdraw", show=False),  # the key it had before w
-        Binding("b", "broken", "Broken"),
-        Binding("e", "edit", "Edit"),
-        Binding("1", "view('all')", "Views (1: all)", key_display="1-4"),
+        Binding("b", "broken", "Broken", show=False, tooltip="We will not keep it"),
+        Binding("e", "edit", "Edit", tooltip="Correct the wording, due date or tracker"),
+        Binding("1", "view('all')", "Views", key_display="1-4", tooltip="Views: 1 all"),
         Binding("2", "view('open')", "Open only", show=False),
         Binding("3", "view('overdue')", "Overdue only", show=False),
         Binding("4", "view('due this week')", "Due this week", show=False),
-        Binding("o", "cycle_owner", "Owner filter"),
-        Binding("K", "cycle_kind", "Kind filter", key_display="K"),
-        Binding("P", "cycle_product", "Product filter", key_display="P"),
-        Binding("n", "new", "New promise"),
-        Binding("f", "followup", "Follow-up"),
+        Binding("o", "cycle_owner", "Owner filter", show=False),
+        Binding("K", "cycle_kind", "Kind filter", key_display="K", show=False),
+        Binding("P", "cycle_product", "Product filter", key_display="P", show=False),
+        Binding("n", "new", "New", tooltip="Write down a promise by hand"),
+        Binding("f", "followup", "Follow-up", tooltip="Open the follow-up to the reviewer"),
         Binding("t", "link", "Link tracker", show=False),
-        Binding("c", "check", "Check trackers"),
+        Binding("c", "check", "Check trackers", show=False),
         BACK,
     ]
 
