@@ -200,6 +200,12 @@ class _Stdin:
     def isatty(self) -> bool:
         return False
 
+    @property
+    def buffer(self):
+        import io
+
+        return io.BytesIO(self.text.encode("utf-8"))
+
     def __iter__(self):
         return iter(self.text.splitlines(keepends=True))
 
@@ -244,3 +250,168 @@ def test_approve_several_and_set_one_aside(tmp_path, capsys):
     assert cli.main([*db, "approve", str(b)]) == 0
     assert cli.main([*db, "triage", "--no-reply", str(b)]) == 1  # approved: too late
     assert "approved reply waiting to post" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- found from outside
+
+
+@pytest.mark.parametrize("kind", ["empty file", "another program's"])
+def test_a_read_command_leaves_a_file_that_is_not_ours_untouched(tmp_path, capsys, kind):
+    import sqlite3
+
+    path = tmp_path / "x.db"
+    if kind == "empty file":
+        path.write_bytes(b"")
+    else:
+        with sqlite3.connect(path) as other:
+            other.execute("CREATE TABLE notes (x)")
+    before = path.read_bytes()
+    for argv in (["stats"], ["promises"], ["export"]):
+        assert cli.main(["--db", str(path), *argv]) == 2
+        err = capsys.readouterr().err
+        assert "is not a replydesk database" in err and err.count("\n") == 1
+    assert path.read_bytes() == before and sorted(tmp_path.iterdir()) == [path]
+
+
+def test_a_command_that_fails_leaves_no_new_database(tmp_path, capsys):
+    new = tmp_path / "new.db"
+    assert cli.main(["--db", str(new), "import", str(tmp_path / "missing.csv")]) == 2
+    assert cli.main(["--db", str(new), "sync"]) == 2  # no sources configured
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_export_never_overwrites_its_own_database_or_config(db, tmp_path, capsys):
+    before = db.read_bytes()
+    assert cli.main(["--db", str(db), "export", "-o", str(db)]) == 2
+    assert "own database or config" in capsys.readouterr().err
+    assert db.read_bytes() == before
+
+
+def test_demo_keep_never_builds_over_someone_elses_folder(tmp_path, capsys):
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "config.toml").write_text('[workspace]\nuser = "me"\n')
+    assert cli.main(["demo", "--keep", str(mine), "--no-tui"]) == 2
+    assert "not empty and not an earlier demo's folder" in capsys.readouterr().err
+    assert (mine / "config.toml").read_text() == '[workspace]\nuser = "me"\n'
+    (tmp_path / "afile").write_text("x")
+    assert cli.main(["demo", "--keep", str(tmp_path / "afile"), "--no-tui"]) == 2
+    fresh = tmp_path / "fresh"
+    assert cli.main(["demo", "--keep", str(fresh), "--no-tui"]) == 0
+    assert cli.main(["demo", "--keep", str(fresh), "--no-tui"]) == 0  # a demo's own: again
+
+
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        (["--db", "", "stats"], "--db is empty"),
+        (["--config=", "stats"], "--config is empty"),
+        (["triage", "--explain", ""], "--explain is empty"),
+        (["demo", "--keep", "", "--no-tui"], "--keep is empty"),
+        (["triage", "--no-reply", "1", "--reply-needed", "2"], "not allowed with"),
+        (["triage", "--explain", "1", "--override", "1", "praise"], "not allowed with"),
+        (["config"], "say which: check"),
+        (["secret"], "say which: set"),
+        (["secret", "set", " "], "a secret needs a name"),
+        (["--db", "postgres://u:s3cr3tPW@h/db", "init", "--team", "root"], "URL"),
+    ],
+)
+def test_more_mistakes_are_one_line(tmp_path, capsys, monkeypatch, argv, words):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "stdin", _Stdin("x"))
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and words in err, err
+    assert "s3cr3tPW" not in err and list(tmp_path.iterdir()) == []
+
+
+def test_text_that_is_not_utf8_or_not_there_is_named(tmp_path, capsys, monkeypatch):
+    binary = tmp_path / "b.txt"
+    binary.write_bytes(b"I'm sorry \xff\xfe")
+    assert cli.main(["lint", str(binary)]) == 2
+    assert "is not UTF-8 text (byte 11)" in capsys.readouterr().err
+    monkeypatch.setattr(sys, "stdin", None)
+    assert cli.main(["lint"]) == 2
+    assert "standard input is closed" in capsys.readouterr().err
+    empty = tmp_path / "e.txt"
+    empty.write_text("  \n")
+    assert cli.main(["lint", str(empty)]) == 2
+    assert "the reply is empty" in capsys.readouterr().err
+    rows = tmp_path / "t.jsonl"
+    rows.write_bytes(b'{"id":1,"text":"crash on login in 5.2"}\n{"id":2,"text":"caf\xe9"}\n')
+    assert cli.main(["triage", "--file", str(rows)]) == 1
+    out, err = capsys.readouterr()
+    assert out.count("\n") == 1 and "line 2: not UTF-8 text" in err  # the rest still lands
+
+
+def test_a_latin1_csv_row_is_named_not_mangled(tmp_path, capsys):
+    csv_file = tmp_path / "r.csv"
+    csv_file.write_bytes(b"id,author,body\n1,Jos\xe9,ca\xf1a rota\n2,Ann,the app crashes\n")
+    db_path = tmp_path / "w.db"
+    assert cli.main(["--db", str(db_path), "import", str(csv_file)]) == 1
+    out, err = capsys.readouterr()
+    assert "1 new" in out and "1 failed" in out and "line 2: not valid UTF-8" in err
+    assert cli.main(["--db", str(db_path), "export"]) == 0
+    assert "\ufffd" not in capsys.readouterr().out
+
+
+def test_draft_edit_with_a_broken_editor_is_one_line(tmp_path, capsys, monkeypatch):
+    from replydesk.services.drafting import draft
+    from replydesk.services.triaging import triage_pending
+
+    path = tmp_path / "w.db"
+    ws = Workspace.from_paths(None, path)
+    ws.store.reviews.upsert([NewReview("app", "a", body="The app crashes in 5.2", rating=1)])
+    triage_pending(ws)
+    draft(ws)
+    ws.close()
+    for editor, words in (('vi "x', "cannot be read"), ("rm", "removed the file")):
+        monkeypatch.setenv("EDITOR", editor)
+        monkeypatch.delenv("VISUAL", raising=False)
+        assert cli.main(["--db", str(path), "draft", "edit", "1"]) == 2
+        err = capsys.readouterr().err
+        assert words in err and err.count("\n") == 1, err
+
+
+def test_the_tui_without_a_terminal_says_so_instead_of_hanging(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "replydesk", "--db", str(tmp_path / "w.db")],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2 and "the TUI needs a terminal" in done.stderr
+    assert done.stderr.count("\n") == 1 and not (tmp_path / "w.db").exists()
+
+
+def test_ctrl_c_while_starting_is_one_line(monkeypatch, capsys):
+    import builtins
+
+    real = builtins.__import__
+
+    def interrupted(name, *args, **kwargs):
+        if name == "replydesk.cli.parser":
+            raise KeyboardInterrupt
+        return real(name, *args, **kwargs)
+
+    monkeypatch.delitem(sys.modules, "replydesk.cli.parser")
+    monkeypatch.setattr(builtins, "__import__", interrupted)
+    assert cli.main(["stats"]) == 130
+    assert capsys.readouterr().err == "replydesk: interrupted before it started; nothing was done\n"
+
+
+def test_a_read_only_database_is_one_line(db, monkeypatch):
+    import sqlite3
+
+    from replydesk.domain.errors import StoreError
+    from replydesk.services import triaging
+
+    ws = Workspace.from_paths(None, db)
+    ro = sqlite3.connect(f"file:{db}?mode=ro", uri=True, check_same_thread=False)
+    ro.row_factory = sqlite3.Row
+    ro.isolation_level = None
+    ws.store.db.conn = ro
+    with pytest.raises(StoreError, match="is read-only for you"):
+        triaging.override(ws, 1, "praise")
+    ws.close()

@@ -454,7 +454,7 @@ def test_config_check_reports_every_problem_with_its_line_and_a_suggestion(tmp_p
     )
     assert cli.main(["--config", str(path), "config", "check"]) == 2
     lines = capsys.readouterr().err.splitlines()
-    assert lines[-1] == "3 problem(s)"
+    assert lines[-1] == "3 problems"
     assert ":2: workspace.timezone" in lines[0] and "Europe/Berlin" in lines[0]
     assert ":5: llm.modle" in lines[1] and "'model'" in lines[1]
     assert ":9: sources.kind" in lines[2] and "'feed'" in lines[2]
@@ -478,4 +478,4 @@ def test_config_check_catches_tracker_and_range_mistakes_before_they_bite(tmp_pa
     assert ":5: promises.default_due_days: must be at least 0" in err
     assert ":9: promises.trackers.kind" in err and "did you mean 'github'?" in err
     assert "promises.trackers.project: is required for a 'gitlab' tracker" in err
-    assert "4 problem(s)" in err
+    assert "4 problems" in err

@@ -42,7 +42,7 @@ def keys(session: str, *keys: str) -> None:
 def search(session: str, words: str) -> None:
     """Type as a person does: open the search box, see it, type, press Enter."""
     keys(session, "/")
-    wait_for(session, "search reviews")
+    wait_for(session, "Enter applies")
     keys(session, "-l", words)
     keys(session, "Enter")
 
@@ -171,7 +171,7 @@ def test_draft_and_approve_with_a_model_in_a_real_terminal(tmp_path, server, mon
         wait_for(session, "phone model?")
         wait_for(session, "draft v1 by")  # stored: the status line names it
         keys(session, "C-s")
-        wait_for(session, "This reply makes promises")
+        wait_for(session, "this reply makes promises")
         keys(session, "Enter")
         screen = wait_for(session, "approved v1")
         assert "Traceback" not in screen and "RuntimeError" not in screen

@@ -275,3 +275,19 @@ async def test_empty_states_say_what_appears_and_how(size, key, phrases, ws):
             assert shows(app, phrase), phrase
         wide = [w for w in app.screen.query("*") if w.display and w.show_horizontal_scrollbar]
         assert not wide  # no horizontal scrollbar: nothing wider than the screen
+
+
+def test_every_action_the_code_logs_reads_as_words():
+    """A new kind of event must get its words here, not show its internal name."""
+    import re
+    from pathlib import Path
+
+    import replydesk
+
+    root = Path(replydesk.__file__).parent
+    logged = set()
+    for path in root.rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        logged |= set(re.findall(r"\.log\(\s*c,\s*[\w.]+,\s*\"([a-z_.]+)\"", text))
+    assert {"review.no_reply", "triage.override", "draft.approve"} <= logged  # the scan works
+    assert logged <= set(audit.WHAT), logged - set(audit.WHAT)

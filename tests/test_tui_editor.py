@@ -70,7 +70,7 @@ async def test_approve_and_next_then_copy(demo_ws):
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert isinstance(app.screen, ConfirmPromises)  # its draft offers a bonus
-        assert "bonus" in screen_text(app) and "This reply makes promises" in screen_text(app)
+        assert "bonus" in screen_text(app) and "this reply makes promises" in screen_text(app)
         await pilot.press("enter")  # confirmed as read
         await settle(pilot)
         await pilot.press("enter")  # reopen the approved one and copy it

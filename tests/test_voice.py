@@ -10,6 +10,7 @@ from conftest import make_review, workspace_with, write_jsonl
 from fakes.openai_server import OpenAIServer
 from replydesk import cli
 from replydesk.domain.models import DraftKind
+from replydesk.drafting.voice import voice_for
 from replydesk.services.drafting import draft
 from replydesk.services.importing import import_file
 from replydesk.services.triaging import triage_pending
@@ -129,7 +130,7 @@ def test_a_voice_mistake_is_one_line(tmp_path, capsys, toml, message):
     cfg.write_text(toml, encoding="utf-8")
     assert cli.main(["--config", str(cfg), "config", "check"]) == 2
     err = capsys.readouterr().err.splitlines()
-    assert len(err) == 2 and message in err[0] and "Traceback" not in err[0]
+    assert len(err) == 1 and message in err[0] and "Traceback" not in err[0]
 
 
 def test_config_check_says_which_languages_offer_no_bonus(tmp_path, capsys):
@@ -211,3 +212,22 @@ def test_a_reply_must_end_with_the_chosen_sign_off_of_its_language(tmp_path):
     assert "signature" not in {
         f.rule for f in lint(body, lint_context(unset, review, "de", "criticism"))
     }
+
+
+def test_a_bonus_offered_in_any_language_is_a_tracked_promise(demo_ws):
+    """The demo offers its bonus in each reviewer's language; approving each reply must
+    put that bonus on the ledger (only the English wording was read before)."""
+    from replydesk.services import editing
+
+    tracked = {}
+    for review in demo_ws.store.reviews.list():
+        d = editing.current_draft(demo_ws, review.id)
+        if d is None or d.state != "draft" or d.author != "offline":
+            continue
+        offers = [b for b in voice_for(demo_ws.config, d.language).catalogue if b in d.text]
+        if not offers or d.language in tracked:
+            continue
+        done = editing.approve(demo_ws, review.id, d.text, d)
+        tracked[d.language] = [p.kind for p in done.promises]
+    assert {"de", "ru", "en"} <= set(tracked), tracked
+    assert all("bonus" in kinds for kinds in tracked.values()), tracked

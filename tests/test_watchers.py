@@ -234,7 +234,7 @@ async def test_the_inbox_warns_about_overdue_promises(demo_ws):
     app = make_app(demo_ws)
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot)
-        assert any("3 promise(s) overdue" in str(n.message) for n in app._notifications)
+        assert any("3 promises overdue" in str(n.message) for n in app._notifications)
 
 
 def test_a_tracker_answering_odd_json_types_is_checked_not_crashed(server, tmp_path):

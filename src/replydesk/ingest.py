@@ -156,8 +156,14 @@ def _json_object(number: int, raw: bytes) -> dict[str, Any] | LineError:
     return obj
 
 
+def _undecoded(text: str) -> bool:
+    return any("\udc80" <= ch <= "\udcff" for ch in text)
+
+
 def _csv_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | LineError]]:
-    with path.open("r", encoding="utf-8-sig", errors="replace", newline="") as fh:
+    # undecodable bytes stay as surrogates, so the row that holds them is named, not
+    # imported with "�" in place of the customer's letters
+    with path.open("r", encoding="utf-8-sig", errors="surrogateescape", newline="") as fh:
         sample = fh.read(8192)
         fh.seek(0)
         delimiter = (
@@ -197,6 +203,12 @@ def _csv_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | LineError]]:
                 yield start, LineError(start, f"could not read the file from here: {exc}", True)
                 return
             line, start = start, reader.line_num + 1
+            if any(_undecoded(v) for v in values):
+                yield (
+                    line,
+                    LineError(line, "not valid UTF-8: save the file as UTF-8 (it may be Latin-1)"),
+                )
+                continue
             if not any(v.strip() for v in values):
                 continue
             if len(values) != len(header):

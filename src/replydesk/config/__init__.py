@@ -28,6 +28,7 @@ from replydesk.config.models import (
     TriageConfig,
     VoiceConfig,
     WorkspaceConfig,
+    db_path,
 )
 from replydesk.config.sources import KIND_MODELS, KINDS, SourceConfig
 from replydesk.domain.errors import ConfigError
@@ -50,6 +51,7 @@ __all__ = [
     "WorkspaceConfig",
     "check",
     "check_text",
+    "db_path",
     "load",
     "os_login",
     "parse",

@@ -365,6 +365,12 @@ def _login() -> str:
         return "unknown"
 
 
+def db_path(db: str, config_path: Path | None = None, where: str = "--db") -> Path:
+    """A database path as given (``~`` expanded, relative to the config file if one is
+    named); a URL is refused in one line that does not repeat it."""
+    return _db_path(db, config_path, where)
+
+
 def _db_path(db: str, config_path: Path | None, where: str = "[workspace] db") -> Path:
     if not db:
         return paths.default_db_path()

@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 
 from replydesk import config as config_mod
-from replydesk.domain.errors import SourceError
+from replydesk.domain.errors import SourceError, UsageError
 from replydesk.domain.models import Channel, PromiseKind, PromiseStatus, ReplyState, ReviewFilter
 from replydesk.domain.timeutil import now
 from replydesk.ingest import to_review
@@ -50,7 +50,12 @@ def build_demo(folder: Path, at: datetime | None = None) -> Workspace:
     """Create ``folder/config.toml`` and ``folder/demo.db`` and return the open workspace."""
     t0 = at or now()
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
+    _fit_for_demo(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"cannot make the demo folder {folder}: {exc.strerror}") from None
+    (folder / MARKER).write_text("made by `replydesk demo`: safe to delete\n", encoding="utf-8")
     cfg_text = files("replydesk.demo").joinpath("config.toml").read_text("utf-8")
     cfg_path = folder / "config.toml"
     cfg_path.write_text(cfg_text, encoding="utf-8")
@@ -60,6 +65,21 @@ def build_demo(folder: Path, at: datetime | None = None) -> Workspace:
         return ws  # already built (demo --keep on an existing folder)
     _seed(ws, sample(), t0)
     return ws
+
+
+MARKER = ".replydesk-demo"  # a folder holding it is a demo's, and may be rebuilt
+
+
+def _fit_for_demo(folder: Path) -> None:
+    """A demo is built in a new or empty folder, or in an earlier demo's: never over
+    someone's own config or database."""
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"{folder} is a file: give --keep a folder (new or empty)")
+    if folder.is_dir() and any(folder.iterdir()) and not (folder / MARKER).exists():
+        raise UsageError(
+            f"{folder} is not empty and not an earlier demo's folder: give --keep a new or "
+            "empty folder (the demo would overwrite config.toml and demo.db there)"
+        )
 
 
 def _seed(ws: Workspace, data: dict[str, Any], t0: datetime) -> None:

@@ -148,6 +148,8 @@ def lint_text(
         if platform in config.style.platform_limits:
             size = config.style.platform_limits[platform]
             limit = ReplyLimit(size, limit.unit if limit else "characters")
+    if not text.strip():  # after the options are checked: each mistake is named
+        raise UsageError("nothing to check: the reply is empty")
     return lint(
         text.strip(),
         LintContext(

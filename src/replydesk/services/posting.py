@@ -93,7 +93,9 @@ def _not_sendable(ws: Workspace, draft_id: int) -> PostOutcome:
     """Why a draft asked for by id is not among the approved ones."""
     draft = ws.store.drafts.get(draft_id)
     if draft is None:
-        raise NotFound(f"no draft {draft_id}; `replydesk draft show REVIEW_ID` shows a review's")
+        raise NotFound(
+            f"no draft {draft_id}; `replydesk draft show REVIEW_ID` shows a review's draft ids"
+        )
     review = ws.store.reviews.get(draft.review_id)
     source = review.source if review else "?"
     if draft.state == DraftState.POSTED:

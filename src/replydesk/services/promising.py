@@ -276,7 +276,7 @@ def _read(ws: Workspace, review_id: int, text: str, language: str, at: datetime 
             ws.tz,
             cfg.promises.releases,
             cfg.promises.default_due_days,
-            cfg.style.bonus_catalogue,
+            voice_for(cfg, lang).catalogue,  # the bonus as worded in the reply's language
         )
     )
     client = ws.llm
@@ -449,14 +449,15 @@ def add(
         raise UsageError(f"what was promised is {len(what)} characters: say it in 500 or fewer")
     now = ws.now()
     cfg = ws.config
+    lang = review.language or cfg.style.default_language
     guessed = extract(
         what,
-        review.language or cfg.style.default_language,
+        lang,
         now,
         ws.tz,
         cfg.promises.releases,
         cfg.promises.default_due_days,
-        cfg.style.bonus_catalogue,
+        voice_for(cfg, lang).catalogue,
     )
     if kind is None:
         if not guessed:

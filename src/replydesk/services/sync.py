@@ -120,17 +120,23 @@ def _broken_text(r: NewReview) -> bool:
     return False
 
 
+def chosen(ws: Workspace, names: list[str] | None = None) -> list[SourceConfig]:
+    """The sources a sync of ``names`` (or of all) reaches; one line for an unknown name."""
+    configured = ws.config.sources
+    if not names:
+        return list(configured)
+    unknown = [n for n in names if ws.config.source(n) is None]
+    if unknown:
+        valid = ", ".join(s.name for s in configured) or "none configured"
+        raise UsageError(f"no source named {', '.join(unknown)}; configured: {valid}")
+    return [s for s in configured if s.name in names]
+
+
 def sync(
     ws: Workspace, names: list[str] | None = None, progress: Progress | None = None
 ) -> list[SourceReport]:
     """Sync the named sources (a disabled one too, when named), or every enabled one."""
-    configured = ws.config.sources
-    if names:
-        unknown = [n for n in names if ws.config.source(n) is None]
-        if unknown:
-            valid = ", ".join(s.name for s in configured) or "none configured"
-            raise UsageError(f"no source named {', '.join(unknown)}; configured: {valid}")
-        configured = [s for s in configured if s.name in names]
+    configured = chosen(ws, names)
     states = ws.store.sources.states()
     reports = {cfg.name: SourceReport(cfg.name, cfg.kind) for cfg in configured}
     running: dict[Future[_Fetched], tuple[SourceConfig, dict[str, str]]] = {}

@@ -105,7 +105,7 @@ def explain(ws: Workspace, review_id: int) -> tuple[Triage | None, Reading]:
     the probabilities and the thresholds. Nothing is stored."""
     review = ws.store.reviews.get(review_id)
     if review is None:
-        raise NotFound(f"no review {review_id}; `replydesk inbox` lists them")
+        raise NotFound(f"no review {review_id}: use an id the inbox or `replydesk export` shows")
     tri = ws.config.triage
     lang = review.language or detect(review.text[: tri.max_chars], tuple(ws.config.style.languages))
     reading = triager_for(ws.config).read(review.text, review.rating, lang)
@@ -136,6 +136,9 @@ def classify_lines(
     naming the line; nothing is stored."""
     for number, line in enumerate(lines, 1):
         if not line.strip():
+            continue
+        if any("\udc80" <= ch <= "\udcff" for ch in line):  # undecodable bytes, kept apart
+            yield f"line {number}: not UTF-8 text (save the file as UTF-8)"
             continue
         try:
             obj = json.loads(line)

@@ -69,6 +69,12 @@ def connect(path: Path | str, team_group: str = "", *, create: bool = True) -> s
             target, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
         )
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        if not create and target != ":memory:" and not _ours(conn):
+            conn.close()  # before WAL or a migration writes a byte to someone else's file
+            raise StoreError(
+                f"{target} is not a replydesk database (an empty file, or another program's); "
+                "check --db (or REPLYDESK_DB)"
+            )
         _enable_wal(conn)
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA cache_size = -65536")  # 64 MB: big inboxes stay in memory
@@ -78,6 +84,12 @@ def connect(path: Path | str, team_group: str = "", *, create: bool = True) -> s
         raise StoreError(f"{target} is not a usable replydesk database: {exc}") from None
     conn.row_factory = sqlite3.Row
     return conn
+
+
+def _ours(conn: sqlite3.Connection) -> bool:
+    """Does this file hold a replydesk schema (any version: older ones are migrated)?"""
+    version: int = conn.execute("PRAGMA user_version").fetchone()[0]
+    return version > 0
 
 
 def refuse_url(target: str) -> None:
@@ -303,6 +315,8 @@ class Database:
         # the OS account acting, recorded with every event (default: this process's)
         self.login = _login() if login is None else login
         self.team_group = team_group
+        # made by this open: a command that then fails may take it back (``discard``)
+        self.created = str(path) != ":memory:" and not Path(path).exists()
         self.conn = connect(path, team_group, create=create)
         self.lock = threading.RLock()
         migrate(self.conn)
@@ -342,13 +356,28 @@ class Database:
             if self.conn.in_transaction:  # nested: join the outer transaction
                 yield self.conn
                 return
-            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                self.conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                raise self._refused(exc) from None
             try:
                 yield self.conn
+            except sqlite3.OperationalError as exc:
+                self.conn.execute("ROLLBACK")
+                raise self._refused(exc) from None
             except BaseException:
                 self.conn.execute("ROLLBACK")
                 raise
             self.conn.execute("COMMIT")
+
+    def _refused(self, exc: sqlite3.OperationalError) -> Exception:
+        """A database this account may read but not change is said in one line."""
+        if "readonly" in str(exc):
+            return StoreError(
+                f"{self.path} is read-only for you ({self.login}): ask its owner for write "
+                "access (or, in team mode, to add you to the team group)"
+            )
+        return exc
 
     def query(self, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()) -> list[sqlite3.Row]:
         with self.lock:
@@ -357,6 +386,23 @@ class Database:
     def one(self, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()) -> sqlite3.Row | None:
         with self.lock:
             return cast("sqlite3.Row | None", self.conn.execute(sql, params).fetchone())
+
+    def discard(self) -> bool:
+        """Close and delete the database if this open created it and nothing was stored
+        since (no review, no event): a command that could not run leaves no file behind.
+        Returns whether it was deleted."""
+        if not self.created:
+            return False
+        with self.lock:
+            stored = self.conn.execute(
+                "SELECT EXISTS (SELECT 1 FROM reviews) OR EXISTS (SELECT 1 FROM events)"
+            ).fetchone()[0]
+        self.close()
+        if stored:
+            return False
+        for side in ("", *SIDE_FILES):
+            Path(f"{self.path}{side}").unlink(missing_ok=True)
+        return True
 
     def close(self) -> None:
         with self.lock:

@@ -109,13 +109,17 @@ class ReplydeskApp(App[None]):
         for command in super().get_system_commands(screen):
             if command.title != "Keys":  # Textual's key panel: our Help says more
                 yield command
-        yield SystemCommand("Promises", "The promise ledger: overdue first", self.action_promises)
-        yield SystemCommand("Sources", "Health, last sync, sync now", self.action_sources)
         yield SystemCommand(
-            "Stats", "Replies per day, response time, promises kept", self.action_stats
+            "Promises", "The promise ledger: overdue first · key: p", self.action_promises
         )
-        yield SystemCommand("Audit log", "Who did what, newest first", self.action_audit)
-        yield SystemCommand("Help", "Every key on this screen", self.action_help)
+        yield SystemCommand("Sources", "Health, last sync, sync now · key: s", self.action_sources)
+        yield SystemCommand(
+            "Stats", "Replies per day, response time, promises kept · key: t", self.action_stats
+        )
+        yield SystemCommand("Audit log", "Who did what, newest first · key: a", self.action_audit)
+        yield SystemCommand(
+            "Help", "Every key on this screen · key: ? (F1 in the editor)", self.action_help
+        )
         seen = {"Promises", "Sources", "Stats", "Audit log", "Help"}  # each command once
         for binding in getattr(screen, "BINDINGS", []):
             if not isinstance(binding, Binding) or not binding.description:

@@ -6,9 +6,10 @@ import argparse
 import getpass
 import sys
 
-from replydesk.cli.commands.common import FINDINGS, OK, workspace
+from replydesk.cli.commands.common import FINDINGS, OK, read_text, workspace
 from replydesk.domain.errors import UsageError
 from replydesk.services import credentials, posting, promising
+from replydesk.services import sync as sync_mod
 from replydesk.services.sources_view import source_rows
 from replydesk.services.sync import sync_all
 
@@ -20,8 +21,8 @@ def cmd_sync(args: argparse.Namespace) -> int:
                 f"no sources configured: add [[sources]] to {ws.config.path or 'your config'} "
                 "(`replydesk init` writes an example)"
             )
-        count = len(args.source) if args.source else len(ws.config.sources)
-        print(f"syncing {count} source(s)...", file=sys.stderr)
+        count = len(sync_mod.chosen(ws, args.source))  # an unknown name: one line, first
+        print(f"syncing {count} source{'' if count == 1 else 's'}...", file=sys.stderr)
         run = sync_all(ws, args.source, progress=lambda r: print(r.line(), flush=True))
     if run.triaged:
         print("triaged " + ", ".join(f"{n} {label}" for label, n in run.triaged.most_common()))
@@ -46,10 +47,12 @@ def cmd_sources(args: argparse.Namespace) -> int:
 
 
 def cmd_secret_set(args: argparse.Namespace) -> int:
-    if sys.stdin.isatty():
+    if not args.name.strip():
+        raise UsageError("a secret needs a name, e.g. `replydesk secret set trustpilot-key`")
+    if sys.stdin is not None and sys.stdin.isatty():
         value = getpass.getpass(f"value for secret {args.name!r} (input hidden): ")
     else:
-        value = sys.stdin.read().strip("\r\n")
+        value = read_text(None, "secret").strip("\r\n")
     warning = credentials.save(args.name, value)
     print(f"stored secret {args.name!r} in the keyring")
     if warning:

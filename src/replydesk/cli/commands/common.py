@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TextIO
+from typing import BinaryIO, TextIO
 
 from replydesk.domain.errors import UsageError
 from replydesk.domain.ids import parse_id
@@ -44,11 +44,72 @@ def workspace(args: argparse.Namespace, *, create: bool = False) -> Iterator[Wor
     ws = Workspace.from_paths(args.config, args.db, create=create)
     try:
         yield ws
-    finally:
-        ws.close()
+    except BaseException:
+        ws.close_failed()
+        raise
+    ws.close()
 
 
 def stdout() -> TextIO:
+    if sys.stdout is None:
+        raise UsageError("standard output is closed: give -o FILE, or do not close it (>&-)")
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(encoding="utf-8")
     return sys.stdout
+
+
+MAX_TEXT = 1_000_000  # characters: far past any reply, review or note a person writes
+
+
+def read_text(path: str | None, what: str = "text") -> str:
+    """UTF-8 text from a file, or from standard input for ``None`` or ``-``: a closed
+    input, bytes that are not UTF-8 or an absurd size are one line, not a traceback."""
+    if path in (None, "-"):
+        if sys.stdin is None:
+            raise UsageError(f"standard input is closed: give the {what} as a FILE")
+        stream = getattr(sys.stdin, "buffer", None)  # a text-only stdin (a test's) has none
+        data = (
+            stream.read(MAX_TEXT * 4 + 1)
+            if stream is not None
+            else sys.stdin.read(MAX_TEXT + 1).encode("utf-8", "surrogateescape")
+        )
+        name = "standard input"
+    else:
+        try:
+            with open(str(path), "rb") as fh:
+                data, name = fh.read(MAX_TEXT * 4 + 1), str(path)
+        except OSError as exc:
+            raise UsageError(f"{path}: {exc.strerror}") from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise UsageError(
+            f"{name} is not UTF-8 text (byte {exc.start + 1}): save it as UTF-8"
+        ) from None
+    if len(text) > MAX_TEXT:
+        raise UsageError(f"{name} is over {MAX_TEXT:,} characters: is it the right file?")
+    return text
+
+
+def text_lines(path: str) -> Iterator[str]:
+    """The lines of a file (``-``: standard input) as they come, for streams too big to
+    hold: bytes that are not UTF-8 stay as surrogates, for the reader to name the line."""
+    if path == "-":
+        if sys.stdin is None:
+            raise UsageError("standard input is closed: give a FILE")
+        if getattr(sys.stdin, "buffer", None) is None:  # a text-only stdin (a test's)
+            return iter(list(sys.stdin))
+        stream = sys.stdin.buffer
+    else:
+        try:
+            stream = open(path, "rb")  # noqa: SIM115 (closed when the lines are read)
+        except OSError as exc:
+            raise UsageError(f"{path}: {exc.strerror}") from None
+    return _decoded(stream)
+
+
+def _decoded(stream: BinaryIO) -> Iterator[str]:
+    with stream:
+        for number, raw in enumerate(stream, 1):
+            line = raw.decode("utf-8", "surrogateescape")
+            yield line.removeprefix("\ufeff") if number == 1 else line

@@ -14,7 +14,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from replydesk.cli.commands.common import FINDINGS, OK, review_id, stdout, workspace
+from replydesk.cli.commands.common import FINDINGS, OK, read_text, review_id, stdout, workspace
 from replydesk.domain.errors import Conflict, UsageError
 from replydesk.domain.findings import Finding, errors
 from replydesk.domain.models import Draft, ReviewDetail
@@ -75,7 +75,7 @@ def _review_block(d: ReviewDetail) -> str:
         lines.append(inert(f"promise {p.id} ({p.kind}, {p.status}, due {p.due_date}): {p.what}"))
     h = d.history
     if h.returning:
-        lines.append(f"returning customer: {len(h.reviews)} earlier review(s)")
+        lines.append(f"returning customer: {len(h.reviews)} other review(s) by this author")
         for old in h.reviews:
             lines.append(inert(f"  review {old.id}: {(old.title or old.body)[:120]}"))
             for reply in h.replies.get(old.id, []):
@@ -128,9 +128,13 @@ def _edit(ws: Workspace, rid: int) -> int:
 
 def _in_editor(text: str) -> str:
     """The text after a person edited it in ``$VISUAL`` / ``$EDITOR``."""
-    command = os.environ.get("VISUAL") or os.environ.get("EDITOR")
+    command = (os.environ.get("VISUAL") or os.environ.get("EDITOR") or "").strip()
     if not command:
         raise UsageError("set $VISUAL or $EDITOR to the editor to use, e.g. EDITOR=nano")
+    try:
+        argv = shlex.split(command)
+    except ValueError as exc:  # EDITOR='vi "x'
+        raise UsageError(f"$VISUAL/$EDITOR {command!r} cannot be read: {exc}") from None
     with tempfile.NamedTemporaryFile(
         "w", suffix=".txt", prefix="replydesk-draft-", delete=False, encoding="utf-8"
     ) as fh:
@@ -138,12 +142,14 @@ def _in_editor(text: str) -> str:
         path = Path(fh.name)
     try:
         try:
-            done = subprocess.run([*shlex.split(command), str(path)], check=False)
+            done = subprocess.run([*argv, str(path)], check=False)
         except OSError as exc:
             raise UsageError(f"could not start the editor {command!r}: {exc.strerror}") from None
         if done.returncode != 0:
             raise UsageError(f"the editor {command!r} exited with {done.returncode}: nothing saved")
-        return path.read_text(encoding="utf-8").rstrip("\n")
+        if not path.exists():
+            raise UsageError(f"the editor {command!r} removed the file: nothing saved")
+        return read_text(str(path), "reply").rstrip("\n")
     finally:
         path.unlink(missing_ok=True)
 

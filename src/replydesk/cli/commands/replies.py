@@ -6,11 +6,9 @@ import argparse
 import json
 import sys
 from collections import Counter
-from pathlib import Path
-from typing import TextIO
 
 from replydesk import config as config_mod
-from replydesk.cli.commands.common import FINDINGS, OK, stdout, workspace
+from replydesk.cli.commands.common import FINDINGS, OK, read_text, stdout, text_lines, workspace
 from replydesk.cli.commands.draft_verbs import cmd_draft_verb, is_verb
 from replydesk.domain.errors import LintBlocked, UsageError
 from replydesk.domain.findings import errors
@@ -95,7 +93,7 @@ def explanation(stored: Triage | None, reading: triaging.Reading) -> str:
 def _triage_file(args: argparse.Namespace) -> int:
     cfg = config_mod.load(args.config)
     triager = triaging.triager_for(cfg)
-    source = sys.stdin if args.file == "-" else _open_input(args.file)
+    source = text_lines(args.file)
     failed = 0
     out = stdout()
     for item in triaging.classify_lines(source, triager, tuple(cfg.style.languages)):
@@ -105,13 +103,6 @@ def _triage_file(args: argparse.Namespace) -> int:
         else:
             out.write(json.dumps(item, ensure_ascii=False) + "\n")
     return FINDINGS if failed else OK
-
-
-def _open_input(path: str) -> TextIO:
-    try:
-        return open(path, encoding="utf-8-sig")
-    except OSError as exc:
-        raise UsageError(f"{path}: {exc.strerror}") from None
 
 
 def cmd_draft(args: argparse.Namespace) -> int:
@@ -147,13 +138,7 @@ def cmd_draft(args: argparse.Namespace) -> int:
 
 
 def cmd_lint(args: argparse.Namespace) -> int:
-    if args.file in (None, "-"):
-        text = sys.stdin.read()
-    else:
-        try:
-            text = Path(args.file).read_text(encoding="utf-8")
-        except OSError as exc:
-            raise UsageError(f"{args.file}: {exc.strerror}") from None
+    text = read_text(args.file, "reply")
     cfg = config_mod.load(args.config)
     findings = lint_text(cfg, text, language=args.lang, platform=args.platform, label=args.label)
     if args.json:

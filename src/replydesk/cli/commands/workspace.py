@@ -18,17 +18,33 @@ from replydesk.services.importing import import_file
 from replydesk.services.workspace import Workspace
 
 
+def _need_a_terminal() -> None:
+    """The TUI draws on a terminal and reads keys from it; without one it would hang."""
+    if not (sys.stdin is not None and sys.stdin.isatty() and sys.stdout is not None):
+        raise UsageError(
+            "the TUI needs a terminal, and standard input is not one: run it in a terminal, "
+            "or use the commands for scripts (`replydesk --help`)"
+        )
+    if not sys.stdout.isatty():
+        raise UsageError(
+            "the TUI needs a terminal, and standard output is not one (piped or redirected): "
+            "run it without `|` or `>`"
+        )
+
+
 def cmd_tui(args: argparse.Namespace) -> int:
     from replydesk.tui.app import run
 
+    _need_a_terminal()
     with workspace(args, create=True) as ws:
         return run(ws, debug=args.debug)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    if not args.no_tui:
+        _need_a_terminal()
     if args.keep:
         target = Path(args.keep).expanduser()
-        target.mkdir(parents=True, exist_ok=True)
         return _demo_run(build_demo(target), args, keep=True)
     with tempfile.TemporaryDirectory(prefix="replydesk-demo-") as tmp:
         return _demo_run(build_demo(Path(tmp)), args, keep=False)
@@ -51,12 +67,14 @@ def _demo_run(ws: Workspace, args: argparse.Namespace, keep: bool) -> int:
 
 def cmd_init(args: argparse.Namespace) -> int:
     target = Path(args.config or paths.default_config_path()).expanduser()
+    if args.db and not args.team:
+        config_mod.db_path(args.db)  # a URL is refused here too, before anything is written
     if not args.team:
         setup.write_starter(target, force=args.force)
         print(f"wrote {target}\nedit it, then run: replydesk config check")
         return OK
     # the database of --db, else of REPLYDESK_DB, else the default path
-    db = Path(args.db).expanduser() if args.db else config_mod.parse("").db_path
+    db = config_mod.db_path(args.db) if args.db else config_mod.parse("").db_path
     db = db.absolute()
     setup.write_starter(target, force=args.force, team_group=args.team, db=db)
     print(
@@ -75,7 +93,8 @@ def cmd_config_check(args: argparse.Namespace) -> int:
     for problem in problems:
         print(f"replydesk: {problem}", file=sys.stderr)
     if problems or cfg is None:
-        print(f"{len(problems)} problem(s)", file=sys.stderr)
+        if len(problems) > 1:  # one problem is its own line; several get a count
+            print(f"{len(problems)} problems", file=sys.stderr)
         return BAD_INPUT
     print(f"{cfg.path}: ok ({len(cfg.sources)} sources, database {cfg.db_path})")
     for note in setup.notes(cfg):
@@ -94,9 +113,19 @@ def cmd_import(args: argparse.Namespace) -> int:
     return FINDINGS if report.failed else OK
 
 
+def _not_ours(target: Path, ws: Workspace) -> None:
+    """An export never overwrites the database it reads or the config it runs on."""
+    ours = {Path(f"{ws.path}{side}") for side in ("", "-wal", "-shm")}
+    if ws.config.path is not None:
+        ours.add(Path(ws.config.path))
+    if any(target.resolve() == p.resolve() for p in ours):
+        raise UsageError(f"{target} is this workspace's own database or config: export elsewhere")
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     with workspace(args) as ws:
         if args.output and args.output != "-":
+            _not_ours(Path(args.output), ws)
             try:
                 with open(args.output, "w", encoding="utf-8", newline="") as out:
                     n = write(ws, out, args.format, excel=args.excel)

@@ -69,9 +69,12 @@ class ConfirmPromises(ModalScreen[list[Promise]]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
+            whose = "" if self.several or self.review_id is None else f"Review #{self.review_id}: "
             yield Label(
                 Text(
-                    "This reply makes promises. Each one is tracked until it is delivered.",
+                    f"{whose}this reply makes promises. Each is tracked until it is delivered."
+                    if whose
+                    else "These replies make promises. Each is tracked until it is delivered.",
                     style="bold",
                 )
             )
@@ -352,3 +355,12 @@ class Confirm(ModalScreen[bool]):
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)
+
+
+class ConfirmLoss(Confirm):
+    """A question whose yes loses work: only y says yes; Enter, n and Esc keep it."""
+
+    BINDINGS = [
+        Binding("y", "answer(True)", "Yes", priority=True),
+        Binding("n,escape,enter", "answer(False)", "No", key_display="n/Esc/Enter", priority=True),
+    ]

@@ -30,7 +30,7 @@ from replydesk.services import drafting, editing, inbox, platforms, posting, tri
 from replydesk.services.drafting import DraftOutcome, DraftStatus, NoteUse, StopGeneration
 from replydesk.services.workspace import Workspace
 from replydesk.tui.screens.base import busy, call_service
-from replydesk.tui.screens.dialogs import Confirm, ConfirmPost, ConfirmPromises
+from replydesk.tui.screens.dialogs import ConfirmLoss, ConfirmPost, ConfirmPromises
 from replydesk.tui.screens.pickers import LabelPicker, SnippetPicker
 from replydesk.tui.widgets.footer import KeyFooter
 from replydesk.tui.widgets.inbox.review_view import author_history
@@ -112,7 +112,7 @@ class EditorScreen(Screen[bool | None]):
                 yield VerticalScroll(Static(id="editor-review"), id="editor-review-pane")
                 yield Static(id="editor-status")
                 yield Input(
-                    placeholder="a note for the model: shorter, offer a call… (Enter)",
+                    placeholder="note for the model, e.g. shorter (Enter)",
                     id="editor-note",
                 )
                 yield TextArea(id="editor-text", soft_wrap=True, show_line_numbers=False)
@@ -173,7 +173,7 @@ class EditorScreen(Screen[bool | None]):
 
     def _describe_base(self) -> str:
         if self.base is None:
-            return "no draft yet: Ctrl+G to generate"
+            return "no draft yet: Ctrl+G to generate, or F3 if it needs no reply"
         who = "offline composer" if self.base.author == "offline" else self.base.author
         return f"draft v{self.base.version} by {who} ({self.base.state})"
 
@@ -317,11 +317,11 @@ class EditorScreen(Screen[bool | None]):
                     self.dismiss(None)
 
             self.app.push_screen(
-                Confirm(
+                ConfirmLoss(
                     Text("Discard your changes to this reply?", style="bold"),
                     Text(
                         "They are not saved yet: approving saves them (Ctrl+S). "
-                        "y discards them · n keeps editing",
+                        "y discards them · n, Esc or Enter keeps editing",
                         style="dim",
                     ),
                     yes="Discard",
@@ -530,6 +530,10 @@ class EditorScreen(Screen[bool | None]):
         try:
             with self.app.suspend():
                 subprocess.run([*editor.split(), str(path)], check=False)
-            area.load_text(path.read_text(encoding="utf-8").rstrip("\n"))
+            edited = path.read_text(encoding="utf-8").rstrip("\n")
+            if edited == area.text:
+                self.notify(f"{editor}: no change to the reply")
+            else:
+                area.load_text(edited)
         finally:
             path.unlink(missing_ok=True)

@@ -42,6 +42,9 @@ class InboxScreen(Screen[None]):
         ("✎", "edited: its author changed the review since we first fetched it"),
         ("●", "picked for a batch approval (space picks, A approves them after a last look)"),
         ("ignored", "set aside: no reply needed (x takes it back)"),
+        ("—", "no rating: alert feeds and some sources give none"),
+        ("red age", "older than the response target ([workspace] response_target_hours)"),
+        ("status", "new (no draft) · drafted · approved (waiting to post) · replied"),
     )
     BINDINGS = [
         Binding("enter", "edit", "Edit", tooltip="Open the review and its draft in the editor"),
@@ -77,9 +80,7 @@ class InboxScreen(Screen[None]):
         yield Header()
         with Horizontal():
             with Vertical(id="list-pane"):
-                yield Input(
-                    placeholder="search reviews (Enter to apply, Esc to clear)", id="search"
-                )
+                yield Input(placeholder="search (Enter applies, Esc clears)", id="search")
                 yield Static(id="counts")
                 yield ProgressBar(id="batch", show_eta=False)
                 yield ReviewList(id="reviews")
@@ -97,8 +98,8 @@ class InboxScreen(Screen[None]):
         late = overdue(self.ws)
         if late:  # P1: nobody is more offended than a customer promised a fix and let down
             self.notify(
-                f"{len(late)} promise(s) overdue, the oldest due {late[0].due_date}: "
-                "press p for the promises board",
+                f"{len(late)} promise{'s' if len(late) > 1 else ''} overdue, the oldest due "
+                f"{late[0].due_date}: press p for the promises board",
                 title="Promises",
                 severity="warning",
                 timeout=10,
@@ -175,7 +176,7 @@ class InboxScreen(Screen[None]):
             out.append(f" {n:,}", "bold reverse" if selected else "bold")
             out.append(" ")
         desc = [f"sort: {self.filter.sort}"]
-        for name in ("source", "language", "status"):
+        for name in ("label", "source", "language", "status"):
             if getattr(self.filter, name):
                 desc.append(f"{name}: {getattr(self.filter, name)}")
         if self.filter.search:
@@ -373,7 +374,12 @@ class InboxScreen(Screen[None]):
         """The morning batch, in a thread worker: the inbox stays usable while it runs."""
         todo = drafting.queue(self.ws)
         if not todo:
-            self.notify("nothing to draft: every queued review has a draft")
+            self.notify(
+                "nothing to draft: every criticism and vague review has a draft"
+                if any(self.counts.values())
+                else "nothing to draft: no reviews yet",
+                title="Draft all",
+            )
             return
         if busy(self, "batch"):
             self.notify("the batch is still drafting", severity="warning")

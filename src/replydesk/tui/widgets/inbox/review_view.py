@@ -141,13 +141,14 @@ class ReviewView(VerticalScroll):
 
 
 def author_history(d: ReviewDetail, now: datetime) -> Text:
-    """W13: a returning customer's earlier reviews, our replies and what we promised
+    """W13: a returning customer's other reviews, our replies and what we promised
     them (the inbox's review pane and the editor both show it)."""
     out = Text()
     h = d.history
     if not h.returning:
         return out
-    out.append(f"\nReturning customer: {len(h.reviews)} earlier review(s)\n", "bold cyan")
+    n = len(h.reviews)
+    out.append(f"\nReturning customer: {n} other review{'s' if n > 1 else ''}\n", "bold cyan")
     for old in h.reviews:
         out.append(f"  {age(old.created_at, now)} ago ", "dim")
         out.append_text(stars(old.rating))

@@ -145,31 +145,32 @@ def build_parser() -> argparse.ArgumentParser:
     exp.set_defaults(handler=cmd_export)
 
     tri = sub.add_parser("triage", help="label the queue: criticism, vague, provocation, praise")
-    tri.add_argument(
+    one = tri.add_mutually_exclusive_group()  # one of these at a time, or the queue
+    one.add_argument(
         "--file",
         metavar="F",
         help="classify a JSONL file (- for stdin) of "
         '{"id","text"[,"rating","lang"]} without touching the store',
     )
     tri.add_argument("--json", action="store_true", help="print one JSON verdict per line")
-    tri.add_argument(
+    one.add_argument(
         "--explain",
         metavar="REVIEW_ID",
         help="print one review's verdict and everything behind it (nothing is stored)",
     )
-    tri.add_argument(
+    one.add_argument(
         "--override",
         nargs=2,
         metavar=("REVIEW_ID", "LABEL"),
         help="set the label by hand; it always wins over the rules",
     )
-    tri.add_argument(
+    one.add_argument(
         "--no-reply",
         metavar="REVIEW_ID",
         type=review_id,
         help="set a review aside: it needs no reply (it leaves the queue)",
     )
-    tri.add_argument(
+    one.add_argument(
         "--reply-needed",
         metavar="REVIEW_ID",
         type=review_id,
@@ -314,12 +315,41 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _usage(parser: argparse.ArgumentParser) -> int:
-    parser.print_help(sys.stderr)
+    """A command group run without its action: which actions there are, in one line."""
+    actions = [
+        name
+        for action in parser._actions
+        if isinstance(action, argparse._SubParsersAction)
+        for name in action.choices
+    ]
+    print(
+        f"{parser.prog}: say which: {', '.join(actions)} (see {parser.prog} --help)",
+        file=sys.stderr,
+    )
     return BAD_INPUT
+
+
+MAY_BE_EMPTY = ("--tracker",)  # `promise edit --tracker ""` unlinks
+
+
+def _empty_value(argv: Sequence[str]) -> str:
+    """The option given an empty value ("" would silently mean "not given"), if any."""
+    for i, arg in enumerate(argv):
+        if arg.startswith("--") and arg.endswith("=") and arg[:-1] not in MAY_BE_EMPTY:
+            return arg[:-1]
+        if arg == "" and (i == 0 or argv[i - 1] not in MAY_BE_EMPTY):
+            before = argv[i - 1] if i else ""
+            return before if before.startswith("-") else "an argument"
+    return ""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
+    given = list(sys.argv[1:] if argv is None else argv)
+    empty = _empty_value(given)
+    if empty:
+        print(f"replydesk: {empty} is empty: give a value (see replydesk --help)", file=sys.stderr)
+        return BAD_INPUT
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse exits 2 on bad usage, 0 on --help
@@ -343,6 +373,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         os._exit(130)
     except BrokenPipeError:
         return OK
+    except OSError as exc:  # the machine said no: a full disk, a closed or vanished file
+        if args.debug:
+            traceback.print_exc()
+        where = f" ({exc.filename})" if exc.filename else ""
+        print(f"replydesk: {exc.strerror or exc}{where}", file=sys.stderr)
+        return FAILURE
     except Exception as exc:  # a bug of ours: one line, the traceback on request
         if args.debug:
             traceback.print_exc()
