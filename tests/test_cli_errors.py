@@ -415,3 +415,12 @@ def test_a_read_only_database_is_one_line(db, monkeypatch):
     with pytest.raises(StoreError, match="is read-only for you"):
         triaging.override(ws, 1, "praise")
     ws.close()
+
+
+def test_an_unreadable_import_file_is_a_usage_mistake(tmp_path, capsys, monkeypatch):
+    """(As root the file mode does not bite, so the check is made to say no.)"""
+    rows = write_jsonl(tmp_path / "r.jsonl", [{"id": 1, "body": "It crashes"}])
+    monkeypatch.setattr("replydesk.ingest.os.access", lambda path, mode: False)
+    assert cli.main(["--db", str(tmp_path / "w.db"), "import", str(rows)]) == 2
+    assert "you may not read it" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.jsonl"]

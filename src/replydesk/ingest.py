@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+import os
 import re
 import sys
 from collections.abc import Iterator
@@ -93,6 +94,8 @@ def read_file(
         raise InputError(f"{path} is a folder; give one .csv or .jsonl file in it")
     if not path.is_file():
         raise InputError(f"{path}: no such file; check the path")
+    if not os.access(path, os.R_OK):
+        raise InputError(f"{path}: you may not read it (permission denied); check its mode")
     return _records(path, source, fmt or detect_format(path))
 
 
