@@ -84,7 +84,7 @@ async def test_label_filter_and_sort_cycle(demo_ws):
         assert table.row_count == 86
         await pilot.press("o")
         await settle(pilot)
-        assert "sort: oldest" in screen_text(app)
+        assert "shown · oldest" in screen_text(app)
         oldest = [r.created_at for r in table.reviews() if r.label == "criticism"]
         assert oldest == sorted(oldest)  # within its group
         await pilot.press("o")

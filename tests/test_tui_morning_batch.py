@@ -298,3 +298,21 @@ async def test_syncing_the_demo_says_its_sources_are_off(demo_ws):
         await pilot.press("y")
         await settle(pilot)
         assert "every source is off: nothing to sync (the demo works offline" in notifications(app)
+
+
+async def test_side_screens_replace_each_other_so_esc_leads_home(demo_ws):
+    from replydesk.tui.screens.stats import DAY_CELLS
+
+    app = make_app(demo_ws)
+    async with app.run_test(size=(200, 50)) as pilot:
+        await settle(pilot)
+        for key in ("p", "s", "t"):
+            await pilot.press(key)
+            await settle(pilot)
+        chart = app.screen.query_one("Sparkline")
+        assert chart.size.width == len(chart.data) * DAY_CELLS  # not stretched flat
+        await pilot.press("a")
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, InboxScreen)

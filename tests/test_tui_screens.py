@@ -126,7 +126,7 @@ async def test_filters_by_source_language_status_and_the_audit_log(demo_ws):
         await settle(pilot)
         first_source = demo_ws.store.reviews.facets()["source"][0]
         assert table.row_count == demo_ws.store.reviews.count(ReviewFilter(source=first_source))
-        assert f"source: {first_source}" in screen_text(app)
+        assert f"src {first_source}" in screen_text(app)
         await pilot.press("L")
         await settle(pilot)
         lang = demo_ws.store.reviews.facets()["language"][0]

@@ -90,7 +90,13 @@ class ReplydeskApp(App[None]):
             self.push_screen(HelpScreen(self.screen))
 
     def _open(self, kind: type[WorkspaceScreen]) -> None:
-        if not isinstance(self.screen, kind):
+        """Promises, sources, stats and the audit log are side by side, not stacked: going
+        from one to another replaces it, so Esc always leads back to the inbox."""
+        if isinstance(self.screen, kind):
+            return
+        if isinstance(self.screen, WorkspaceScreen):
+            self.switch_screen(kind(self.ws))
+        else:
             self.push_screen(kind(self.ws))
 
     def action_promises(self) -> None:

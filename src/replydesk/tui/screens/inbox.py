@@ -175,17 +175,23 @@ class InboxScreen(Screen[None]):
             out.append_text(label(name))
             out.append(f" {n:,}", "bold reverse" if selected else "bold")
             out.append(" ")
-        desc = [f"sort: {self.filter.sort}"]
-        for name in ("label", "source", "language", "status"):
+        # short, so the filters in force fit the list's width at 80 columns
+        desc = [self.filter.sort]
+        for name, short in (
+            ("label", ""),
+            ("source", "src "),
+            ("language", "lang "),
+            ("status", ""),
+        ):
             if getattr(self.filter, name):
-                desc.append(f"{name}: {getattr(self.filter, name)}")
+                desc.append(f"{short}{getattr(self.filter, name)}")
         if self.filter.search:
-            desc.append(f"search: {self.filter.search!r}")
+            desc.append(f"“{self.filter.search}”")
         total = "…" if shown is None else f"{shown:,}"
-        out.append(f"\n{total} shown · {', '.join(desc)}", "dim")
+        out.append(f"\n{total} shown · {' · '.join(desc)}", "dim")
         picked = len(self.query_one(ReviewList).picked)
         if picked:
-            out.append(f" · {picked} picked (A approves)", "bold yellow")
+            out.append(f" · {picked} picked", "bold yellow")
         self.query_one("#counts", Static).update(out, layout=False)
 
     @on(ReviewList.Highlighted, "#reviews")

@@ -48,6 +48,9 @@ NO_REVIEWS = (
 )
 
 
+DAY_CELLS = 4  # columns of the replies chart per day
+
+
 class StatsScreen(WorkspaceScreen):
     BINDINGS = [BACK]
 
@@ -56,6 +59,7 @@ class StatsScreen(WorkspaceScreen):
         with VerticalScroll():
             yield Static(id="stats-replies")
             yield Sparkline([], id="stats-per-day")
+            yield Static(id="stats-days")  # the first and last day under the chart
             yield Static(id="stats-promises")
             yield Static(id="stats-triage")
         yield KeyFooter()
@@ -74,10 +78,19 @@ class StatsScreen(WorkspaceScreen):
                 (f"{within:.0%}" if within is not None else "—", "bold"),
             )
         )
-        self.query_one(Sparkline).data = per_day or [0]
+        chart = self.query_one(Sparkline)
+        chart.data = per_day or [0]
+        # a fixed width per day: stretched over a wide terminal, 14 values leave most
+        # columns empty and the chart reads flat
+        chart.styles.width = max(1, len(per_day)) * DAY_CELLS
+        days = list(s["replies_per_day"])
+        axis = self.query_one("#stats-days", Static)
+        if days:
+            gap = max(1, len(days) * DAY_CELLS - len(days[0]) - len(days[-1]))
+            axis.update(Text(f"{days[0]}{' ' * gap}{days[-1]}", style="dim"))
         if not s["replies"]:  # nothing to chart: say what will be here, and how
             self.query_one("#stats-replies", Static).update(empty(*NO_REPLIES))
-            self.query_one(Sparkline).display = False
+            chart.display = axis.display = False
         self.query_one("#stats-promises", Static).update(self._promises(s["promises"]))
         mix = s["triage"]
         total = max(1, sum(mix.values()))
