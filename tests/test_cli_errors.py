@@ -103,8 +103,9 @@ def test_import_may_start_a_new_database(tmp_path, capsys):
     "url", ["postgresql://ann:hunter2@db.example/reviews", "sqlite:///x.db", "mysql://a:b@h/d"]
 )
 def test_a_url_is_never_taken_as_a_file_name(tmp_path, capsys, monkeypatch, url):
+    rows = write_jsonl(tmp_path.parent / f"{tmp_path.name}.jsonl", [{"id": 1, "body": "x"}])
     monkeypatch.chdir(tmp_path)
-    assert cli.main(["--db", url, "import", str(tmp_path)]) == 2
+    assert cli.main(["--db", url, "import", str(rows)]) == 2
     err = capsys.readouterr().err
     assert "is a URL" in err and "hunter2" not in err and "ann" not in err
     assert list(tmp_path.rglob("*")) == []

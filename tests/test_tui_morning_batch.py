@@ -316,3 +316,55 @@ async def test_side_screens_replace_each_other_so_esc_leads_home(demo_ws):
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, InboxScreen)
+
+
+def test_a_batch_approves_only_the_drafts_as_they_were_shown(tmp_path):
+    ws = workspace(tmp_path)
+    a, b, _ = ids(ws)
+    look = editing.candidates(ws, [a, b])
+    newer = editing.save(ws, b, "A colleague's new version, never shown.", look[1].draft)
+    done = editing.approve_batch(ws, look)
+    assert [x.draft.review_id for x in done.approved] == [a]
+    assert done.skipped == [(b, "its draft changed since you looked: look again")]
+    assert ws.store.drafts.get(newer.id).state == DraftState.DRAFT
+
+
+def test_set_aside_wins_over_a_late_approval_and_posting(tmp_path):
+    from replydesk.domain.errors import Conflict
+    from replydesk.services import posting, triaging
+
+    ws = workspace(tmp_path)
+    a, b, c = ids(ws)
+    shown = editing.current_draft(ws, a)
+    ws.store.reviews.set_no_reply(a, True, "colleague")  # between look and approval
+    assert ws.store.drafts.approve(shown.id, ws.user) is None  # refused in the transaction
+    approved = editing.approve(ws, b, editing.current_draft(ws, b).text, None)
+    ws.store.reviews.set_status(b, "ignored")  # however it got there: nothing goes out
+    outcome = posting.post(ws, [approved.draft.id])[0]
+    assert not outcome.published and "set aside" in outcome.message
+    ws.store.claims.claim(c, "ann", 15)
+    with pytest.raises(Conflict, match="ann is working on review"):
+        triaging.no_reply(ws, c)
+
+
+async def test_an_old_review_keeps_its_age_unit_even_when_picked(tmp_path):
+    from datetime import UTC, datetime
+
+    ws = workspace_with(tmp_path, "")
+    ws.store.reviews.upsert(
+        [
+            NewReview(
+                "app", "old", body="The app crashes", rating=1, language="en",
+                created_at=datetime(2024, 10, 1, tzinfo=UTC),
+            )
+        ]
+    )  # fmt: skip
+    app = make_app(ws)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        reviews = app.screen.query_one(ReviewList)
+        unit = reviews._cell("Age", reviews.cursor_review, 5)[0].strip()
+        assert unit[-1].isalpha(), unit  # "112w", not "112"
+        await pilot.press("space")
+        row = "".join(s.text for s in reviews.render_line(2))
+        assert row.startswith("●" + " " * (4 - len(unit)) + unit)

@@ -29,6 +29,8 @@ from replydesk.cli.commands.workspace import (
     cmd_tui,
 )
 from replydesk.domain.errors import ReplydeskError
+from replydesk.domain.redact import redact
+from replydesk.domain.text import inert
 
 
 class Parser(argparse.ArgumentParser):
@@ -359,7 +361,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return code
     except ReplydeskError as exc:
         if args.debug:
-            traceback.print_exc()
+            print(redact(traceback.format_exc()), end="", file=sys.stderr)
         print(f"replydesk: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
@@ -375,14 +377,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return OK
     except OSError as exc:  # the machine said no: a full disk, a closed or vanished file
         if args.debug:
-            traceback.print_exc()
+            print(redact(traceback.format_exc()), end="", file=sys.stderr)
         where = f" ({exc.filename})" if exc.filename else ""
-        print(f"replydesk: {exc.strerror or exc}{where}", file=sys.stderr)
+        print(f"replydesk: {inert(redact(f'{exc.strerror or exc}{where}'))}", file=sys.stderr)
         return FAILURE
     except Exception as exc:  # a bug of ours: one line, the traceback on request
         if args.debug:
-            traceback.print_exc()
-        reason = " ".join(str(exc).split())[:200]
+            print(redact(traceback.format_exc()), end="", file=sys.stderr)
+        reason = inert(redact(" ".join(str(exc).split())))[:200]
         print(
             f"replydesk: unexpected error ({type(exc).__name__}{': ' if reason else ''}"
             f"{reason}); run again with --debug for the traceback, and please report it",

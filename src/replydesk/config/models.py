@@ -26,6 +26,7 @@ from pydantic_core import PydanticCustomError
 from replydesk.config import paths
 from replydesk.config.sources import AnySource, SourceConfig
 from replydesk.domain.errors import ConfigError
+from replydesk.domain.text import url_scheme
 from replydesk.languages import codes as language_codes
 
 ISSUE_STATUSES = ("open", "fixing", "fixed")
@@ -374,8 +375,8 @@ def db_path(db: str, config_path: Path | None = None, where: str = "--db") -> Pa
 def _db_path(db: str, config_path: Path | None, where: str = "[workspace] db") -> Path:
     if not db:
         return paths.default_db_path()
-    scheme, sep, _rest = db.partition("://")
-    if sep:  # never a file name: it would hold the URL's password
+    scheme = url_scheme(db)
+    if scheme:  # never a file name: it would hold the URL's password
         raise ConfigError(
             f"{where} is a {scheme}:// URL; this replydesk stores reviews in an SQLite "
             "file, so give a path (e.g. ~/replydesk/reviews.db)"

@@ -148,3 +148,10 @@ def search_spans(text: str, query: str) -> list[tuple[int, int]]:
         if not spans or start >= spans[-1][1]:
             spans.append((start, end))
     return spans
+
+
+def url_scheme(text: str) -> str:
+    """The scheme of a URL (``postgresql`` of ``postgresql://u:p@h/db``), else "": where a
+    path is expected, a URL is refused by name, never taken as a file name."""
+    scheme, sep, _rest = text.strip().partition("://")
+    return scheme if sep and scheme and scheme.replace("+", "").replace("-", "").isalnum() else ""

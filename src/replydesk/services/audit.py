@@ -72,10 +72,6 @@ class Listing:
         return f"{n} · filter: {one_line(self.query, 40) if self.query else 'none'}"
 
 
-def recent(ws: Workspace, limit: int = LIMIT) -> list[Event]:
-    return listing(ws, "", limit).events
-
-
 def listing(ws: Workspace, query: str = "", limit: int = LIMIT) -> Listing:
     """The newest events first (by time, then id), kept to those matching ``query``.
 

@@ -28,6 +28,7 @@ from replydesk.domain.models import (
     Review,
     ReviewStatus,
 )
+from replydesk.domain.text import inert
 from replydesk.drafting.facts import facts_of
 from replydesk.services import platforms, posting
 from replydesk.services.promising import record_for_approved
@@ -183,6 +184,9 @@ def approve(
         )
     approved = ws.store.drafts.approve(draft.id, ws.user)
     if approved is None:
+        now = ws.store.reviews.get(review_id)
+        if now is not None and now.status == ReviewStatus.IGNORED:
+            raise Conflict(f"review {review_id} was just set aside as needing no reply")
         raise Conflict(f"draft {draft.id} changed meanwhile (posted or withdrawn): look again")
     return Approved(approved, record_for_approved(ws, approved))
 
@@ -239,7 +243,7 @@ def candidates(ws: Workspace, review_ids: list[int]) -> list[Candidate]:
         elif draft.state != DraftState.DRAFT:
             problem = f"already {draft.state}"
         elif holder and holder.user != ws.user:
-            problem = f"{holder.user} is working on it"
+            problem = f"{inert(holder.user)} is working on it"
         failing = (
             errors(check(ws, review_id, draft.text, draft.language, draft.kind))
             if (draft and not problem)
@@ -249,19 +253,24 @@ def candidates(ws: Workspace, review_ids: list[int]) -> list[Candidate]:
     return out
 
 
-def approve_batch(ws: Workspace, review_ids: list[int]) -> BatchApproval:
-    """Approve each review's current draft as it stands, after one last look at them
-    all. Each still passes every check of a single approval (house style, claims, an
+def approve_batch(ws: Workspace, looked: list[Candidate]) -> BatchApproval:
+    """Approve the drafts a person just looked at (``candidates``), each as it was shown:
+    one changed since (a colleague's new version, a redraft) is skipped, never approved
+    unseen. Each still passes every check of a single approval (house style, claims, an
     unsure earlier reply); one that does not is skipped with the reason, never forced.
     May call the model (promises): call it from a worker."""
     done = BatchApproval()
-    for c in candidates(ws, review_ids):
+    for c in looked:
         if not c.ready or c.draft is None:
             why = (
                 c.problem
                 or "breaks the house style (" + ", ".join(sorted({f.rule for f in c.failing})) + ")"
             )
             done.skipped.append((c.review_id, why))
+            continue
+        now = current_draft(ws, c.review_id)
+        if now is None or now.id != c.draft.id or now.text != c.draft.text:
+            done.skipped.append((c.review_id, "its draft changed since you looked: look again"))
             continue
         try:
             done.approved.append(approve(ws, c.review_id, c.draft.text, c.draft))

@@ -45,6 +45,12 @@ def store_reviews(ws: Workspace, reviews: list[NewReview], tally: object) -> Non
     flag_returning_authors(ws, changed)
 
 
+def check_file(path: Path | str) -> None:
+    """Raise ``InputError`` now if ``path`` cannot be imported at all (missing, a folder,
+    unreadable), before anything else is opened or made."""
+    read_file(path)
+
+
 def import_file(
     ws: Workspace,
     path: Path | str,

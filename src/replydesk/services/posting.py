@@ -29,6 +29,7 @@ from replydesk.domain.models import (
     Reply,
     ReplyState,
     Review,
+    ReviewStatus,
 )
 from replydesk.domain.text import fold
 from replydesk.services.platforms import DEMO_OFFLINE, open_source, reply_limit
@@ -129,6 +130,9 @@ def _post_one(
     out = PostOutcome(draft.id, review.id, review.source, PostStatus.FAILED)
     if not draft.approved_by:
         out.message = "not approved by a person"
+        return out
+    if review.status == ReviewStatus.IGNORED:  # set aside after approval: nothing goes out
+        out.message = "the review is set aside as needing no reply: not posted"
         return out
     if draft.kind == DraftKind.FOLLOWUP and draft.promise_id is not None:
         promise = ws.store.promises.get(draft.promise_id)

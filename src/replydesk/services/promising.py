@@ -266,7 +266,7 @@ def _read(ws: Workspace, review_id: int, text: str, language: str, at: datetime 
         raise NotFound(f"no review {review_id}")
     at = at or ws.now()
     cfg = ws.config
-    lang = language or review.language or "en"
+    lang = language or review.language or cfg.style.default_language
     rules = tuple(
         Found(e.what, PromiseKind(e.kind), e.due_date, PromiseOrigin.RULES)
         for e in extract(

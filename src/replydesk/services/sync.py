@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from replydesk.config import SourceConfig
+from replydesk.config import Config, SourceConfig
 from replydesk.domain.errors import ReplydeskError, UsageError, shown
 from replydesk.domain.models import NewReview, Promise
 from replydesk.domain.redact import redact
@@ -120,12 +120,12 @@ def _broken_text(r: NewReview) -> bool:
     return False
 
 
-def chosen(ws: Workspace, names: list[str] | None = None) -> list[SourceConfig]:
+def chosen(config: Config, names: list[str] | None = None) -> list[SourceConfig]:
     """The sources a sync of ``names`` (or of all) reaches; one line for an unknown name."""
-    configured = ws.config.sources
+    configured = config.sources
     if not names:
         return list(configured)
-    unknown = [n for n in names if ws.config.source(n) is None]
+    unknown = [n for n in names if config.source(n) is None]
     if unknown:
         valid = ", ".join(s.name for s in configured) or "none configured"
         raise UsageError(f"no source named {', '.join(unknown)}; configured: {valid}")
@@ -136,7 +136,7 @@ def sync(
     ws: Workspace, names: list[str] | None = None, progress: Progress | None = None
 ) -> list[SourceReport]:
     """Sync the named sources (a disabled one too, when named), or every enabled one."""
-    configured = chosen(ws, names)
+    configured = chosen(ws.config, names)
     states = ws.store.sources.states()
     reports = {cfg.name: SourceReport(cfg.name, cfg.kind) for cfg in configured}
     running: dict[Future[_Fetched], tuple[SourceConfig, dict[str, str]]] = {}

@@ -16,6 +16,7 @@ from typing import Any
 from replydesk.config import Config
 from replydesk.domain.errors import Conflict, NotFound, UsageError
 from replydesk.domain.models import LABELS, Label, Triage
+from replydesk.domain.text import inert
 from replydesk.ingest import BODY_ALIASES
 from replydesk.languages.detect import detect
 from replydesk.services.workspace import Workspace
@@ -85,6 +86,12 @@ def no_reply(ws: Workspace, review_id: int, needed: bool = False) -> bool:
     answered elsewhere): it leaves the queue and `draft --all` skips it. ``needed=True``
     takes the call back. Returns whether anything changed. A review with an approved or
     posted reply cannot be set aside: that reply would still go out, or already has."""
+    holder = ws.store.claims.holder(review_id)
+    if holder and holder.user != ws.user:
+        raise Conflict(
+            f"{inert(holder.user)} is working on review {review_id}; only they can set it "
+            "aside until their claim expires"
+        )
     before = ws.store.reviews.set_no_reply(review_id, not needed, ws.user)
     if before is None:
         raise NotFound(f"no review {review_id}")

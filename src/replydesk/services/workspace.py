@@ -128,12 +128,6 @@ class Workspace:
     ) -> Workspace:
         return cls.open(config_mod.load(config_path), db, create=create)
 
-    def close_failed(self) -> None:
-        """Close after a command failed: a database this run created and never used is
-        removed, so a mistake (a missing file to import, no sources) leaves nothing."""
-        self.store.db.discard()
-        self.close()  # the model client too (closing the store twice is harmless)
-
     # ------------------------------------------------------------ parts
 
     @property

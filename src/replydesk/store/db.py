@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from replydesk.domain.errors import StoreError
+from replydesk.domain.text import url_scheme
 from replydesk.domain.timeutil import now, to_iso
 from replydesk.store.schema import MIGRATIONS
 
@@ -95,8 +96,8 @@ def _ours(conn: sqlite3.Connection) -> bool:
 def refuse_url(target: str) -> None:
     """A URL is never taken as a file name: that would make a file whose name holds the
     password. Said in one line that repeats no part of it."""
-    scheme, sep, _rest = target.partition("://")
-    if sep and scheme and scheme.replace("+", "").isalnum():
+    scheme = url_scheme(target)
+    if scheme:
         raise StoreError(
             f"--db {scheme}://… is a URL; this replydesk stores reviews in an SQLite file, "
             "so give a path (e.g. ~/replydesk/reviews.db)"
@@ -315,8 +316,6 @@ class Database:
         # the OS account acting, recorded with every event (default: this process's)
         self.login = _login() if login is None else login
         self.team_group = team_group
-        # made by this open: a command that then fails may take it back (``discard``)
-        self.created = str(path) != ":memory:" and not Path(path).exists()
         self.conn = connect(path, team_group, create=create)
         self.lock = threading.RLock()
         migrate(self.conn)
@@ -363,12 +362,18 @@ class Database:
             try:
                 yield self.conn
             except sqlite3.OperationalError as exc:
-                self.conn.execute("ROLLBACK")
+                self._rollback()
                 raise self._refused(exc) from None
             except BaseException:
-                self.conn.execute("ROLLBACK")
+                self._rollback()
                 raise
             self.conn.execute("COMMIT")
+
+    def _rollback(self) -> None:
+        """Roll back what is still open: after a full disk or an I/O error SQLite may
+        have rolled back itself, and a second ROLLBACK would hide the real error."""
+        if self.conn.in_transaction:
+            self.conn.execute("ROLLBACK")
 
     def _refused(self, exc: sqlite3.OperationalError) -> Exception:
         """A database this account may read but not change is said in one line."""
@@ -377,6 +382,8 @@ class Database:
                 f"{self.path} is read-only for you ({self.login}): ask its owner for write "
                 "access (or, in team mode, to add you to the team group)"
             )
+        if "disk is full" in str(exc) or "disk I/O error" in str(exc):
+            return StoreError(f"{self.path}: {exc}; nothing of this step was saved")
         return exc
 
     def query(self, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()) -> list[sqlite3.Row]:
@@ -386,23 +393,6 @@ class Database:
     def one(self, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()) -> sqlite3.Row | None:
         with self.lock:
             return cast("sqlite3.Row | None", self.conn.execute(sql, params).fetchone())
-
-    def discard(self) -> bool:
-        """Close and delete the database if this open created it and nothing was stored
-        since (no review, no event): a command that could not run leaves no file behind.
-        Returns whether it was deleted."""
-        if not self.created:
-            return False
-        with self.lock:
-            stored = self.conn.execute(
-                "SELECT EXISTS (SELECT 1 FROM reviews) OR EXISTS (SELECT 1 FROM events)"
-            ).fetchone()[0]
-        self.close()
-        if stored:
-            return False
-        for side in ("", *SIDE_FILES):
-            Path(f"{self.path}{side}").unlink(missing_ok=True)
-        return True
 
     def close(self) -> None:
         with self.lock:

@@ -96,9 +96,13 @@ class DraftRepo:
         """Approve a draft still open (or approved: re-approval); ``None`` when it was
         posted, discarded or failed meanwhile: it must not be sent again."""
         with self.db.write() as c:
+            # a review set aside as needing no reply (by a colleague, a moment ago) takes
+            # no approval: checked in the same transaction as the approval itself
             row = c.execute(
                 "UPDATE drafts SET state = 'approved', approved_by = ?, "
-                "approved_at = ? WHERE id = ? AND state = 'draft' RETURNING *",
+                "approved_at = ? WHERE id = ? AND state = 'draft' AND NOT EXISTS (SELECT 1 "
+                "FROM reviews WHERE reviews.id = drafts.review_id AND status = 'ignored') "
+                "RETURNING *",
                 (user, to_iso(self.db.now()), draft_id),
             ).fetchone()
             if row is None:  # approved already (the first approval stands) or gone

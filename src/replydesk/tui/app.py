@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import signal
 import sys
 from collections.abc import Iterable
@@ -41,8 +42,10 @@ class ReplydeskApp(App[None]):
         super().__init__()
         self.ws = ws
         self.show_traceback = debug  # a crash prints its traceback (else the caller says one line)
+        self.loop: asyncio.AbstractEventLoop | None = None
 
     def on_mount(self) -> None:
+        self.loop = asyncio.get_running_loop()  # what a signal wakes (see ``run``)
         self.push_screen(InboxScreen(self.ws))
 
     def notify(
@@ -165,8 +168,13 @@ def run(ws: Workspace, *, debug: bool = False) -> int:
 
     def stop(signum: int, _frame: object) -> None:
         # a closed SSH session (SIGHUP) or a `kill` (SIGTERM): leave like `q` does, so the
-        # terminal is restored and the demo's throwaway folder is removed
-        app.exit(return_code=128 + signum)
+        # terminal is restored and the demo's throwaway folder is removed; through the
+        # loop's wake-up pipe, so an idle app leaves at once
+        loop = getattr(app, "loop", None)
+        if loop is None:
+            app.exit(return_code=128 + signum)
+        else:
+            loop.call_soon_threadsafe(lambda: app.exit(return_code=128 + signum))
 
     before = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGHUP)}
     try:

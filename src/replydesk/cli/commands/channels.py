@@ -6,6 +6,7 @@ import argparse
 import getpass
 import sys
 
+from replydesk import config as config_mod
 from replydesk.cli.commands.common import FINDINGS, OK, read_text, workspace
 from replydesk.domain.errors import UsageError
 from replydesk.services import credentials, posting, promising
@@ -15,13 +16,15 @@ from replydesk.services.sync import sync_all
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
+    # no sources or an unknown name: one line, before a database is opened or made
+    cfg = config_mod.load(args.config)
+    if not cfg.sources:
+        raise UsageError(
+            f"no sources configured: add [[sources]] to {cfg.path or 'your config'} "
+            "(`replydesk init` writes an example)"
+        )
+    count = len(sync_mod.chosen(cfg, args.source))
     with workspace(args, create=True) as ws:
-        if not ws.config.sources:
-            raise UsageError(
-                f"no sources configured: add [[sources]] to {ws.config.path or 'your config'} "
-                "(`replydesk init` writes an example)"
-            )
-        count = len(sync_mod.chosen(ws, args.source))  # an unknown name: one line, first
         print(f"syncing {count} source{'' if count == 1 else 's'}...", file=sys.stderr)
         run = sync_all(ws, args.source, progress=lambda r: print(r.line(), flush=True))
     if run.triaged:

@@ -44,10 +44,8 @@ def workspace(args: argparse.Namespace, *, create: bool = False) -> Iterator[Wor
     ws = Workspace.from_paths(args.config, args.db, create=create)
     try:
         yield ws
-    except BaseException:
-        ws.close_failed()
-        raise
-    ws.close()
+    finally:
+        ws.close()
 
 
 def stdout() -> TextIO:

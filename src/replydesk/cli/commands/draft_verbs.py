@@ -8,18 +8,13 @@ inbox shows them. Everything from a customer or a model is printed inert.
 from __future__ import annotations
 
 import argparse
-import os
-import shlex
-import subprocess
-import tempfile
-from pathlib import Path
 
-from replydesk.cli.commands.common import FINDINGS, OK, read_text, review_id, stdout, workspace
+from replydesk.cli.commands.common import FINDINGS, OK, review_id, stdout, workspace
 from replydesk.domain.errors import Conflict, UsageError
 from replydesk.domain.findings import Finding, errors
 from replydesk.domain.models import Draft, ReviewDetail
 from replydesk.domain.text import inert
-from replydesk.services import drafting, editing, inbox
+from replydesk.services import drafting, editing, external_editor, inbox
 from replydesk.services.drafting import DraftStatus, NoteUse
 from replydesk.services.workspace import Workspace
 
@@ -112,7 +107,7 @@ def _edit(ws: Workspace, rid: int) -> int:
     if holder.user != ws.user:
         raise Conflict(f"{holder.user} is working on review {rid}; try again when they are done")
     try:
-        text = _in_editor(base.text)
+        text = external_editor.edit(base.text)
         if text.strip() == base.text.strip():
             print(f"no change: draft {base.id} v{base.version} stays as it was")
             return OK
@@ -124,34 +119,6 @@ def _edit(ws: Workspace, rid: int) -> int:
     stdout().write(_draft_block(saved, saved.lint))
     print(f"saved as draft {saved.id} (v{saved.version}); `replydesk approve {rid}` approves it")
     return FINDINGS if errors(saved.lint) else OK
-
-
-def _in_editor(text: str) -> str:
-    """The text after a person edited it in ``$VISUAL`` / ``$EDITOR``."""
-    command = (os.environ.get("VISUAL") or os.environ.get("EDITOR") or "").strip()
-    if not command:
-        raise UsageError("set $VISUAL or $EDITOR to the editor to use, e.g. EDITOR=nano")
-    try:
-        argv = shlex.split(command)
-    except ValueError as exc:  # EDITOR='vi "x'
-        raise UsageError(f"$VISUAL/$EDITOR {command!r} cannot be read: {exc}") from None
-    with tempfile.NamedTemporaryFile(
-        "w", suffix=".txt", prefix="replydesk-draft-", delete=False, encoding="utf-8"
-    ) as fh:
-        fh.write(text)
-        path = Path(fh.name)
-    try:
-        try:
-            done = subprocess.run([*argv, str(path)], check=False)
-        except OSError as exc:
-            raise UsageError(f"could not start the editor {command!r}: {exc.strerror}") from None
-        if done.returncode != 0:
-            raise UsageError(f"the editor {command!r} exited with {done.returncode}: nothing saved")
-        if not path.exists():
-            raise UsageError(f"the editor {command!r} removed the file: nothing saved")
-        return read_text(str(path), "reply").rstrip("\n")
-    finally:
-        path.unlink(missing_ok=True)
 
 
 def _redo(ws: Workspace, rid: int, note: str) -> int:

@@ -163,7 +163,7 @@ def cmd_approve(args: argparse.Namespace) -> int:
         if len(ids) > 1:
             if args.despite_lint:
                 raise UsageError("--despite-lint approves one review at a time, on purpose")
-            batch = editing.approve_batch(ws, ids)
+            batch = editing.approve_batch(ws, editing.candidates(ws, ids))
             for done in batch.approved:
                 _print_approved(done)
             for rid, why in batch.skipped:

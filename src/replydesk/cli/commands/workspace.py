@@ -14,7 +14,7 @@ from replydesk.domain.errors import UsageError
 from replydesk.services import inbox, setup
 from replydesk.services.demo import build_demo
 from replydesk.services.exporting import write
-from replydesk.services.importing import import_file
+from replydesk.services.importing import check_file, import_file
 from replydesk.services.workspace import Workspace
 
 
@@ -103,6 +103,7 @@ def cmd_config_check(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    check_file(args.file)  # a missing or unreadable file: said before any database is made
     with workspace(args, create=True) as ws:
         report = import_file(ws, args.file, args.source)
     for err in report.errors[:50]:

@@ -8,11 +8,6 @@ the promises a reply makes). Every edit is linted as you type (debounced).
 
 from __future__ import annotations
 
-import os
-import subprocess
-import tempfile
-from pathlib import Path
-
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -26,7 +21,15 @@ from textual.worker import get_current_worker
 from replydesk.domain.errors import LintBlocked, ReplydeskError
 from replydesk.domain.findings import Finding
 from replydesk.domain.models import Draft, DraftKind, DraftState, Promise, Review, ReviewStatus
-from replydesk.services import drafting, editing, inbox, platforms, posting, triaging
+from replydesk.services import (
+    drafting,
+    editing,
+    external_editor,
+    inbox,
+    platforms,
+    posting,
+    triaging,
+)
 from replydesk.services.drafting import DraftOutcome, DraftStatus, NoteUse, StopGeneration
 from replydesk.services.workspace import Workspace
 from replydesk.tui.screens.base import busy, call_service
@@ -360,8 +363,29 @@ class EditorScreen(Screen[bool | None]):
         self.app.push_screen(LabelPicker(self.review_id, now, machine), chosen)
 
     def action_no_reply(self) -> None:
+        if self.read_only:
+            self.notify("someone else holds this review", severity="warning")
+            return
         review = inbox.detail(self.ws, self.review_id).review
         needed = review.status == ReviewStatus.IGNORED
+        if not needed and self._unsaved():
+
+            def answered(discard: bool | None) -> None:
+                if discard:
+                    self._set_aside(needed)
+
+            self.app.push_screen(
+                ConfirmLoss(
+                    Text("Set this review aside and discard your changes?", style="bold"),
+                    Text("y sets it aside · n, Esc or Enter keeps editing", style="dim"),
+                    yes="Set aside",
+                ),
+                answered,
+            )
+            return
+        self._set_aside(needed)
+
+    def _set_aside(self, needed: bool) -> None:
         try:
             triaging.no_reply(self.ws, self.review_id, needed=needed)
         except ReplydeskError as exc:
@@ -522,18 +546,16 @@ class EditorScreen(Screen[bool | None]):
             self.notify("copied (approve it to mark the review replied)", title="Copied")
 
     def action_external_editor(self) -> None:
-        editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+        if self.read_only:
+            self.notify("someone else holds this review", severity="warning")
+            return
         area = self.query_one(TextArea)
-        with tempfile.NamedTemporaryFile("w+", suffix=".txt", delete=False, encoding="utf-8") as fh:
-            fh.write(area.text)
-            path = Path(fh.name)
         try:
-            with self.app.suspend():
-                subprocess.run([*editor.split(), str(path)], check=False)
-            edited = path.read_text(encoding="utf-8").rstrip("\n")
-            if edited == area.text:
-                self.notify(f"{editor}: no change to the reply")
-            else:
-                area.load_text(edited)
-        finally:
-            path.unlink(missing_ok=True)
+            edited = external_editor.edit(area.text, self.app.suspend, fallback="vi")
+        except ReplydeskError as exc:
+            self.notify(exc.message, title="Not edited", severity="error", timeout=8)
+            return
+        if edited == area.text:
+            self.notify("no change to the reply")
+        else:
+            area.load_text(edited)

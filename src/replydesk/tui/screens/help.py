@@ -49,7 +49,8 @@ class HelpScreen(ModalScreen[None]):
         for binding in [*self.underneath.BINDINGS, *widget, *self.app.BINDINGS]:
             if not isinstance(binding, Binding) or not binding.description:
                 continue
-            if typing and binding in self.app.BINDINGS and len(binding.key) == 1:
+            printable = len(key_names(self.app, binding)) == 1  # "q", "?" (question_mark)
+            if typing and binding in self.app.BINDINGS and printable:
                 continue
             meaning = binding.tooltip or binding.description
             if binding.key not in rows:

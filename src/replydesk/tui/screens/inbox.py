@@ -353,7 +353,7 @@ class InboxScreen(Screen[None]):
                 return
             call_service(
                 self,
-                lambda: editing.approve_batch(self.ws, ids),  # each checked again there
+                lambda: editing.approve_batch(self.ws, look),  # each as shown, or skipped
                 self._batch_approved,
                 title="Not approved",
                 group="approve",

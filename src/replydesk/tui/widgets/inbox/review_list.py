@@ -45,7 +45,7 @@ class Column:
 # what a person scans first comes first; when narrow, source, language and then the claim
 # column make way (a claim then shows in place of the status)
 COLUMNS = (
-    Column("Age", 4),  # its first cell marks a review picked for a batch approval: ●
+    Column("Age", 5),  # its first cell marks a review picked for a batch approval: ●
     Column("Stars", 5),
     Column("Review", 0),
     Column("Source", 10, drop=3),
