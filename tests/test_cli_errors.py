@@ -425,3 +425,19 @@ def test_an_unreadable_import_file_is_a_usage_mistake(tmp_path, capsys, monkeypa
     assert cli.main(["--db", str(tmp_path / "w.db"), "import", str(rows)]) == 2
     assert "you may not read it" in capsys.readouterr().err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r.jsonl"]
+
+
+def test_import_reads_standard_input_in_either_format(tmp_path, capsys, monkeypatch):
+    db_path = str(tmp_path / "w.db")
+    monkeypatch.setattr(sys, "stdin", _Stdin('{"id": "s1", "body": "The app crashes"}\nbad\n'))
+    assert cli.main(["--db", db_path, "import", "-"]) == 1
+    out, err = capsys.readouterr()
+    assert "1 new" in out and err.strip() == "standard input: line 2: not valid JSON: " + (
+        "Expecting value at column 1"
+    )
+    monkeypatch.setattr(sys, "stdin", _Stdin("id,body\nc1,late parcel\n"))
+    assert cli.main(["--db", db_path, "import", "-", "--source", "shop"]) == 0
+    monkeypatch.setattr(sys, "stdin", _Stdin(""))
+    assert cli.main(["--db", str(tmp_path / "other.db"), "import", "-"]) == 2
+    assert "standard input is empty" in capsys.readouterr().err
+    assert not (tmp_path / "other.db").exists()

@@ -130,7 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
     cfg.set_defaults(handler=lambda a: _usage(cfg))
 
     imp = sub.add_parser("import", help="import reviews from CSV or JSONL")
-    imp.add_argument("file", help="a .csv or .jsonl file")
+    imp.add_argument("file", help="a .csv or .jsonl file, or - for standard input")
     imp.add_argument(
         "--source", help="source name (default: the file's 'source' field, then its name)"
     )

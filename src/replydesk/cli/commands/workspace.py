@@ -103,11 +103,31 @@ def cmd_config_check(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    check_file(args.file)  # a missing or unreadable file: said before any database is made
+    if args.file == "-":  # standard input: spooled to a file, its format read from its start
+        with tempfile.TemporaryDirectory(prefix="replydesk-import-") as tmp:
+            stream = getattr(sys.stdin, "buffer", None)  # a text-only stdin (a test's) has none
+            data = (
+                stream.read()
+                if stream is not None
+                else sys.stdin.read().encode("utf-8")
+                if sys.stdin is not None
+                else b""
+            )
+            if not data.strip():
+                raise UsageError("standard input is empty (or closed): nothing to import")
+            jsonl = data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{")
+            spooled = Path(tmp) / ("stdin.jsonl" if jsonl else "stdin.csv")
+            spooled.write_bytes(data)
+            return _import(args, spooled, "standard input", args.source or "stdin")
+    return _import(args, Path(args.file), args.file, args.source)
+
+
+def _import(args: argparse.Namespace, path: Path, shown: str, source: str | None) -> int:
+    check_file(path)  # a missing or unreadable file: said before any database is made
     with workspace(args, create=True) as ws:
-        report = import_file(ws, args.file, args.source)
+        report = import_file(ws, path, source)
     for err in report.errors[:50]:
-        print(f"{args.file}: {err}", file=sys.stderr)
+        print(f"{shown}: {err}", file=sys.stderr)
     if report.failed > 50:
         print(f"... and {report.failed - 50} more failed lines", file=sys.stderr)
     print(report.summary())
