@@ -306,6 +306,7 @@ def test_demo_keep_never_builds_over_someone_elses_folder(tmp_path, capsys):
     ("argv", "words"),
     [
         (["--db", "", "stats"], "--db is empty"),
+        (["--db", "   ", "stats"], "--db is empty"),
         (["--config=", "stats"], "--config is empty"),
         (["triage", "--explain", ""], "--explain is empty"),
         (["demo", "--keep", "", "--no-tui"], "--keep is empty"),
@@ -313,7 +314,7 @@ def test_demo_keep_never_builds_over_someone_elses_folder(tmp_path, capsys):
         (["triage", "--explain", "1", "--override", "1", "praise"], "not allowed with"),
         (["config"], "say which: check"),
         (["secret"], "say which: set"),
-        (["secret", "set", " "], "a secret needs a name"),
+        (["secret", "set", " "], "an argument is empty"),
         (["--db", "postgres://u:s3cr3tPW@h/db", "init", "--team", "root"], "URL"),
     ],
 )

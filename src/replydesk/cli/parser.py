@@ -339,7 +339,7 @@ def _empty_value(argv: Sequence[str]) -> str:
     for i, arg in enumerate(argv):
         if arg.startswith("--") and arg.endswith("=") and arg[:-1] not in MAY_BE_EMPTY:
             return arg[:-1]
-        if arg == "" and (i == 0 or argv[i - 1] not in MAY_BE_EMPTY):
+        if not arg.strip() and (i == 0 or argv[i - 1] not in MAY_BE_EMPTY):
             before = argv[i - 1] if i else ""
             return before if before.startswith("-") else "an argument"
     return ""
