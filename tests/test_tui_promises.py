@@ -360,3 +360,18 @@ async def test_markup_in_a_toast_is_shown_as_typed_never_read(board_ws):
         await settle(pilot)
         assert app.is_running
     assert promising.get(board_ws, first.id).tracker_url is None
+
+
+async def test_ctrl_s_adds_a_promise_as_its_footer_says(board_ws):
+    app = make_app(board_ws)
+    async with app.run_test(size=(80, 24)) as pilot:
+        table = await open_board(app, pilot)
+        before = len(promising.board(board_ws).promises)
+        await pilot.press("n")
+        await settle(pilot)
+        assert "Enter/^s Add" in screen_text(app).splitlines()[-1]
+        await pilot.press(*"we will refund the delivery fee", "ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, PromisesScreen), notifications(app)
+        assert len(promising.board(board_ws).promises) == before + 1
+        assert table is not None

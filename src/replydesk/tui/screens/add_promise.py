@@ -40,7 +40,11 @@ class AddPromise(ModalScreen[Promise | None]):
     }
     """
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel", key_display="Esc")]
+    BINDINGS = [
+        # Enter in any field adds it too; this shows how in the footer
+        Binding("ctrl+s", "save", "Add", key_display="Enter/^s", priority=True),
+        Binding("escape", "cancel", "Cancel", key_display="Esc"),
+    ]
 
     def __init__(self, ws: Workspace, review_id: int | None, *, fixed: bool = False) -> None:
         super().__init__()
@@ -88,6 +92,10 @@ class AddPromise(ModalScreen[Promise | None]):
             self.notify(exc.message, title="Not added", severity="error")
             return
         self.dismiss(added)
+
+    def action_save(self) -> None:
+        form = self.query_one(PromiseForm)
+        form.post_message(form.Submitted(form, {name: form.value(name) for name in form.fields}))
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -445,7 +445,10 @@ class EditPromise(ModalScreen[Promise | None]):
     is one line and the form stays open with what was typed. Dismissed with the corrected
     promise, or None."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel", key_display="Esc")]
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", key_display="Enter/^s", priority=True),
+        Binding("escape", "cancel", "Cancel", key_display="Esc"),
+    ]
 
     def __init__(self, ws: Workspace, promise: Promise, field: str = "what") -> None:
         super().__init__()
@@ -481,6 +484,10 @@ class EditPromise(ModalScreen[Promise | None]):
             self.notify(exc.message, title="Not changed", severity="error")
             return
         self.dismiss(updated)
+
+    def action_save(self) -> None:
+        form = self.query_one(PromiseForm)
+        form.post_message(form.Submitted(form, {name: form.value(name) for name in form.fields}))
 
     def action_cancel(self) -> None:
         self.dismiss(None)
