@@ -338,7 +338,7 @@ def test_record_for_approved_still_reads_a_draft_a_person_added_to(tmp_path, tim
     [
         (["add", "1", "fix the login crash"], "say which: fix, refund"),
         (["add", "1", "x", "--kind", "fix", "--due", "2026-02-30"], "write YYYY-MM-DD"),
-        (["add", "1", "   ", "--kind", "fix"], "a promise needs words"),
+        (["add", "1", "   ", "--kind", "fix"], "an argument is empty"),
         (["add", "99", "x", "--kind", "fix"], "no review 99"),
         (
             ["add", "1", "x", "--kind", "fix", "--tracker", "https://github.com/acme/web/issues/3"],

@@ -51,8 +51,7 @@ class BatchLastLook(ModalScreen[bool]):
             with VerticalScroll(id="batch-look"):
                 yield Static(Group(*self._each()))
             yield Label(
-                "y approves the ready ones (their promises are confirmed next) · "
-                "n or Esc: none, the picks stay",
+                "y approves the ready ones, then their promises · n/Esc: none (picks stay)",
                 classes="hint",
             )
         yield KeyFooter()

@@ -72,9 +72,9 @@ class ConfirmPromises(ModalScreen[list[Promise]]):
             whose = "" if self.several or self.review_id is None else f"Review #{self.review_id}: "
             yield Label(
                 Text(
-                    f"{whose}this reply makes promises. Each is tracked until it is delivered."
+                    f"{whose}this reply makes promises, each tracked until delivered."
                     if whose
-                    else "These replies make promises. Each is tracked until it is delivered.",
+                    else "These replies make promises, each tracked until delivered.",
                     style="bold",
                 )
             )
@@ -128,6 +128,8 @@ class ConfirmPromises(ModalScreen[list[Promise]]):
     def _fill(self) -> None:
         table = self.query_one(DataTable)
         table.clear()
+        if not self.promises:  # the last one withdrawn: nothing highlighted to show whole
+            self.query_one("#promise-full", Static).update("")
         views = len(table.columns) > 3 + self.several
         for p in self.promises:
             cells: list[str | Text] = [f"#{p.review_id}"] if self.several else []

@@ -176,7 +176,7 @@ class InboxScreen(Screen[None]):
             out.append(f" {n:,}", "bold reverse" if selected else "bold")
             out.append(" ")
         # short, so the filters in force fit the list's width at 80 columns
-        desc = [self.filter.sort]
+        desc = [self.filter.sort] if self.filter.sort != SORTS[0] else []  # newest: said once
         for name, short in (
             ("label", ""),
             ("source", "src "),
@@ -188,7 +188,7 @@ class InboxScreen(Screen[None]):
         if self.filter.search:
             desc.append(f"“{self.filter.search}”")
         total = "…" if shown is None else f"{shown:,}"
-        out.append(f"\n{total} shown · {' · '.join(desc)}", "dim")
+        out.append(f"\n{total} shown" + "".join(f" · {d}" for d in desc), "dim")
         picked = len(self.query_one(ReviewList).picked)
         if picked:
             out.append(f" · {picked} picked", "bold yellow")

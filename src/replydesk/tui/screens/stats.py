@@ -72,7 +72,7 @@ class StatsScreen(WorkspaceScreen):
         self.query_one("#stats-replies", Static).update(
             Text.assemble(
                 ("Replies per day", "bold"),
-                f" (last {len(per_day)} days, {s['replies']} in all)"
+                f" (last {len(per_day)} days) · {s['replies']} replies in all"
                 f" · median response {figure(s['median_response_hours'])} h · within "
                 f"{s['response_target_hours']} h: ",
                 (f"{within:.0%}" if within is not None else "—", "bold"),
@@ -91,6 +91,9 @@ class StatsScreen(WorkspaceScreen):
         if not s["replies"]:  # nothing to chart: say what will be here, and how
             self.query_one("#stats-replies", Static).update(empty(*NO_REPLIES))
             chart.display = axis.display = False
+        elif not any(per_day):  # replies, but none lately: a flat chart would say nothing
+            axis.update(Text(f"no replies in the last {len(per_day)} days", style="dim"))
+            chart.display = False
         self.query_one("#stats-promises", Static).update(self._promises(s["promises"]))
         mix = s["triage"]
         total = max(1, sum(mix.values()))
