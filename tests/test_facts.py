@@ -51,6 +51,10 @@ def test_what_they_tried_is_read_in_their_language():
         ("The app crashes when I open the map.", "en", True, True),
         ("Приложение вылетает, заказ 57002.", "ru", False, True),
         ("Die App stürzt auf meinem iPhone 13 ab, Version 5.2.", "de", True, False),
+        # about a parcel, not the app: never asked for an app version
+        ("Снова пропущен интервал доставки, заказ 57002.", "ru", False, False),
+        ("Refund still missing after 3 weeks.", "en", True, False),
+        ("Das Paket liegt seit 6 Tagen im Verteilzentrum.", "de", True, False),
     ],
 )
 def test_the_composer_never_asks_for_what_was_given(body, lang, asks_order, asks_version):

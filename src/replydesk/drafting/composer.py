@@ -81,13 +81,14 @@ def quote_from(review: Review, width: int = 70) -> str:
 
 
 def _question(facts: Facts) -> str:
-    """Never ask for what the reviewer already gave (the order number, the version)."""
+    """Never ask for what the reviewer already gave (the order number, the version), nor
+    for an app version when the review is about a parcel, not the app."""
     has_order, has_setup = bool(facts.order), bool(facts.version or facts.device)
-    if has_order and has_setup:
-        return "ask_still"
     if has_order:
-        return "ask_version"
-    return "ask_order" if has_setup else "ask_details"
+        return "ask_version" if facts.about_app and not has_setup else "ask_still"
+    if has_setup or not facts.about_app:
+        return "ask_order"
+    return "ask_details"
 
 
 def known_issue_for(review: Review, issues: list[KnownIssue]) -> KnownIssue | None:

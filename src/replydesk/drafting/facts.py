@@ -45,6 +45,7 @@ class Facts:
     version: str = ""
     device: str = ""
     tried: tuple[str, ...] = ()
+    about_app: bool = False  # the app, not a parcel: asking its version makes sense
 
     def given(self) -> dict[str, str]:
         """The facts found, as fields for the review's sealed block."""
@@ -61,21 +62,23 @@ class Facts:
 
 
 @lru_cache(maxsize=2)
-def _cues() -> tuple[Lexicon, Lexicon]:
-    order, tried = Lexicon("order-cues"), Lexicon("tried-cues")
+def _cues() -> tuple[Lexicon, Lexicon, Lexicon]:
+    order, tried, app = Lexicon("order-cues"), Lexicon("tried-cues"), Lexicon("app-cues")
     for code in codes():
         p = pack(code)
         for word in p.order_words:
             order.add(word, "order")
         for phrase in p.tried_words:
             tried.add(phrase, "tried")
-    return order.freeze(), tried.freeze()
+        for word in p.app_words:
+            app.add(word, "app")
+    return order.freeze(), tried.freeze(), app.freeze()
 
 
 def facts_of(review: Review) -> Facts:
     text = f"{review.title}\n{review.body}"[:CHARS]
     folded = fold_aligned(text)
-    order_cues, tried_cues = _cues()
+    order_cues, tried_cues, app_cues = _cues()
     cue_ends = [end for _s, end in order_cues.scan(folded)[0].get("order", [])]
     order = ""
     for m in NUMBER.finditer(text):
@@ -89,4 +92,11 @@ def facts_of(review: Review) -> Facts:
         version = (found.group(1) or found.group(2)) if found else ""
     device = DEVICE.search(text)
     tried = [text[s:e] for s, e in tried_cues.scan(folded)[0].get("tried", [])]
-    return Facts(order, version, device.group() if device else "", tuple(dict.fromkeys(tried)))
+    about_app = bool(version or device or app_cues.scan(folded)[0].get("app"))
+    return Facts(
+        order,
+        version,
+        device.group() if device else "",
+        tuple(dict.fromkeys(tried)),
+        about_app,
+    )

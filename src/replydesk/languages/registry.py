@@ -98,6 +98,7 @@ PACK_KEYS = (
     "address",
     "order_words",
     "tried_words",
+    "app_words",
     "quotes",
     "vocative",
 )
@@ -199,6 +200,7 @@ class LanguagePack:
     address: str  # how to address the reviewer (the model is told; formal "Вы", "Sie")
     order_words: tuple[str, ...]  # words before an order or parcel number ("заказ*")
     tried_words: tuple[str, ...]  # what a reviewer says they already tried ("reinstall*")
+    app_words: tuple[str, ...]  # a review about the app, not a parcel ("приложени*")
     quotes: tuple[str, str]  # the language's quotation marks, spacing included ("« ", " »")
     vocative: Mapping[str, str]  # name ending -> how it ends when addressed ("ος" -> "ο")
     triage: Lists
@@ -368,6 +370,7 @@ def _read_pack(folder: Traversable) -> LanguagePack:
         address=meta["address"],
         order_words=_strings(meta["order_words"], code, "pack", "order_words"),
         tried_words=_strings(meta["tried_words"], code, "pack", "tried_words"),
+        app_words=_strings(meta["app_words"], code, "pack", "app_words"),
         quotes=_quotes(meta["quotes"], code),
         vocative=MappingProxyType(_endings(meta["vocative"], code)),
         triage=lists["triage"],
