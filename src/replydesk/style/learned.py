@@ -20,25 +20,22 @@ characters, so the cost is linear and bounded.
 
 from __future__ import annotations
 
-import gzip
-import hashlib
-import json
 import math
 import re
 from collections import Counter
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
-from replydesk.domain.errors import ReplydeskError
+from replydesk.domain import weights
+from replydesk.domain.weights import WeightFileError, finite
 from replydesk.domain.wordgrams import SLICES, char_ngrams, padded, words_of
 from replydesk.languages.families import sentence_bounds
 
 FORMAT = "replydesk-lint-linear/1"
-WEIGHTS = "weights.json.gz"
+WEIGHTS = weights.WEIGHTS  # the file's name, in model/ beside its .sha256
 RULES = ("W2", "W4", "W5", "W8", "W9", "W11")
 MAX_CHARS = 20_000  # a reply is read up to here
 CACHE_WORDS = 100_000  # distinct words whose n-gram sums are remembered
@@ -47,10 +44,6 @@ ENDS = ".!?;\u037e…"
 _INNER = re.compile(r"\w+")
 
 Scores = tuple[float, ...]  # one logit a rule, in RULES order
-
-
-class WeightFileError(ReplydeskError):
-    """The shipped weight file of the style reader is missing, altered or of another format."""
 
 
 @dataclass(frozen=True)
@@ -115,12 +108,12 @@ class LintModel:
         if data.get("format") != FORMAT or tuple(data.get("rules", ())) != RULES:
             raise WeightFileError(f"not a {FORMAT} weight file for {', '.join(RULES)}")
         try:
-            self.bias: Scores = tuple(_finite(v) for v in data["bias"])
-            self.thresholds: Scores = tuple(_finite(data["thresholds"][r]) for r in RULES)
+            self.bias: Scores = tuple(finite(v) for v in data["bias"])
+            self.thresholds: Scores = tuple(finite(data["thresholds"][r]) for r in RULES)
             tables: dict[str, dict[str, Scores]] = {"c": {}, "w": {}, "b": {}, "s": {}}
             for key, values in data["weights"].items():
                 kind, _, name = str(key).partition(":")
-                row = tuple(_finite(v) for v in values)
+                row = tuple(finite(v) for v in values)
                 if kind not in tables or len(row) != len(RULES):
                     raise ValueError(f"bad feature {key!r}")
                 tables[kind][name] = row
@@ -137,22 +130,10 @@ class LintModel:
     @classmethod
     def load(cls, path: Path | None = None) -> LintModel:
         """Read and verify a weight file (default: the one shipped in the package)."""
-        if path is None:
-            folder = resources.files("replydesk.style") / "model"
-            try:
-                raw = (folder / WEIGHTS).read_bytes()
-                expected = (folder / (WEIGHTS + ".sha256")).read_text("utf-8")
-            except OSError as exc:
-                raise WeightFileError(f"the style reader is not installed: {exc}") from exc
-            name = f"replydesk/style/model/{WEIGHTS}"
-        else:
-            try:
-                raw = path.read_bytes()
-                expected = path.with_name(path.name + ".sha256").read_text("utf-8")
-            except OSError as exc:
-                raise WeightFileError(f"cannot read the style reader's weights: {exc}") from exc
-            name = str(path)
-        return cls(read_weights(raw, expected, name))
+        data = weights.load_weights(
+            "replydesk.style", path, what="style reader", fmt=FORMAT, tool="tools/train_lint.py"
+        )
+        return cls(data)
 
     def _word(self, word: str) -> tuple[Scores, int, Scores | None]:
         known = self._cache.get(word)
@@ -219,29 +200,9 @@ class LintModel:
         return out
 
 
-def _finite(value: object) -> float:
-    out = float(value)  # type: ignore[arg-type]
-    if not math.isfinite(out):
-        raise ValueError(f"{value!r} is not a finite number")
-    return out
-
-
 def read_weights(raw: bytes, expected: str, name: str = "weights") -> dict[str, Any]:
     """Check the bytes against the SHA-256 written beside them, then decode them."""
-    digest = hashlib.sha256(raw).hexdigest()
-    want = expected.split()[0].lower() if expected.split() else ""
-    if digest != want:
-        raise WeightFileError(
-            f"{name} does not match its SHA-256 checksum (expected {want[:12] or 'none'}, "
-            f"found {digest[:12]}): reinstall replydesk or retrain with tools/train_lint.py"
-        )
-    try:
-        data = json.loads(gzip.decompress(raw).decode("utf-8"))
-    except (OSError, EOFError, ValueError) as exc:
-        raise WeightFileError(f"{name} is not a gzip'd JSON weight file: {exc}") from exc
-    if not isinstance(data, dict):
-        raise WeightFileError(f"{name} is not a {FORMAT} weight file")
-    return data
+    return weights.read_weights(raw, expected, name, fmt=FORMAT, tool="tools/train_lint.py")
 
 
 @cache

@@ -34,29 +34,26 @@ bounded.
 
 from __future__ import annotations
 
-import gzip
-import hashlib
-import json
 import math
 import threading
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from itertools import pairwise
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from replydesk.domain.errors import ReplydeskError
+from replydesk.domain import weights
 from replydesk.domain.models import Label, Triage
+from replydesk.domain.weights import WeightFileError, finite
 from replydesk.domain.wordgrams import MAX_WORD, char_ngrams, words_of
 from replydesk.domain.wordgrams import SLICES as _SLICES
 from replydesk.triage.rules import Rules
 
 FORMAT = "replydesk-triage-linear/2"
-WEIGHTS = "weights.json.gz"
+WEIGHTS = weights.WEIGHTS  # the file's name, in model/ beside its .sha256
 HEADS = ("criticism", "provocation")
 MAX_CHARS = 20_000  # read up to here: the same default as the rules' [triage] max_chars
 TOP = 8  # contributions kept per head for the explanation
@@ -73,10 +70,6 @@ _first, _second, _third, _fourth = itemgetter(0), itemgetter(1), itemgetter(2), 
 
 # a word's letters (criticism sum, provocation sum, n-grams) and its own weights, if any
 _Word = tuple[float, float, int, tuple[float, float] | None]
-
-
-class WeightFileError(ReplydeskError):
-    """The shipped weight file is missing, altered or of another format."""
 
 
 @dataclass(frozen=True)
@@ -186,10 +179,10 @@ class LearnedModel:
         self.meta: dict[str, Any] = dict(data.get("meta", {}))
         try:
             bias = data["bias"]
-            self.bias: tuple[float, float] = (_finite(bias[0]), _finite(bias[1]))
+            self.bias: tuple[float, float] = (finite(bias[0]), finite(bias[1]))
             self.calibration: tuple[tuple[float, float], ...] = _calibration(data["calibration"])
             self.thresholds: dict[str, dict[str, float]] = _thresholds(data["thresholds"])
-            weights = {str(k): (_finite(v[0]), _finite(v[1])) for k, v in data["weights"].items()}
+            weights = {str(k): (finite(v[0]), finite(v[1])) for k, v in data["weights"].items()}
         except (KeyError, IndexError, TypeError, ValueError, AttributeError) as exc:
             raise WeightFileError(f"a {FORMAT} weight file with a bad field: {exc!r}") from exc
         self._chars: dict[str, tuple[float, float]] = {}  # "<wo" -> (criticism, provocation)
@@ -212,22 +205,10 @@ class LearnedModel:
     @classmethod
     def load(cls, path: Path | None = None, rules: Rules | None = None) -> LearnedModel:
         """Read and verify a weight file (default: the one shipped in the package)."""
-        if path is None:
-            folder = resources.files("replydesk.triage") / "model"
-            try:
-                raw = (folder / WEIGHTS).read_bytes()
-                expected = (folder / (WEIGHTS + ".sha256")).read_text("utf-8")
-            except OSError as exc:
-                raise WeightFileError(f"the triage model is not installed: {exc}") from exc
-            name = f"replydesk/triage/model/{WEIGHTS}"
-        else:
-            sidecar = path.with_name(path.name + ".sha256")
-            try:
-                raw, expected = path.read_bytes(), sidecar.read_text("utf-8")
-            except OSError as exc:
-                raise WeightFileError(f"cannot read the triage weights: {exc}") from exc
-            name = str(path)
-        return cls(read_weights(raw, expected, name), rules)
+        data = weights.load_weights(
+            "replydesk.triage", path, what="triage model", fmt=FORMAT, tool="tools/train_triage.py"
+        )
+        return cls(data, rules)
 
     @property
     def size(self) -> int:
@@ -384,13 +365,6 @@ def _top(
     return tuple(out)
 
 
-def _finite(value: object) -> float:
-    out = float(value)  # type: ignore[arg-type]
-    if not math.isfinite(out):
-        raise ValueError(f"{value!r} is not a finite number")
-    return out
-
-
 def _calibration(value: Any) -> tuple[tuple[float, float], ...]:
     """[[a, b], [a, b]], one pair a head: p = sigmoid(a * z + b), a > 0."""
     if not isinstance(value, list) or len(value) != len(HEADS):
@@ -399,7 +373,7 @@ def _calibration(value: Any) -> tuple[tuple[float, float], ...]:
     for pair in value:
         if not isinstance(pair, list) or len(pair) != 2:
             raise ValueError(f"calibration must be one [a, b] a head, got {value!r}")
-        a, b = _finite(pair[0]), _finite(pair[1])
+        a, b = finite(pair[0]), finite(pair[1])
         if a <= 0:
             raise ValueError(f"a calibration slope must be positive, got {a!r}")
         out.append((a, b))
@@ -419,7 +393,7 @@ def _thresholds(value: Any) -> dict[str, dict[str, float]]:
         for code, t in table.items():
             if not isinstance(code, str) or not code or code != code.strip().lower():
                 raise ValueError(f"a {head} threshold for a bad language code {code!r}")
-            out[head][code] = _finite(t)
+            out[head][code] = finite(t)
             if not 0.0 <= out[head][code] <= 1.0:
                 raise ValueError(f"a {head} threshold outside 0-1: {t!r}")
     return out
@@ -434,20 +408,7 @@ def _sigmoid(x: float) -> float:
 
 def read_weights(raw: bytes, expected: str, name: str = "weights") -> dict[str, Any]:
     """Check the bytes against the SHA-256 written beside them, then decode them."""
-    digest = hashlib.sha256(raw).hexdigest()
-    want = expected.split()[0].lower() if expected.split() else ""
-    if digest != want:
-        raise WeightFileError(
-            f"{name} does not match its SHA-256 checksum (expected {want[:12] or 'none'}, "
-            f"found {digest[:12]}): reinstall replydesk or retrain with tools/train_triage.py"
-        )
-    try:
-        data = json.loads(gzip.decompress(raw).decode("utf-8"))
-    except (OSError, EOFError, ValueError) as exc:
-        raise WeightFileError(f"{name} is not a gzip'd JSON weight file: {exc}") from exc
-    if not isinstance(data, dict):
-        raise WeightFileError(f"{name} is not a {FORMAT} weight file")
-    return data
+    return weights.read_weights(raw, expected, name, fmt=FORMAT, tool="tools/train_triage.py")
 
 
 @cache

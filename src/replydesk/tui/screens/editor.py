@@ -34,7 +34,7 @@ from replydesk.services.drafting import DraftOutcome, DraftStatus, NoteUse, Stop
 from replydesk.services.workspace import Workspace
 from replydesk.tui.screens.base import busy, call_service
 from replydesk.tui.screens.dialogs import ConfirmLoss, ConfirmPost, ConfirmPromises
-from replydesk.tui.screens.pickers import LabelPicker, SnippetPicker
+from replydesk.tui.screens.pickers import SnippetPicker, relabel
 from replydesk.tui.widgets.footer import KeyFooter
 from replydesk.tui.widgets.inbox.review_view import author_history
 from replydesk.tui.widgets.render import label, plain, stars
@@ -345,22 +345,7 @@ class EditorScreen(Screen[bool | None]):
     # ------------------------------------------------------------ the review itself
 
     def action_relabel(self) -> None:
-        detail = inbox.detail(self.ws, self.review_id)
-        now = detail.triage.effective if detail.triage else None
-        machine = detail.triage.label if detail.triage else None
-
-        def chosen(name: str | None) -> None:
-            if name is None or name == now:
-                return
-            try:
-                triaging.override(self.ws, self.review_id, name)
-            except ReplydeskError as exc:
-                self.notify(exc.message, title="Label not changed", severity="error")
-                return
-            self.notify(f"review #{self.review_id} is now {name}")
-            self._show_review()
-
-        self.app.push_screen(LabelPicker(self.review_id, now, machine), chosen)
+        relabel(self, self.ws, self.review_id, self._show_review)
 
     def action_no_reply(self) -> None:
         if self.read_only:

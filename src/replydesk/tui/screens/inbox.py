@@ -26,7 +26,7 @@ from replydesk.tui.screens.base import busy, call_service
 from replydesk.tui.screens.batch_approve import BatchLastLook
 from replydesk.tui.screens.dialogs import ConfirmPromises
 from replydesk.tui.screens.editor import EditorScreen
-from replydesk.tui.screens.pickers import LabelPicker
+from replydesk.tui.screens.pickers import relabel
 from replydesk.tui.widgets.footer import KeyFooter
 from replydesk.tui.widgets.inbox.review_list import Fetch, ReviewList
 from replydesk.tui.widgets.inbox.review_view import ReviewView
@@ -291,24 +291,8 @@ class InboxScreen(Screen[None]):
 
     def action_relabel(self) -> None:
         review = self._current()
-        if review is None:
-            return
-        detail = inbox.detail(self.ws, review.id)
-        now = detail.triage.effective if detail.triage else None
-        machine = detail.triage.label if detail.triage else None
-
-        def chosen(name: str | None) -> None:
-            if name is None or name == now:
-                return
-            try:
-                triaging.override(self.ws, review.id, name)
-            except ReplydeskError as exc:
-                self.notify(exc.message, title="Label not changed", severity="error")
-                return
-            self.notify(f"review #{review.id} is now {name} (set by you; triage never changes it)")
-            self.reload()
-
-        self.app.push_screen(LabelPicker(review.id, now, machine), chosen)
+        if review is not None:
+            relabel(self, self.ws, review.id, self.reload)
 
     def action_no_reply(self) -> None:
         review = self._current()

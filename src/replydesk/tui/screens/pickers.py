@@ -6,16 +6,22 @@ Esc leaves without a choice (dismissed with ``None``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
+from replydesk.domain.errors import ReplydeskError
 from replydesk.domain.models import LABELS
 from replydesk.domain.text import one_line
+from replydesk.services import inbox, triaging
+from replydesk.services.workspace import Workspace
 from replydesk.tui.widgets.footer import KeyFooter
 from replydesk.tui.widgets.render import label, plain
 
@@ -109,3 +115,24 @@ class SnippetPicker(_Picker):
             options,
             "1-9 or Enter inserts at the cursor · Esc: none",
         )
+
+
+def relabel(screen: Screen[Any], ws: Workspace, review_id: int, then: Callable[[], object]) -> None:
+    """Ask for the review's label and set it by hand (the inbox's ``c``, the editor's F2);
+    ``then`` shows the change."""
+    detail = inbox.detail(ws, review_id)
+    now = detail.triage.effective if detail.triage else None
+    machine = detail.triage.label if detail.triage else None
+
+    def chosen(name: str | None) -> None:
+        if name is None or name == now:
+            return
+        try:
+            triaging.override(ws, review_id, name)
+        except ReplydeskError as exc:
+            screen.notify(exc.message, title="Label not changed", severity="error")
+            return
+        screen.notify(f"review #{review_id} is now {name} (set by you; triage never changes it)")
+        then()
+
+    screen.app.push_screen(LabelPicker(review_id, now, machine), chosen)

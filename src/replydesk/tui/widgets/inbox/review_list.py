@@ -353,10 +353,10 @@ class ReviewList(ScrollView, can_focus=True):
         if y == 0:
             return self._header(width, base)
         line = self.scroll_offset.y + y - 1
-        if not self.groups and 0 < y <= len(self._empty_lines(width)):
+        message = self._empty_lines(width) if not self.groups else []
+        if 0 < y <= len(message):
             dim = self.get_component_rich_style("review-list--dim", partial=True)
-            text = " " + self._empty_lines(width)[y - 1]
-            return Strip([Segment(text, base + dim)]).crop_extend(0, width, base)
+            return Strip([Segment(" " + message[y - 1], base + dim)]).crop_extend(0, width, base)
         if line >= self._lines:
             return Strip.blank(width, base)
         g = bisect_right(self._starts, line) - 1
