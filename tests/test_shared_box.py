@@ -21,8 +21,8 @@ from replydesk.config import Config, WorkspaceConfig, load, os_login
 from replydesk.domain.errors import StoreError
 from replydesk.services.workspace import Workspace
 from replydesk.store import Store
-from replydesk.store.db import _statements
 from replydesk.store.schema import MIGRATIONS
+from replydesk.store.sqlite import _statements
 
 
 @contextmanager
@@ -228,8 +228,8 @@ def test_the_workspace_user_stays_the_display_name(tmp_path, monkeypatch):
 def test_schema_5_migrates_to_6_and_old_events_have_no_login(tmp_path):
     path = tmp_path / "old.db"
     conn = sqlite3.connect(path)
-    for script in MIGRATIONS[:5]:  # a store as schema 5 left it
-        for statement in _statements(script):
+    for migration in MIGRATIONS[:5]:  # a store as schema 5 left it
+        for statement in _statements(migration.script("sqlite")):
             conn.execute(statement)
     conn.execute("PRAGMA user_version = 5")
     conn.execute(
@@ -240,7 +240,7 @@ def test_schema_5_migrates_to_6_and_old_events_have_no_login(tmp_path):
     conn.close()
     with Store(path) as store:
         assert store.db.conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
-        assert "events ADD COLUMN login" in MIGRATIONS[5]  # 6 is the login
+        assert "events ADD COLUMN login" in MIGRATIONS[5].both  # 6 is the login
         store.events.add("ben", "test.write")
         assert [(e.user, e.login) for e in store.events.recent()] == [
             ("ben", real_login()),

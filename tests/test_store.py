@@ -189,12 +189,12 @@ def test_label_counts_kept_by_the_store_match_a_full_count(ws):
 
 
 def test_schema_3_fills_labels_and_counts_for_an_existing_store(tmp_path):
-    from replydesk.store.db import _statements
+    from replydesk.store.sqlite import _statements
 
     path = tmp_path / "old.db"
     conn = sqlite3.connect(path)
-    for script in MIGRATIONS[:2]:  # a store as the previous release left it
-        for statement in _statements(script):
+    for migration in MIGRATIONS[:2]:  # a store as the previous release left it
+        for statement in _statements(migration.script("sqlite")):
             conn.execute(statement)
     conn.execute("PRAGMA user_version = 2")
     for i, label in enumerate(["criticism", "criticism", "praise", None]):

@@ -26,7 +26,7 @@ from pydantic_core import PydanticCustomError
 from replydesk.config import paths
 from replydesk.config.sources import AnySource, SourceConfig
 from replydesk.domain.errors import ConfigError
-from replydesk.domain.text import url_scheme
+from replydesk.domain.location import Location, NotAStoreUrl, StoreUrl
 from replydesk.languages import codes as language_codes
 
 ISSUE_STATUSES = ("open", "fixing", "fixed")
@@ -38,10 +38,19 @@ class _Table(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
+class StoreConfig(_Table):
+    url: str = Field(
+        default="",
+        description="team mode on PostgreSQL: a postgresql:// URL (keep the password in "
+        "~/.pgpass or PGPASSWORD). Empty: [workspace] db",
+    )
+
+
 class WorkspaceConfig(_Table):
     db: str = Field(
         default="",
-        description="SQLite file (0600; see team_group for a team). Default: data dir",
+        description="SQLite file (0600; see team_group for a team), or a postgresql:// URL. "
+        "Default: data dir",
     )
     user: str = Field(
         default="",
@@ -333,6 +342,7 @@ class ConfigFile(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     workspace: WorkspaceConfig = Field(default_factory=lambda: WorkspaceConfig())
+    store: StoreConfig = Field(default_factory=lambda: StoreConfig())
     llm: LLMConfig = Field(default_factory=lambda: LLMConfig())
     triage: TriageConfig = Field(default_factory=lambda: TriageConfig())
     style: StyleConfig = Field(default_factory=lambda: StyleConfig())
@@ -366,21 +376,22 @@ def _login() -> str:
         return "unknown"
 
 
-def db_path(db: str, config_path: Path | None = None, where: str = "--db") -> Path:
-    """A database path as given (``~`` expanded, relative to the config file if one is
-    named); a URL is refused in one line that does not repeat it."""
+def db_path(db: str, config_path: Path | None = None, where: str = "--db") -> Location:
+    """Where the reviews are: a path as given (``~`` expanded, relative to the config file
+    if one is named) or a ``postgresql://`` URL; another URL is refused in one line that
+    does not repeat it."""
     return _db_path(db, config_path, where)
 
 
-def _db_path(db: str, config_path: Path | None, where: str = "[workspace] db") -> Path:
+def _db_path(db: str, config_path: Path | None, where: str = "[workspace] db") -> Location:
     if not db:
         return paths.default_db_path()
-    scheme = url_scheme(db)
-    if scheme:  # never a file name: it would hold the URL's password
-        raise ConfigError(
-            f"{where} is a {scheme}:// URL; this replydesk stores reviews in an SQLite "
-            "file, so give a path (e.g. ~/replydesk/reviews.db)"
-        )
+    try:
+        url = StoreUrl.parse(db)
+    except NotAStoreUrl as exc:
+        raise ConfigError(f"{where}: {exc}") from None
+    if url is not None:
+        return url
     path = Path(db).expanduser()
     if not path.is_absolute() and config_path is not None:
         path = config_path.parent / path
@@ -391,7 +402,9 @@ def _default_user(data: dict[str, Any]) -> str:
     return str(data["workspace"].user) or _login()
 
 
-def _default_db_path(data: dict[str, Any]) -> Path:
+def _default_db_path(data: dict[str, Any]) -> Location:
+    if data["store"].url:
+        return _db_path(data["store"].url, data["path"], "[store] url")
     return _db_path(data["workspace"].db, data["path"])
 
 
@@ -403,6 +416,12 @@ def _default_model(data: dict[str, Any]) -> str:
     return str(data["llm"].model)
 
 
+def _file_db(file: ConfigFile, path: Path | None) -> Location:
+    if file.store.url:
+        return _db_path(file.store.url, path, "[store] url")
+    return _db_path(file.workspace.db, path)
+
+
 class Config(ConfigFile):
     """A loaded config: the file's sections, where it came from, and resolved values.
 
@@ -410,16 +429,17 @@ class Config(ConfigFile):
     back to the login name). ``load``/``parse`` apply the environment's overrides once.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
 
     path: Path | None = None
     user: str = Field(
         default_factory=_default_user,
         description="REPLYDESK_USER, else [workspace] user, else the login name",
     )
-    db_path: Path = Field(
+    db_path: Location = Field(
         default_factory=_default_db_path,
-        description="REPLYDESK_DB, else [workspace] db (relative to the file), else data dir",
+        description="REPLYDESK_DB, else [store] url, else [workspace] db (relative to the "
+        "file), else data dir",
     )
     llm_base_url: str = Field(
         default_factory=_default_base_url, description="OPENAI_BASE_URL, else [llm] base_url"
@@ -437,7 +457,7 @@ class Config(ConfigFile):
             path=path,
             **sections,
             user=env.get("REPLYDESK_USER") or file.workspace.user or _login(),
-            db_path=_db_path(db, None, "REPLYDESK_DB") if db else _db_path(file.workspace.db, path),
+            db_path=_db_path(db, None, "REPLYDESK_DB") if db else _file_db(file, path),
             llm_base_url=env.get("OPENAI_BASE_URL") or file.llm.base_url,
             llm_model=env.get("REPLYDESK_MODEL") or file.llm.model,
         )

@@ -6,8 +6,9 @@ from dataclasses import dataclass, replace
 
 from replydesk.domain.errors import NotFound
 from replydesk.domain.models import AuthorHistory, Review, ReviewDetail, ReviewFilter
+from replydesk.domain.text import search_words
 from replydesk.services.workspace import Workspace
-from replydesk.store.reviews import NARROW_SEARCH, fts_query
+from replydesk.store.reviews import NARROW_SEARCH
 
 # the order of work: real problems first, then what needs a question, then what was not
 # triaged yet (it may hide a real problem), then trolls, then thanks
@@ -40,7 +41,7 @@ def _wanted(f: ReviewFilter) -> tuple[str, ...]:
 def counts_are_quick(ws: Workspace, f: ReviewFilter) -> bool:
     """Without a search the store answers counts from its kept table; a narrow search
     counts its few matches in a few milliseconds. Only a broad search is slow to count."""
-    if not fts_query(f.search):
+    if not search_words(f.search):
         return True
     return ws.store.reviews.match_count(f.search) <= NARROW_SEARCH
 

@@ -16,7 +16,7 @@ from replydesk import config as config_mod
 from replydesk.config import Config
 from replydesk.domain.errors import UsageError
 from replydesk.drafting.voice import missing_wording
-from replydesk.store.db import share_files, team_folder
+from replydesk.store.sqlite import share_files, team_folder
 
 CONFIG_MODE = 0o600
 

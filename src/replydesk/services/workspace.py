@@ -29,6 +29,7 @@ from zoneinfo import ZoneInfo
 
 from replydesk import config as config_mod
 from replydesk.config import Config
+from replydesk.domain.location import Location
 from replydesk.domain.timeutil import now
 from replydesk.sources.http import Http
 from replydesk.store import Store
@@ -144,8 +145,8 @@ class Workspace:
             return self._llm
 
     @property
-    def path(self) -> Path | str:
-        """The database file (":memory:" in some tests)."""
+    def path(self) -> Location | str:
+        """The database file (":memory:" in some tests), or the PostgreSQL server's URL."""
         return self.store.path
 
     @property
@@ -173,8 +174,9 @@ class Workspace:
     def own_connection(self) -> Iterator[Workspace]:
         """This workspace on a connection of its own, for a worker's long read that must not
         hold up the UI's queries on the shared one (WAL lets readers run side by side).
-        It shares the model client as it is now and never builds one of its own."""
-        if str(self.store.path) == ":memory:":
+        It shares the model client as it is now and never builds one of its own. On
+        PostgreSQL the store's pool already gives each worker a connection of its own."""
+        if str(self.store.path) == ":memory:" or self.store.db.engine == "postgresql":
             yield self
             return
         store = Store(self.store.path, self.clock)

@@ -1,4 +1,4 @@
-"""The store: SQLite, and the only package that writes SQL.
+"""The store: SQLite or PostgreSQL, and the only package that writes SQL.
 
 ``Store`` bundles one ``Database`` with a repository per concept, so callers write
 ``store.reviews.upsert(...)`` or ``store.promises.overdue(today)``.
@@ -6,11 +6,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from replydesk.domain.errors import StoreError
+from replydesk.domain.location import Location
 from replydesk.domain.timeutil import now
-from replydesk.store.db import Clock, Database
+from replydesk.store.db import Clock, open_database
 from replydesk.store.drafts import DraftRepo, ReplyRepo
 from replydesk.store.events import ClaimRepo, EventRepo
 from replydesk.store.promises import PromiseRepo
@@ -28,15 +27,15 @@ class Store:
 
     def __init__(
         self,
-        path: Path | str,
+        path: Location | str,
         clock: Clock = now,
         *,
         login: str | None = None,
         team_group: str = "",
         create: bool = True,
     ) -> None:
-        self.db = Database(path, clock, login=login, team_group=team_group, create=create)
-        self.path = path
+        self.db = open_database(path, clock, login=login, team_group=team_group, create=create)
+        self.path = self.db.where
         self.reviews = ReviewRepo(self.db)
         self.triage = TriageRepo(self.db)
         self.drafts = DraftRepo(self.db)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -12,7 +11,7 @@ from replydesk.domain.findings import Finding, Severity
 from replydesk.domain.models import Draft, Reply
 from replydesk.domain.timeutil import from_iso, to_iso
 from replydesk.store import rows
-from replydesk.store.db import Database
+from replydesk.store.db import Conn, Database
 
 
 class DraftRepo:
@@ -294,7 +293,8 @@ class ReplyRepo:
         the lease holder may say so (a run that lost its lease knows nothing any more)."""
         with self.db.write() as c:
             c.execute(
-                "UPDATE replies SET attempts = max(attempts - 1, 0) WHERE id = ? AND lease_by = ?",
+                "UPDATE replies SET attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END "
+                "WHERE id = ? AND lease_by = ?",
                 (reply_id, holder),
             )
 
@@ -349,12 +349,12 @@ class ReplyRepo:
                 "SELECT rv.created_at, min(rp.confirmed_at) FROM replies rp "
                 "JOIN reviews rv ON rv.id = rp.review_id "
                 "WHERE rp.state IN ('posted','copied') AND rp.channel != 'import' "
-                "GROUP BY rp.review_id"
+                "GROUP BY rp.review_id, rv.created_at"
             )
         ]
 
 
-def _where(c: sqlite3.Connection, review_id: int) -> dict[str, str]:
+def _where(c: Conn, review_id: int) -> dict[str, str]:
     """The source a reply went to, for the audit log ("posted to trustpilot")."""
     row = c.execute("SELECT source FROM reviews WHERE id = ?", (review_id,)).fetchone()
     return {"source": row["source"]} if row else {}

@@ -51,14 +51,15 @@ class EventRepo:
         (the same position). ``review_id`` keeps one review's events."""
         where: list[str] = []
         args: list[object] = []
+        like = self.db.sql.like
+        values = self.db.sql.json_values.format(col="events.detail")
         for i, word in enumerate(words):
             pattern = "%" + _escape_like(word) + "%"
             named = list(actions[i]) if i < len(actions) else []
             where.append(
-                "(user LIKE ? ESCAPE '\\' OR login LIKE ? ESCAPE '\\' "
-                "OR action LIKE ? ESCAPE '\\' OR EXISTS (SELECT 1 FROM json_each("
-                "CASE WHEN json_valid(events.detail) THEN events.detail ELSE '{}' END) j "
-                "WHERE j.value LIKE ? ESCAPE '\\')"
+                f"(\"user\" {like} ? ESCAPE '\\' OR login {like} ? ESCAPE '\\' "
+                f"OR action {like} ? ESCAPE '\\' OR EXISTS (SELECT 1 FROM {values} j "
+                f"WHERE j.value {like} ? ESCAPE '\\')"
                 + (f" OR action IN ({','.join('?' * len(named))})" if named else "")
                 + ")"
             )
@@ -103,8 +104,8 @@ class ClaimRepo:
             ):
                 return rows.claim(row)
             c.execute(
-                "INSERT INTO claims (review_id, user, claimed_at, expires_at) VALUES (?,?,?,?) "
-                "ON CONFLICT (review_id) DO UPDATE SET user = excluded.user, "
+                'INSERT INTO claims (review_id, "user", claimed_at, expires_at) VALUES (?,?,?,?) '
+                'ON CONFLICT (review_id) DO UPDATE SET "user" = excluded."user", '
                 "claimed_at = excluded.claimed_at, expires_at = excluded.expires_at",
                 (review_id, user, to_iso(t), to_iso(t + timedelta(minutes=minutes))),
             )
@@ -114,7 +115,7 @@ class ClaimRepo:
 
     def release(self, review_id: int, user: str) -> None:
         with self.db.write() as c:
-            c.execute("DELETE FROM claims WHERE review_id = ? AND user = ?", (review_id, user))
+            c.execute('DELETE FROM claims WHERE review_id = ? AND "user" = ?', (review_id, user))
 
     def holder(self, review_id: int) -> Claim | None:
         row = self.db.one(

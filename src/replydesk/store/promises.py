@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import builtins
-import sqlite3
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -230,7 +229,7 @@ class PromiseRepo:
                     row["review_id"],
                     {"promise": promise_id, "draft": draft.id},
                 )
-        except sqlite3.Error as exc:
+        except self.db.errors as exc:
             raise StoreError(f"the follow-up of promise {promise_id} was not saved: {exc}") from exc
         return draft
 

@@ -5,16 +5,15 @@ from __future__ import annotations
 import builtins
 import hashlib
 import json
-import sqlite3
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any, Literal, cast
 
 from replydesk.domain.models import NewReview, Review, ReviewFilter, ReviewVersion
-from replydesk.domain.text import fold, search_words
+from replydesk.domain.text import fold
 from replydesk.domain.timeutil import from_iso, to_iso
 from replydesk.store import rows
-from replydesk.store.db import Database
+from replydesk.store.db import Conn, Database
 
 Outcome = Literal["new", "updated", "unchanged"]
 
@@ -34,12 +33,8 @@ _SORTS = {  # each matches an index that starts with label (schema 3)
 }
 
 
-def fts_query(text: str) -> str:
-    """A user's words as an FTS5 query: every word must appear (prefix match)."""
-    return " ".join(f'"{w}"*' for w in search_words(text))
-
-
-def _search_text(r: NewReview) -> str:
+def folded_text(r: NewReview) -> str:
+    """What a review is found by: its author, title and body, case and accents folded."""
     return fold(f"{r.author}\n{r.title}\n{r.body}")
 
 
@@ -77,6 +72,7 @@ class ReviewRepo:
             existing_rows = self._existing(c, batch)
             author_ids = self._author_ids
             fts_new: list[tuple[int, str]] = []  # written together: far fewer page writes
+            search_text = self._search_text
             new_facets: dict[tuple[str, str], int] = {}
             for r in batch:
                 author_id = None
@@ -86,8 +82,8 @@ class ReviewRepo:
                     if author_id is None:
                         author_id = c.execute(
                             "INSERT INTO authors (source, author_key, name) VALUES (?, ?, ?) "
-                            "ON CONFLICT (source, author_key) DO UPDATE SET name = "
-                            "CASE WHEN excluded.name != '' THEN excluded.name ELSE name END "
+                            "ON CONFLICT (source, author_key) DO UPDATE SET name = CASE "
+                            "WHEN excluded.name != '' THEN excluded.name ELSE authors.name END "
                             "RETURNING id",
                             (r.source, key, r.author or key),
                         ).fetchone()[0]
@@ -101,7 +97,7 @@ class ReviewRepo:
                         "INSERT INTO reviews (source, external_id, author_id, rating, title, "
                         "body, language, url, product_version, created_at, updated_at, "
                         "fetched_at, raw, content_hash) VALUES "
-                        "(?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                        "(?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
                         (
                             r.source,
                             r.external_id,
@@ -118,9 +114,8 @@ class ReviewRepo:
                             raw,
                             digest,
                         ),
-                    ).lastrowid
-                    assert rid is not None  # always set after a one-row INSERT
-                    fts_new.append((rid, _search_text(r)))
+                    ).fetchone()[0]
+                    fts_new.append((rid, search_text(r)))
                     facet = (r.source, r.language or "")
                     new_facets[facet] = new_facets.get(facet, 0) + 1
                     out.append(("new", rid))
@@ -173,7 +168,7 @@ class ReviewRepo:
                         rid,
                     ),
                 )
-                c.execute("UPDATE reviews_fts SET text = ? WHERE rowid = ?", (_search_text(r), rid))
+                c.execute("UPDATE reviews_fts SET text = ? WHERE rowid = ?", (search_text(r), rid))
                 # the machine's verdict was about the old text; a person's override stands
                 c.execute(
                     "DELETE FROM triage WHERE review_id = ? AND override_label IS NULL", (rid,)
@@ -199,13 +194,14 @@ class ReviewRepo:
             c.executemany("INSERT INTO reviews_fts (rowid, text) VALUES (?, ?)", fts_new)
             c.executemany(  # new reviews are untriaged and 'new' (schema 4)
                 "INSERT INTO facet_counts VALUES ('untriaged', ?, ?, 'new', ?) "
-                "ON CONFLICT (label, source, language, status) DO UPDATE SET n = n + excluded.n",
+                "ON CONFLICT (label, source, language, status) "
+                "DO UPDATE SET n = facet_counts.n + excluded.n",
                 [(*key, n) for key, n in new_facets.items()],
             )
         return out
 
     @staticmethod
-    def _existing(c: sqlite3.Connection, batch: list[NewReview]) -> dict[tuple[str, str], Any]:
+    def _existing(c: Conn, batch: list[NewReview]) -> dict[tuple[str, str], Any]:
         """The stored state of every review in the batch, in a few queries."""
         found: dict[tuple[str, str], Any] = {}
         by_source: dict[str, list[str]] = {}
@@ -222,6 +218,9 @@ class ReviewRepo:
                 ):
                     found[(source, row["external_id"])] = row
         return found
+
+    def _search_text(self, r: NewReview) -> str:
+        return self.db.sql.search_text(folded_text(r))
 
     def set_no_reply(self, review_id: int, no_reply: bool, user: str) -> str | None:
         """A person's call that a review needs no reply (status ``ignored``), or that it
@@ -292,7 +291,7 @@ class ReviewRepo:
     def label_counts(self, f: ReviewFilter | None = None) -> dict[str, int]:
         """How many reviews match per label ('untriaged' too), ignoring ``f.label``."""
         f = f or ReviewFilter()
-        if f.author_id is None and not fts_query(f.search):
+        if f.author_id is None and not self.db.sql.search(f.search):
             # kept by triggers (schema 3): a sum over a few hundred rows, whatever the size
             clauses, params = ["n > 0"], {}
             for col in ("source", "language", "status"):
@@ -314,7 +313,7 @@ class ReviewRepo:
 
     def match_count(self, search: str) -> int:
         """How many reviews a search matches, whatever the other filters (a few ms)."""
-        query = fts_query(search)
+        query = self.db.sql.search(search)
         if not query:
             total = self.db.one("SELECT count(*) FROM reviews")
             assert total is not None  # an aggregate always returns a row
@@ -323,7 +322,7 @@ class ReviewRepo:
             if len(self._match_counts) > 64:
                 self._match_counts.clear()
             row = self.db.one(
-                "SELECT count(*) FROM reviews_fts WHERE reviews_fts MATCH ?", (query,)
+                "SELECT count(*) FROM (" + self.db.sql.fts_ids + ") matched", {"q": query}
             )
             assert row is not None  # an aggregate always returns a row
             self._match_counts[query] = cast(int, row[0])
@@ -358,17 +357,15 @@ class ReviewRepo:
             value = getattr(f, col)
             if value:
                 # "+": filter while walking the label index rather than sorting a source
-                clauses.append(f"+r.{col} = :{col}")
+                clauses.append(f"{self.db.sql.hint}r.{col} = :{col}")
                 params[col] = value
         if f.author_id is not None:
             clauses.append("r.author_id = :author_id")
             params["author_id"] = f.author_id
-        query = fts_query(f.search)
+        query = self.db.sql.search(f.search)
         if query:
-            drive = "" if self.match_count(f.search) <= NARROW_SEARCH else "+"
-            clauses.append(
-                f"{drive}r.id IN (SELECT rowid FROM reviews_fts WHERE reviews_fts MATCH :q)"
-            )
+            drive = "" if self.match_count(f.search) <= NARROW_SEARCH else self.db.sql.hint
+            clauses.append(f"{drive}r.id IN ({self.db.sql.fts_ids})")
             params["q"] = query
         return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 

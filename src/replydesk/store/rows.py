@@ -1,9 +1,11 @@
-"""Rows to domain objects, in one place: nothing outside ``store/`` sees a column name."""
+"""Rows to domain objects, in one place: nothing outside ``store/`` sees a column name.
+
+A row is either engine's (``sqlite3.Row`` or ``postgres.Row``): read by column name."""
 
 from __future__ import annotations
 
 import json
-import sqlite3
+from typing import Any
 
 from replydesk.domain.findings import Finding
 from replydesk.domain.models import (
@@ -30,8 +32,9 @@ from replydesk.domain.timeutil import from_iso
 
 REVIEW_SELECT = """
 SELECT r.*, coalesce(a.name, '') AS author_name, coalesce(a.author_key, '') AS author_key,
-       t.score AS score, coalesce(t.unsure AND t.override_label IS NULL, 0) AS unsure,
-       c.user AS claimed_by
+       t.score AS score,
+       CASE WHEN t.unsure = 1 AND t.override_label IS NULL THEN 1 ELSE 0 END AS unsure,
+       c."user" AS claimed_by
 FROM reviews r
 LEFT JOIN authors a ON a.id = r.author_id
 LEFT JOIN triage t ON t.review_id = r.id
@@ -39,7 +42,7 @@ LEFT JOIN claims c ON c.review_id = r.id AND c.expires_at > :now
 """
 
 
-def review(row: sqlite3.Row) -> Review:
+def review(row: Any) -> Review:
     return Review(
         id=row["id"],
         source=row["source"],
@@ -66,7 +69,7 @@ def review(row: sqlite3.Row) -> Review:
     )
 
 
-def version(row: sqlite3.Row) -> ReviewVersion:
+def version(row: Any) -> ReviewVersion:
     return ReviewVersion(
         version=row["version"],
         title=row["title"],
@@ -76,7 +79,7 @@ def version(row: sqlite3.Row) -> ReviewVersion:
     )
 
 
-def triage(row: sqlite3.Row) -> Triage:
+def triage(row: Any) -> Triage:
     reasons = [Evidence(**r) for r in json.loads(row["reasons"] or "[]")]
     return Triage(
         label=Label(row["label"]) if row["label"] else None,
@@ -94,7 +97,7 @@ def triage(row: sqlite3.Row) -> Triage:
     )
 
 
-def draft(row: sqlite3.Row) -> Draft:
+def draft(row: Any) -> Draft:
     return Draft(
         id=row["id"],
         review_id=row["review_id"],
@@ -118,7 +121,7 @@ def draft(row: sqlite3.Row) -> Draft:
     )
 
 
-def reply(row: sqlite3.Row) -> Reply:
+def reply(row: Any) -> Reply:
     return Reply(
         id=row["id"],
         review_id=row["review_id"],
@@ -137,7 +140,7 @@ def reply(row: sqlite3.Row) -> Reply:
     )
 
 
-def promise(row: sqlite3.Row) -> Promise:
+def promise(row: Any) -> Promise:
     return Promise(
         id=row["id"],
         review_id=row["review_id"],
@@ -161,7 +164,7 @@ def promise(row: sqlite3.Row) -> Promise:
     )
 
 
-def event(row: sqlite3.Row) -> Event:
+def event(row: Any) -> Event:
     return Event(
         id=row["id"],
         at=from_iso(row["at"]),
@@ -173,7 +176,7 @@ def event(row: sqlite3.Row) -> Event:
     )
 
 
-def claim(row: sqlite3.Row) -> Claim:
+def claim(row: Any) -> Claim:
     return Claim(
         review_id=row["review_id"],
         user=row["user"],

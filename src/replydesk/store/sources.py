@@ -60,7 +60,7 @@ class SourceRepo:
             c.execute(
                 "INSERT INTO sources (name, kind, cursor, last_sync_at, last_status, last_report)"
                 " VALUES (?,?,?,?,?,?) ON CONFLICT (name) DO UPDATE SET kind = excluded.kind, "
-                "cursor = coalesce(excluded.cursor, cursor), last_sync_at = "
+                "cursor = coalesce(excluded.cursor, sources.cursor), last_sync_at = "
                 "excluded.last_sync_at, last_status = excluded.last_status, "
                 "last_report = excluded.last_report",
                 (name, kind, cursor, to_iso(at or self.db.now()), status, json.dumps(report)),

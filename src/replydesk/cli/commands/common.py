@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import BinaryIO, TextIO
 
+from replydesk import config as config_mod
 from replydesk.domain.errors import UsageError
 from replydesk.domain.ids import parse_id
 from replydesk.services.workspace import Workspace
@@ -41,7 +42,8 @@ def workspace(args: argparse.Namespace, *, create: bool = False) -> Iterator[Wor
     """The workspace of ``--config``/``--db``, closed when the command is done. Only the
     commands that bring reviews in (``create``) may start a new database: any other one
     would leave an empty file behind a mistyped ``--db`` and report on nothing."""
-    ws = Workspace.from_paths(args.config, args.db, create=create)
+    db = config_mod.db_path(args.db) if args.db else None  # a path, or a postgresql:// URL
+    ws = Workspace.from_paths(args.config, db, create=create)
     try:
         yield ws
     finally:

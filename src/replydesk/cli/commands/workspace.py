@@ -74,8 +74,13 @@ def cmd_init(args: argparse.Namespace) -> int:
         print(f"wrote {target}\nedit it, then run: replydesk config check")
         return OK
     # the database of --db, else of REPLYDESK_DB, else the default path
-    db = config_mod.db_path(args.db) if args.db else config_mod.parse("").db_path
-    db = db.absolute()
+    where = config_mod.db_path(args.db) if args.db else config_mod.parse("").db_path
+    if not isinstance(where, Path):
+        raise UsageError(
+            f"--team shares an SQLite file with a unix group; the URL {where} names a "
+            "server, shared already: put it in each teammate's config as [store] url"
+        )
+    db = where.absolute()
     setup.write_starter(target, force=args.force, team_group=args.team, db=db)
     print(
         f"wrote {target} (team mode: group {args.team}, database {db})\n"

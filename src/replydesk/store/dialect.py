@@ -1,0 +1,60 @@
+"""What the repositories say differently on each engine, in one place.
+
+The repositories write one SQL for both engines (``?`` and ``:name`` placeholders, quoted
+``"user"``, ``RETURNING``, ``ON CONFLICT``); the few pieces that cannot be the same text
+(the search index, an index hint, case-blind ``LIKE``, reading JSON) come from here.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from replydesk.domain.text import search_words
+
+_WORD = re.compile(r"[^\W_]+")
+
+
+@dataclass(frozen=True)
+class Dialect:
+    name: str
+    # "+r.col": SQLite's hint to filter while walking another index; PostgreSQL plans alone
+    hint: str
+    like: str  # case-blind LIKE (SQLite's LIKE is, for ASCII; PostgreSQL has ILIKE)
+    # "the review ids matching :q" (q from ``search``)
+    fts_ids: str
+    # the values of a JSON object kept as text: a FROM item whose rows have ``value``
+    json_values: str
+
+    def search(self, text: str) -> str:
+        """A user's words as this engine's search query: every word must appear, each as
+        the start of a word ("" when there are no words)."""
+        if self.name == "sqlite":
+            return " ".join(f'"{w}"*' for w in search_words(text))
+        words = [w for word in search_words(text) for w in _WORD.findall(word)]
+        return " & ".join(f"'{w}':*" for w in words)
+
+    def search_text(self, folded: str) -> str:
+        """What the search index is given for a review's folded text. PostgreSQL's parser
+        reads "2.3.1" or "a_b" as one token, so it is given the words alone."""
+        if self.name == "sqlite":
+            return folded
+        return " ".join(_WORD.findall(folded))
+
+
+SQLITE = Dialect(
+    name="sqlite",
+    hint="+",
+    like="LIKE",
+    fts_ids="SELECT rowid FROM reviews_fts WHERE reviews_fts MATCH :q",
+    json_values="json_each(CASE WHEN json_valid({col}) THEN {col} ELSE '{{}}' END)",
+)
+
+POSTGRESQL = Dialect(
+    name="postgresql",
+    hint="",
+    like="ILIKE",
+    fts_ids="SELECT rowid FROM reviews_fts WHERE words @@ to_tsquery('simple', :q)",
+    json_values="json_each_text(CASE WHEN {col} ~ '^\\s*\\{{' THEN {col}::json "
+    "ELSE '{{}}'::json END)",
+)

@@ -1,0 +1,274 @@
+"""The PostgreSQL engine: team mode for managers on several hosts, one queue.
+
+The repositories' SQL is the same as on SQLite; ``translate`` turns its ``?`` and ``:name``
+placeholders into psycopg's. Connections come from a small pool, so a TUI worker reads
+while another writes. Every write transaction first takes a transaction-scoped advisory
+lock, the same promise SQLite's ``BEGIN IMMEDIATE`` gives: writers take turns, so each
+read-check-write step (approve once, lease a reply once, claim a review once) stays one
+step, whichever host runs it. Every write also sends a notification on commit, which a
+TUI listens for to refresh when a colleague acts.
+
+One database holds one replydesk store in the schema its URL's ``search_path`` selects
+(``?options=-csearch_path%3Dteam``), ``public`` by default.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from replydesk.domain.errors import StoreError
+from replydesk.domain.location import StoreUrl
+from replydesk.domain.redact import redact
+from replydesk.domain.timeutil import now
+from replydesk.store.db import Clock, Cursor, Database, Params
+from replydesk.store.dialect import POSTGRESQL
+from replydesk.store.schema import MIGRATIONS
+
+if TYPE_CHECKING:
+    import psycopg
+    from psycopg_pool import ConnectionPool
+
+POOL_SIZE = 4
+CONNECT_TIMEOUT_S = 10
+VERSION_TABLE = "replydesk_schema"
+
+_TOKEN = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|\$\$.*?\$\$|::|:(\w+)|\?|%", re.S)
+
+
+@lru_cache(maxsize=1024)
+def translate(sql: str) -> str:
+    """SQLite's placeholders (``?``, ``:name``) as psycopg's (``%s``, ``%(name)s``); a
+    literal ``%`` is doubled. Quoted text and ``::`` casts are left as they are."""
+
+    def sub(m: re.Match[str]) -> str:
+        token = m.group(0)
+        if token == "?":
+            return "%s"
+        if token == "%":
+            return "%%"
+        if m.group(1):
+            return f"%({m.group(1)})s"
+        return token
+
+    return _TOKEN.sub(sub, sql)
+
+
+class Row:
+    """A row read by column name or by position, like ``sqlite3.Row``."""
+
+    __slots__ = ("_names", "_values")
+
+    def __init__(self, values: Sequence[Any], names: dict[str, int]) -> None:
+        self._values = values
+        self._names = names
+
+    def __getitem__(self, key: int | str) -> Any:
+        return self._values[self._names[key] if isinstance(key, str) else key]
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def keys(self) -> list[str]:
+        return list(self._names)
+
+
+def _rows(cursor: Any) -> Any:
+    names = {c.name: i for i, c in enumerate(cursor.description or ())}
+    return lambda values: Row(values, names)
+
+
+class PgConn:
+    """A pooled connection inside a transaction, speaking the repositories' SQL."""
+
+    def __init__(self, conn: psycopg.Connection[Any]) -> None:
+        self.raw = conn
+
+    def execute(self, sql: str, params: Params = (), /) -> Cursor:
+        if not params:
+            return self.raw.execute(sql.encode())
+        return self.raw.execute(translate(sql).encode(), params)
+
+    def executemany(self, sql: str, params: Iterable[Params], /) -> Cursor:
+        cursor = self.raw.cursor()
+        cursor.executemany(translate(sql).encode(), params)
+        return cursor
+
+
+def _psycopg() -> Any:
+    try:
+        import psycopg
+        import psycopg_pool
+    except ImportError:
+        raise StoreError(
+            "a postgresql:// store needs psycopg: pip install 'replydesk[postgresql]'"
+        ) from None
+    return psycopg, psycopg_pool
+
+
+class PgDatabase(Database):
+    sql = POSTGRESQL
+
+    def __init__(
+        self, url: StoreUrl, clock: Clock = now, login: str | None = None, *, create: bool = True
+    ) -> None:
+        super().__init__(clock, login)
+        self.where = self.url = self.path = url
+        self.token = uuid.uuid4().hex  # this process's writes, told apart from others'
+        pg, pg_pool = _psycopg()
+        self._errors = pg.Error
+        self.errors = (pg.Error, StoreError)
+        try:
+            first = pg.connect(
+                url.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S, row_factory=_rows
+            )
+        except pg.Error as exc:
+            raise StoreError(f"cannot open {url}: {_first_line(exc)}") from None
+        self.schema = str(first.execute("SELECT current_schema()").fetchone()[0] or "")
+        if not self.schema:
+            first.close()
+            raise StoreError(
+                f"{url} has no schema to keep reviews in (search_path is empty); "
+                "create one or set ?options=-csearch_path%3DNAME"
+            )
+        self.channel = f"replydesk_{re.sub(r'[^a-z0-9_]', '_', self.schema.lower())}"[:63]
+        try:
+            _migrate(first, create, url)
+        except pg.Error as exc:
+            first.close()
+            raise StoreError(f"{url}: {_first_line(exc)}") from None
+        except BaseException:
+            first.close()
+            raise
+        first.close()
+        self.pool: ConnectionPool[Any] = pg_pool.ConnectionPool(
+            url.url,
+            min_size=1,
+            max_size=POOL_SIZE,
+            kwargs={"autocommit": True, "row_factory": _rows},
+            open=True,
+            name="replydesk",
+        )
+        self._local = threading.local()
+        self._listener: psycopg.Connection[Any] | None = None
+
+    # ------------------------------------------------------------ doors
+
+    @contextmanager
+    def write(self) -> Iterator[PgConn]:
+        outer: PgConn | None = getattr(self._local, "conn", None)
+        if outer is not None:  # nested: join the outer transaction
+            yield outer
+            return
+        with self._connection() as raw:
+            conn = PgConn(raw)
+            self._local.conn = conn
+            try:
+                raw.execute(b"BEGIN")
+                raw.execute(b"SELECT pg_advisory_xact_lock(hashtext(current_schema()))")
+                yield conn
+                raw.execute(
+                    b"SELECT pg_notify(%s, %s)", (self.channel, f"{self.token} {self.login}")
+                )
+                raw.execute(b"COMMIT")
+            except BaseException as exc:
+                if not raw.closed:
+                    raw.execute(b"ROLLBACK")
+                if isinstance(exc, self._errors) and not _is_data_error(exc):
+                    raise StoreError(f"{self.where}: {_first_line(exc)}") from None
+                raise
+            finally:
+                self._local.conn = None
+
+    @contextmanager
+    def _connection(self) -> Iterator[psycopg.Connection[Any]]:
+        try:
+            with self.pool.connection(timeout=CONNECT_TIMEOUT_S * 3) as raw:
+                yield raw
+        except self._errors as exc:
+            if _is_data_error(exc):
+                raise
+            raise StoreError(f"{self.where}: {_first_line(exc)}") from None
+
+    def query(self, sql: str, params: Params = ()) -> list[Any]:
+        outer: PgConn | None = getattr(self._local, "conn", None)
+        if outer is not None:
+            return outer.execute(sql, params).fetchall()
+        with self._connection() as raw:
+            return PgConn(raw).execute(sql, params).fetchall()
+
+    def one(self, sql: str, params: Params = ()) -> Any | None:
+        rows = self.query(sql, params)
+        return rows[0] if rows else None
+
+    def changed_since(self, mark: object) -> tuple[bool, object]:
+        """LISTEN on this store's channel; a notification from another process since the
+        last call means someone wrote."""
+        pg, _pool = _psycopg()
+        with self.lock:
+            if self._listener is None:
+                self._listener = pg.connect(self.url.url, autocommit=True)
+                self._listener.execute(f'LISTEN "{self.channel}"'.encode())
+                return False, mark
+            others = False
+            for note in self._listener.notifies(timeout=0.0):
+                others = others or not note.payload.startswith(self.token)
+            return others, mark
+
+    def close(self) -> None:
+        with self.lock:
+            if self._listener is not None:
+                self._listener.close()
+                self._listener = None
+        self.pool.close()
+
+
+def _migrate(conn: psycopg.Connection[Any], create: bool, url: StoreUrl) -> None:
+    """Bring the schema up to date, one migration per transaction, under the same lock as
+    every write (two hosts starting at once migrate once)."""
+    found = conn.execute(
+        "SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() "
+        "AND table_name = %s",
+        (VERSION_TABLE,),
+    ).fetchone()
+    if found is None and not create:
+        raise StoreError(
+            f"{url} holds no replydesk store yet; run `replydesk store copy` or "
+            "`replydesk import FILE` against it first"
+        )
+    while True:
+        with conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(hashtext(current_schema()))")
+            conn.execute(f"CREATE TABLE IF NOT EXISTS {VERSION_TABLE} (version INTEGER NOT NULL)")
+            row = conn.execute(f"SELECT max(version) FROM {VERSION_TABLE}").fetchone()
+            version = int(row[0] or 0) if row else 0
+            if version > len(MIGRATIONS):
+                raise StoreError(
+                    f"this database is at schema {version}, newer than this replydesk knows "
+                    f"({len(MIGRATIONS)}); upgrade replydesk"
+                )
+            if version == len(MIGRATIONS):
+                return
+            conn.execute(MIGRATIONS[version].script("postgresql").encode())
+            conn.execute(f"DELETE FROM {VERSION_TABLE}")
+            conn.execute(f"INSERT INTO {VERSION_TABLE} VALUES (%s)", (version + 1,))
+
+
+def _is_data_error(exc: BaseException) -> bool:
+    """A constraint or a bad value (the caller's to handle, like sqlite3.IntegrityError),
+    as opposed to the server or the connection failing."""
+    sqlstate = getattr(exc, "sqlstate", None) or ""
+    return sqlstate[:2] in ("22", "23", "42", "P0")
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return redact(text[0] if text else type(exc).__name__)
