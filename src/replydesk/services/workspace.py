@@ -88,7 +88,7 @@ class Workspace:
     def open(
         cls,
         config: Config,
-        db: Path | str | None = None,
+        db: Location | str | None = None,
         user: str | None = None,
         demo: bool = False,
         *,
@@ -123,7 +123,7 @@ class Workspace:
     def from_paths(
         cls,
         config_path: Path | str | None = None,
-        db: Path | str | None = None,
+        db: Location | str | None = None,
         *,
         create: bool = True,
     ) -> Workspace:

@@ -9,8 +9,9 @@ from __future__ import annotations
 from replydesk.domain.errors import StoreError
 from replydesk.domain.location import Location
 from replydesk.domain.timeutil import now
-from replydesk.store.db import Clock, open_database
+from replydesk.store.db import Clock
 from replydesk.store.drafts import DraftRepo, ReplyRepo
+from replydesk.store.engines import open_database
 from replydesk.store.events import ClaimRepo, EventRepo
 from replydesk.store.promises import PromiseRepo
 from replydesk.store.reviews import ReviewRepo

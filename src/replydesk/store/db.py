@@ -1,11 +1,12 @@
 """One database, either engine: what every repository may ask of it.
 
-``open_database`` picks the engine from where the reviews are: a path is an SQLite file
-(``store/sqlite.py``), a ``postgresql://`` URL a PostgreSQL server (``store/postgres.py``).
-Both give the same four doors: ``write()`` (one transaction, writers one at a time),
-``query``/``one`` (reads), and ``log`` (an audit event inside the caller's transaction),
-and speak the same SQL (``?`` and ``:name`` placeholders); ``sql`` holds the few pieces
-each engine spells its own way.
+``store/engines.open_database`` picks the engine from where the reviews are: a path is an
+SQLite file (``store/sqlite.py``), a ``postgresql://`` URL a PostgreSQL server
+(``store/postgres.py``). Both give the same doors: ``write()`` (one transaction, writers
+one at a time), ``query``/``one`` (reads), ``log`` (an audit event inside the caller's
+transaction) and ``changed_since`` (has a colleague written?). They speak the same SQL
+(``?`` and ``:name`` placeholders); ``sql`` holds the few pieces each engine spells its
+own way.
 """
 
 from __future__ import annotations
@@ -15,11 +16,10 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
 from datetime import datetime
-from pathlib import Path
 from typing import Any, Protocol
 
-from replydesk.domain.location import Location, StoreUrl
-from replydesk.domain.timeutil import now, to_iso
+from replydesk.domain.location import Location
+from replydesk.domain.timeutil import to_iso
 from replydesk.store.dialect import Dialect
 
 Clock = Callable[[], datetime]
@@ -103,35 +103,6 @@ class Database:
 
     def close(self) -> None:
         raise NotImplementedError
-
-
-def open_database(
-    where: Location | str,
-    clock: Clock = now,
-    *,
-    login: str | None = None,
-    team_group: str = "",
-    create: bool = True,
-) -> Database:
-    """The database at ``where``: an SQLite file, or the PostgreSQL server a URL names
-    (``team_group`` shares an SQLite file's folder; a server shares itself)."""
-    if isinstance(where, str) and where != ":memory:":
-        from replydesk.domain.location import location
-
-        where = location(where)
-    if isinstance(where, StoreUrl):
-        from replydesk.store.postgres import PgDatabase
-
-        return PgDatabase(where, clock, login=login, create=create)
-    from replydesk.store.sqlite import SqliteDatabase
-
-    return SqliteDatabase(
-        where if isinstance(where, Path) or where == ":memory:" else Path(where),
-        clock,
-        login=login,
-        team_group=team_group,
-        create=create,
-    )
 
 
 def _login() -> str:
