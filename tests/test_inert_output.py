@@ -208,7 +208,10 @@ def test_jsonl_export_escapes_controls_and_imports_back_the_same(ws, tmp_path):
                 original.title,
                 original.body,
             )
-    assert ws.store.reviews.by_external("shop", "n1").body == NASTY[0]["body"]
+    # a NUL is kept as U+FFFD on both engines (PostgreSQL cannot store one)
+    assert ws.store.reviews.by_external("shop", "n1").body == NASTY[0]["body"].replace(
+        "\x00", "\ufffd"
+    )
 
 
 # ------------------------------------------------------------------ a platform's echo

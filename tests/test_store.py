@@ -52,7 +52,7 @@ def test_refuses_a_newer_schema_and_a_non_database(tmp_path):
 
 
 def test_foreign_keys_are_enforced(ws):
-    with pytest.raises(sqlite3.IntegrityError), ws.store.db.write() as c:
+    with pytest.raises(ws.store.db.errors), ws.store.db.write() as c:
         c.execute(
             "INSERT INTO drafts (review_id, version, author, created_at) "
             "VALUES (999, 1, 'x', 'now')"

@@ -154,6 +154,7 @@ class PgDatabase(Database):
             min_size=1,
             max_size=POOL_SIZE,
             kwargs={"autocommit": True, "row_factory": _rows},
+            configure=_configure,
             open=True,
             name="replydesk",
         )
@@ -229,6 +230,20 @@ class PgDatabase(Database):
                 self._listener.close()
                 self._listener = None
         self.pool.close()
+
+
+def _configure(conn: psycopg.Connection[Any]) -> None:
+    """Flags are INTEGER columns on both engines (SQLite has no boolean): a Python bool is
+    sent as 0 or 1, as sqlite3 does."""
+    from psycopg.adapt import Dumper
+
+    class BoolAsInt(Dumper):
+        oid = conn.adapters.types["int4"].oid
+
+        def dump(self, obj: Any) -> bytes:
+            return b"1" if obj else b"0"
+
+    conn.adapters.register_dumper(bool, BoolAsInt)
 
 
 def _migrate(conn: psycopg.Connection[Any], create: bool, url: StoreUrl) -> None:

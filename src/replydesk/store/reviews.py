@@ -6,6 +6,7 @@ import builtins
 import hashlib
 import json
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, Literal, cast
 
@@ -43,6 +44,19 @@ def folded_text(r: NewReview) -> str:
 NARROW_SEARCH = 2000
 
 
+NUL_FIELDS = ("external_id", "author", "author_key", "title", "body", "url", "product_version")
+
+
+def _without_nul(r: NewReview) -> NewReview:
+    """A NUL character is never text a person wrote, and PostgreSQL cannot store one:
+    on either engine it is kept as U+FFFD, the mark of a character that could not be
+    read, so a review reads the same whichever engine holds it."""
+    found = {f: getattr(r, f) for f in NUL_FIELDS if "\x00" in getattr(r, f)}
+    if not found:
+        return r
+    return replace(r, **{f: text.replace("\x00", "\ufffd") for f, text in found.items()})
+
+
 class ReviewRepo:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -57,7 +71,7 @@ class ReviewRepo:
     ) -> list[tuple[Outcome, int]]:
         """Insert new reviews, record edits as versions; one transaction for the batch."""
         fetched = to_iso(fetched_at or self.db.now())
-        batch = list(reviews)
+        batch = [_without_nul(r) for r in reviews]
         try:
             return self._upsert(batch, fetched, user)
         except BaseException:
