@@ -20,6 +20,7 @@ from replydesk.cli.commands.channels import cmd_post, cmd_secret_set, cmd_source
 from replydesk.cli.commands.common import BAD_INPUT, FAILURE, OK, draft_id, promise_id, review_id
 from replydesk.cli.commands.ledger import KIND_CHOICES, cmd_promise, cmd_promises, cmd_stats
 from replydesk.cli.commands.replies import cmd_approve, cmd_draft, cmd_lint, cmd_triage
+from replydesk.cli.commands.store import cmd_store_copy
 from replydesk.cli.commands.workspace import (
     cmd_config_check,
     cmd_demo,
@@ -128,6 +129,17 @@ def build_parser() -> argparse.ArgumentParser:
     check = cfg_sub.add_parser("check", help="validate the config; exit 2 on error")
     check.set_defaults(handler=cmd_config_check)
     cfg.set_defaults(handler=lambda a: _usage(cfg))
+
+    sto = sub.add_parser("store", help="store commands: copy a store to another engine")
+    sto_sub = sto.add_subparsers(title="store commands", metavar="ACTION")
+    scp = sto_sub.add_parser(
+        "copy",
+        help="copy a whole store, SQLite to PostgreSQL or back (resumable; counts checked)",
+    )
+    scp.add_argument("src", metavar="SRC", help="an SQLite path or a postgresql:// URL")
+    scp.add_argument("dst", metavar="DST", help="an SQLite path or a postgresql:// URL")
+    scp.set_defaults(handler=cmd_store_copy)
+    sto.set_defaults(handler=lambda a: _usage(sto))
 
     imp = sub.add_parser("import", help="import reviews from CSV or JSONL")
     imp.add_argument("file", help="a .csv or .jsonl file, or - for standard input")

@@ -96,6 +96,16 @@ class Database:
     def one(self, sql: str, params: Params = ()) -> Any | None:
         raise NotImplementedError
 
+    def bulk_insert(
+        self, conn: Conn, table: str, columns: list[str], rows: list[tuple[Any, ...]]
+    ) -> None:
+        """Insert many rows at once, the fastest way this engine has."""
+        marks = ", ".join("?" * len(columns))
+        conn.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
+
+    def after_bulk_copy(self, tables: list[str]) -> None:
+        """Rows arrived with their ids: the next id each table makes must come after them."""
+
     def changed_since(self, mark: object) -> tuple[bool, object]:
         """Has anyone (another process included) written since ``mark``? Cheap enough to
         ask every second; returns the new mark."""

@@ -26,7 +26,7 @@ from replydesk.domain.errors import StoreError
 from replydesk.domain.location import StoreUrl
 from replydesk.domain.redact import redact
 from replydesk.domain.timeutil import now
-from replydesk.store.db import Clock, Cursor, Database, Params
+from replydesk.store.db import Clock, Conn, Cursor, Database, Params
 from replydesk.store.dialect import POSTGRESQL
 from replydesk.store.schema import MIGRATIONS
 
@@ -209,6 +209,28 @@ class PgDatabase(Database):
     def one(self, sql: str, params: Params = ()) -> Any | None:
         rows = self.query(sql, params)
         return rows[0] if rows else None
+
+    def bulk_insert(
+        self, conn: Conn, table: str, columns: list[str], rows: list[tuple[Any, ...]]
+    ) -> None:
+        """``COPY``: several times faster than INSERTs. A NUL cannot be stored as text here,
+        so one in a row from elsewhere is kept as U+FFFD (as new reviews are)."""
+        assert isinstance(conn, PgConn)
+        with conn.raw.cursor().copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                if any(isinstance(v, str) and "\x00" in v for v in row):
+                    row = tuple(
+                        v.replace("\x00", "\ufffd") if isinstance(v, str) else v for v in row
+                    )
+                copy.write_row(row)
+
+    def after_bulk_copy(self, tables: list[str]) -> None:
+        with self.write() as c:
+            for table in tables:
+                c.execute(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                    f"(SELECT coalesce(max(id), 0) + 1 FROM {table}), false)"
+                )
 
     def changed_since(self, mark: object) -> tuple[bool, object]:
         """LISTEN on this store's channel; a notification from another process since the
