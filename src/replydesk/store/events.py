@@ -26,6 +26,19 @@ class EventRepo:
         with self.db.write() as c:
             self.db.log(c, user, action, review_id, detail)
 
+    def last_id(self) -> int:
+        row = self.db.one("SELECT coalesce(max(id), 0) FROM events")
+        return int(row[0]) if row else 0
+
+    def after(self, event_id: int, limit: int = 50) -> list[Event]:
+        """Events logged after ``event_id``, oldest first."""
+        return [
+            rows.event(r)
+            for r in self.db.query(
+                "SELECT * FROM events WHERE id > ? ORDER BY id LIMIT ?", (event_id, limit)
+            )
+        ]
+
     def recent(self, limit: int = 200, review_id: int | None = None) -> list[Event]:
         if review_id is None:
             found = self.db.query("SELECT * FROM events ORDER BY id DESC LIMIT ?", (limit,))

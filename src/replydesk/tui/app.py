@@ -14,7 +14,9 @@ from textual.binding import Binding
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
+from replydesk.domain.errors import ReplydeskError
 from replydesk.domain.redact import redact
+from replydesk.services import activity
 from replydesk.services.workspace import Workspace
 from replydesk.tui.screens.audit import AuditScreen
 from replydesk.tui.screens.base import WorkspaceScreen
@@ -38,15 +40,51 @@ class ReplydeskApp(App[None]):
         Binding("a", "audit", "Audit log", show=False),
     ]
 
+    WATCH_SECONDS = 2.0  # how often to look for colleagues' actions
+    TOASTS = 3  # toasts per look; more are summed up in one
+
     def __init__(self, ws: Workspace, *, debug: bool = False) -> None:
         super().__init__()
         self.ws = ws
         self.show_traceback = debug  # a crash prints its traceback (else the caller says one line)
         self.loop: asyncio.AbstractEventLoop | None = None
+        self.watching: activity.Mark | None = None  # how far colleagues' actions were seen
 
     def on_mount(self) -> None:
         self.loop = asyncio.get_running_loop()  # what a signal wakes (see ``run``)
         self.push_screen(InboxScreen(self.ws))
+        self.set_interval(self.WATCH_SECONDS, self._look_around)
+
+    # ------------------------------------------------------------ colleagues
+
+    def _look_around(self) -> None:
+        """Ask, off the UI thread, whether a colleague wrote; one look at a time."""
+        if any(w.group == "activity" and not w.is_finished for w in self.workers):
+            return
+        self.run_worker(self._look, thread=True, group="activity", exit_on_error=False)
+
+    def _look(self) -> None:
+        try:
+            if self.watching is None:
+                self.watching = activity.start(self.ws)
+                return
+            found, self.watching = activity.news(self.ws, self.watching)
+        except ReplydeskError:  # the server is away for a moment: look again later
+            return
+        if found.changed:
+            self.call_from_thread(self._show_news, found)
+
+    def _show_news(self, found: activity.News) -> None:
+        """A toast per action (the first few), and the screen shown refreshed."""
+        lines = found.lines
+        for line in lines[: self.TOASTS]:
+            self.notify(line, title="Your team", timeout=6)
+        extra = len(lines) - self.TOASTS + found.more
+        if extra > 0:
+            self.notify(f"and {extra} more: press a for the audit log", title="Your team")
+        reload = getattr(self.screen, "reload", None)  # lists reload; an editor keeps its text
+        if callable(reload):
+            reload()
 
     def notify(
         self,
