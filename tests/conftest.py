@@ -19,9 +19,36 @@ from replydesk.services.workspace import Workspace
 
 ENV_PREFIXES = ("REPLYDESK_", "OPENAI_")
 
-# The PostgreSQL half of the suite runs against the throwaway server `.ci/run` starts
-# (.ci/postgres.py); read before the isolation below clears REPLYDESK_* for each test.
-PG_URL = os.environ.get("REPLYDESK_TEST_PG", "")
+
+def _test_server() -> str:
+    """The PostgreSQL half of the suite runs against a throwaway server: the one `.ci/run`
+    started (REPLYDESK_TEST_PG, read before the isolation below clears REPLYDESK_* for each
+    test), else one started here when the server's binaries are installed."""
+    given = os.environ.get("REPLYDESK_TEST_PG", "")
+    if given or os.environ.get("REPLYDESK_TEST_NO_PG"):
+        return given
+    import atexit
+    import shutil
+    import subprocess
+    import tempfile
+
+    import pg_server
+
+    bins = pg_server.bindir()
+    if bins is None:
+        return ""
+    folder = Path(tempfile.mkdtemp(prefix="replydesk-pg-"))
+    folder.chmod(0o755)  # the server runs as `postgres` when the tests run as root
+    try:
+        url = pg_server.start(folder / "pg", bins)
+    except (OSError, subprocess.CalledProcessError):
+        shutil.rmtree(folder, ignore_errors=True)
+        return ""
+    atexit.register(lambda: (pg_server.stop(folder / "pg"), shutil.rmtree(folder, True)))
+    return url
+
+
+PG_URL = _test_server()
 ENGINES = [
     "sqlite",
     pytest.param(
@@ -140,15 +167,19 @@ def server():
     srv.stop()
 
 
-def workspace_with(tmp_path: Path, toml: str) -> Workspace:
+def workspace_with(tmp_path: Path, toml: str, *, db: Location | None = None) -> Workspace:
+    """A workspace on ``db`` (default: ``tmp_path / "ws.db"``) with ``toml`` as its config,
+    written to ``tmp_path / "config.toml"``."""
     from replydesk.config import parse
 
     cfg_path = tmp_path / "config.toml"
     cfg_path.write_text(toml, encoding="utf-8")
-    return Workspace.open(parse(toml, cfg_path), db=tmp_path / "ws.db")
+    return Workspace.open(parse(toml, cfg_path), db=db if db is not None else tmp_path / "ws.db")
 
 
-def trustpilot_workspace(tmp_path: Path, server, name: str = "tp", extra: str = "") -> Workspace:
+def trustpilot_workspace(
+    tmp_path: Path, server, name: str = "tp", extra: str = "", *, db: Location | None = None
+) -> Workspace:
     """A workspace with one Trustpilot source on the loopback fake (its default keys)."""
     from replydesk import secrets
 
@@ -166,6 +197,7 @@ api_secret_secret = "tp-secret"
 base_url = "{server.url}"
 retries = 1
 {extra}""",
+        db=db,
     )
 
 

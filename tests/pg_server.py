@@ -1,7 +1,11 @@
 """A throwaway PostgreSQL server on loopback, for the PostgreSQL half of the tests.
 
-    eval "$(python .ci/postgres.py start DIR)"   # exports REPLYDESK_TEST_PG (a URL)
-    python .ci/postgres.py stop DIR
+    eval "$(python tests/pg_server.py start DIR)"   # exports REPLYDESK_TEST_PG (a URL)
+    python tests/pg_server.py stop DIR
+
+``.ci/run`` does that (installing the server when absent); a plain ``python -m pytest``
+starts one itself when the binaries are there (``tests/conftest.py``), else the
+PostgreSQL half is skipped and says why.
 
 The Debian server package is installed with apt-get when absent (CI runs as root). Its
 binaries are not on PATH: they are found with ``pg_config --bindir`` or under
@@ -47,7 +51,7 @@ def install() -> Path:
         )
         where = bindir()
     if where is None:
-        sys.exit("postgres.py: no PostgreSQL server binaries (install Debian's postgresql)")
+        sys.exit("pg_server.py: no PostgreSQL server binaries (install Debian's postgresql)")
     return where
 
 
@@ -62,8 +66,10 @@ def as_owner(args: list[str]) -> list[str]:
     return ["runuser", "-u", "postgres", "--", *args] if os.geteuid() == 0 else args
 
 
-def start(folder: Path) -> None:
-    bins = install()
+def start(folder: Path, bins: Path | None = None) -> str:
+    """Start a server in ``folder`` (its parent must be open to the ``postgres`` user when
+    run as root); returns its URL."""
+    bins = bins or install()
     folder.mkdir(parents=True, exist_ok=True)
     data, sockets = folder / "data", folder / "sockets"
     sockets.mkdir(exist_ok=True)
@@ -86,7 +92,7 @@ def start(folder: Path) -> None:
                   "-o", options, "-w", "start"]),
         **quiet,
     )  # fmt: skip
-    print(f"export REPLYDESK_TEST_PG=postgresql://postgres@127.0.0.1:{port}/postgres")
+    return f"postgresql://postgres@127.0.0.1:{port}/postgres"
 
 
 def stop(folder: Path) -> None:
@@ -103,5 +109,8 @@ def stop(folder: Path) -> None:
 
 if __name__ == "__main__":
     if len(sys.argv) != 3 or sys.argv[1] not in ("start", "stop"):
-        sys.exit("usage: python .ci/postgres.py start|stop DIR")
-    (start if sys.argv[1] == "start" else stop)(Path(sys.argv[2]))
+        sys.exit("usage: python tests/pg_server.py start|stop DIR")
+    if sys.argv[1] == "start":
+        print(f"export REPLYDESK_TEST_PG={start(Path(sys.argv[2]))}")
+    else:
+        stop(Path(sys.argv[2]))
