@@ -103,6 +103,13 @@ class Database:
         marks = ", ".join("?" * len(columns))
         conn.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
 
+    def new_ids(self, conn: Conn, table: str, n: int) -> list[int]:
+        """``n`` ids for new rows of ``table``, taken now (inside a write: no one else
+        takes the same ones)."""
+        row = conn.execute(f"SELECT coalesce(max(id), 0) FROM {table}").fetchone()
+        top = int(row[0]) if row else 0
+        return list(range(top + 1, top + 1 + n))
+
     def after_bulk_copy(self, tables: list[str]) -> None:
         """Rows arrived with their ids: the next id each table makes must come after them."""
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from replydesk.domain.text import search_words
 
 _WORD = re.compile(r"[^\W_]+")
+LONGEST_WORD = 100  # characters: longer is no word anyone searches for
+MOST_TEXT = 200_000  # characters of distinct words (PostgreSQL holds 1 MB per entry)
 
 
 @dataclass(frozen=True)
@@ -35,11 +37,17 @@ class Dialect:
         return " & ".join(f"'{w}':*" for w in words)
 
     def search_text(self, folded: str) -> str:
-        """What the search index is given for a review's folded text. PostgreSQL's parser
-        reads "2.3.1" or "a_b" as one token, so it is given the words alone."""
+        """What the search index is given for a review's folded text. PostgreSQL is given
+        each word once (its index takes them as they stand): none longer than it can
+        index, and no more than a search index entry holds, whatever a hostile review
+        is made of."""
         if self.name == "sqlite":
             return folded
-        return " ".join(_WORD.findall(folded))
+        words = dict.fromkeys(w for w in _WORD.findall(folded) if len(w) <= LONGEST_WORD)
+        text = " ".join(words)
+        if len(text) > MOST_TEXT:
+            text = text[:MOST_TEXT].rsplit(" ", 1)[0]
+        return text
 
 
 SQLITE = Dialect(

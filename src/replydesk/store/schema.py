@@ -205,14 +205,19 @@ MIGRATIONS: list[Migration] = [
         END;
         """,
         postgresql="""
-        -- the same search as SQLite's FTS5: the store writes folded words separated by
-        -- spaces, so the 'simple' parser finds exactly the words a search is split into
+        -- the same search as SQLite's FTS5: the store writes a review's folded words,
+        -- each once, separated by spaces; they are the index's words as they stand (five
+        -- times cheaper than the text parser, and exactly the words a search is split into)
         CREATE TABLE reviews_fts (
             rowid INTEGER PRIMARY KEY REFERENCES reviews(id) ON DELETE CASCADE,
             text TEXT NOT NULL,
-            words tsvector GENERATED ALWAYS AS (to_tsvector('simple', text)) STORED
+            words tsvector GENERATED ALWAYS AS (array_to_tsvector(string_to_array(text, ' ')))
+                STORED
         );
-        CREATE INDEX reviews_fts_words ON reviews_fts USING gin (words);
+        -- new words are gathered in a 32 MB list before they join the index: an import
+        -- of a million reviews writes the index far less often
+        CREATE INDEX reviews_fts_words ON reviews_fts USING gin (words)
+            WITH (gin_pending_list_limit = 32768);
         ALTER TABLE drafts ADD FOREIGN KEY (promise_id) REFERENCES promises(id);
         """,
     ),

@@ -1,0 +1,71 @@
+"""What each engine must agree on: search, hostile text, flags, placeholders."""
+
+from __future__ import annotations
+
+import pytest
+
+from replydesk.domain.models import NewReview, ReviewFilter
+from replydesk.store.postgres import translate
+
+
+def test_placeholders_become_psycopgs_outside_quoted_text():
+    assert translate("SELECT ? , :name FROM t WHERE a LIKE '%?:x' AND b::text = ?") == (
+        "SELECT %s , %(name)s FROM t WHERE a LIKE '%?:x' AND b::text = %s"
+    )
+    assert translate('SELECT "user" FROM events WHERE x = 5 % 2') == (
+        'SELECT "user" FROM events WHERE x = 5 %% 2'
+    )
+
+
+def test_hostile_words_are_stored_and_ordinary_ones_found(ws):
+    giant = "x" * 5000  # longer than PostgreSQL can index as one word
+    many = " ".join(f"w{i}" for i in range(120_000))  # far past one index entry's size
+    ws.store.reviews.upsert(
+        [
+            NewReview("s", "1", body=f"{giant} parcel crushed"),
+            NewReview("s", "2", body=f"{many} courier lost"),
+            NewReview("s", "3", body="nul\x00 inside, then ERROR 503"),
+        ]
+    )
+    found = {r.external_id for r in ws.store.reviews.list(ReviewFilter(search="crushed"))}
+    assert found == {"1"}
+    assert {r.external_id for r in ws.store.reviews.list(ReviewFilter(search="w119"))} == {"2"}
+    assert ws.store.reviews.by_external("s", "1").body.startswith(giant)  # kept whole
+    assert ws.store.reviews.by_external("s", "3").body == "nul\ufffd inside, then ERROR 503"
+    assert ws.store.reviews.match_count("503") == 1
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("strasse", {"de"}),  # folded: Straße
+        ("STRAẞE", {"de"}),
+        ("v2", {"en"}),  # a word made of letters and digits, as a prefix
+        ("2", {"en"}),  # "2.3.1" is three words
+        ("απο", {"el"}),  # Greek, accents folded, as a prefix
+        ("dostavka доставк", set()),  # every word must appear
+        ("доставк", {"ru"}),
+        ("foo_bar", {"en"}),  # the underscore splits words, as the index does
+        ("", {"de", "en", "el", "ru"}),
+    ],
+)
+def test_search_means_the_same_on_both_engines(ws, query, expected):
+    ws.store.reviews.upsert(
+        [
+            NewReview("s", "de", body="Die Straße war gesperrt", language="de"),
+            NewReview("s", "en", body="Crashes in v2 since 2.3.1, see foo_bar", language="en"),
+            NewReview("s", "el", body="Η αποστολή άργησε", language="el"),
+            NewReview("s", "ru", body="Доставка опоздала", language="ru"),
+        ]
+    )
+    found = {r.external_id for r in ws.store.reviews.list(ReviewFilter(search=query))}
+    assert found == expected
+    assert ws.store.reviews.count(ReviewFilter(search=query)) == len(expected)
+
+
+def test_flags_are_written_as_numbers(ws):
+    ((_, rid),) = ws.store.reviews.upsert([NewReview("s", "1", body="late")])
+    ws.store.reviews.set_no_reply(rid, True, "ann")
+    assert ws.store.reviews.get(rid).status == "ignored"
+    ws.store.reviews.set_no_reply(rid, False, "ann")
+    assert ws.store.reviews.get(rid).status == "new"
