@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 
 # C0 controls except tab and newline, DEL, C1 controls, and bidi overrides/isolates
 # (which can reorder what a reader sees).
@@ -63,6 +64,18 @@ def csv_cell(value: object) -> str:
     if text.startswith(_FORMULA_START) or cell.startswith(_FORMULA_START):
         return "'" + cell
     return cell
+
+
+def csv_row(values: Sequence[object]) -> list[str]:
+    """``csv_cell`` of each value, at a fraction of the cost for the usual row that holds
+    no control character at all (one search over the whole row)."""
+    texts = ["" if v is None else str(v) for v in values]
+    if _CONTROL.search("\n".join(texts)):
+        return [csv_cell(v) for v in values]
+    return [
+        "'" + t if t.startswith(_FORMULA_START) and not isinstance(v, bool | int | float) else t
+        for v, t in zip(values, texts, strict=True)
+    ]
 
 
 def _json_escape(match: re.Match[str]) -> str:

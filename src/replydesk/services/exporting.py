@@ -13,15 +13,15 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterator
-from dataclasses import asdict
+from collections.abc import Iterable, Iterator
 from typing import Any, TextIO
 
-from replydesk.domain.models import Draft, Promise, Reply, Review, Triage
-from replydesk.domain.text import csv_cell, json_inert
+from replydesk.domain.models import Draft, Promise, Reply
+from replydesk.domain.text import csv_row, json_inert
 from replydesk.domain.timeutil import to_iso
 from replydesk.services.workspace import Workspace
 
+WRITE_LINES = 1000
 CSV_COLUMNS = [
     "review_id",
     "source",
@@ -51,71 +51,84 @@ CSV_COLUMNS = [
 
 
 def records(ws: Workspace) -> Iterator[dict[str, Any]]:
+    """Every review's record, in id order. Read a batch at a time, with the verdicts,
+    drafts, replies and promises of that batch only: a million reviews are never all in
+    memory, and the reviews and verdicts stay plain values (no domain objects to make)."""
     store = ws.store
-    triage = store.triage.all()
-    drafts = store.drafts.by_review()
-    replies = store.replies.by_review()
-    promises = store.promises.by_review()
-    for review in store.reviews.iter_all():
-        yield record(
-            review,
-            triage.get(review.id),
-            drafts.get(review.id, []),
-            replies.get(review.id, []),
-            promises.get(review.id, []),
-            today=ws.today().isoformat(),
-        )
+    today = ws.today().isoformat()
+    for batch in store.reviews.plain_batches():
+        lo, hi = batch[0]["id"], batch[-1]["id"]
+        triage = store.triage.plain(lo, hi)
+        drafts = store.drafts.by_review(lo, hi)
+        replies = store.replies.by_review(lo, hi)
+        promises = store.promises.by_review(lo, hi)
+        for review in batch:
+            rid = review["id"]
+            yield record(
+                review,
+                triage.get(rid),
+                drafts.get(rid, ()),
+                replies.get(rid, ()),
+                promises.get(rid, ()),
+                today,
+            )
 
 
 def record(
-    review: Review,
-    triage: Triage | None,
-    drafts: list[Draft],
-    replies: list[Reply],
-    promises: list[Promise],
+    review: dict[str, Any],
+    triage: dict[str, Any] | None,
+    drafts: Iterable[Draft],
+    replies: Iterable[Reply],
+    promises: Iterable[Promise],
     today: str,
 ) -> dict[str, Any]:
+    """One review's record from its plain values (``ReviewRepo.plain_batches``)."""
     return {
-        "review_id": review.id,
-        "source": review.source,
-        "id": review.external_id,
-        "author": review.author,
-        "author_key": review.author_key,
-        "rating": review.rating,
-        "title": review.title,
-        "body": review.body,
-        "lang": review.language,
-        "version": review.product_version,
-        "url": review.url,
-        "created_at": to_iso(review.created_at),
-        "updated_at": to_iso(review.updated_at),
-        "fetched_at": to_iso(review.fetched_at),
-        "revision": review.version,
-        "edited": review.edited,
-        "status": review.status,
-        "triage": _triage(triage),
+        "review_id": review["id"],
+        "source": review["source"],
+        "id": review["external_id"],
+        "author": review["author"],
+        "author_key": review["author_key"],
+        "rating": review["rating"],
+        "title": review["title"],
+        "body": review["body"],
+        "lang": review["language"],
+        "version": review["product_version"],
+        "url": review["url"],
+        "created_at": review["created_at"],
+        "updated_at": review["updated_at"],
+        "fetched_at": review["fetched_at"],
+        "revision": review["version"],
+        "edited": review["edited"],
+        "status": review["status"],
+        "triage": _triage(triage) if triage else None,
         "drafts": [_draft(d) for d in drafts],
         "replies": [_reply(r) for r in replies],
         "promises": [_promise(p, today) for p in promises],
     }
 
 
-def _triage(t: Triage | None) -> dict[str, Any] | None:
-    if t is None:
-        return None
+def _triage(t: dict[str, Any]) -> dict[str, Any]:
     return {
-        "label": t.effective,
-        "machine_label": t.label,
-        "score": t.score,
-        "method": t.method,
-        "reasons": [asdict(e) for e in t.reasons],
-        "second_opinion": t.second_opinion,
+        "label": t["effective"],
+        "machine_label": t["label"],
+        "score": t["score"] or 0.0,
+        "method": t["method"] or "",
+        "reasons": [_reason(**r) for r in t["reasons"]],
+        "second_opinion": t["second_opinion"],
         "override": (
-            {"label": t.override_label, "by": t.override_by, "at": to_iso(t.override_at)}
-            if t.override_label
+            {"label": t["override_label"], "by": t["override_by"], "at": t["override_at"]}
+            if t["override_label"]
             else None
         ),
     }
+
+
+def _reason(
+    rule: str, quote: str = "", start: int = -1, end: int = -1, weight: float = 0.0
+) -> dict[str, Any]:
+    """A reason as ``Evidence`` has it (every field, defaults for any an older row lacks)."""
+    return {"rule": rule, "quote": quote, "start": start, "end": end, "weight": weight}
 
 
 def _draft(d: Draft) -> dict[str, Any]:
@@ -203,13 +216,22 @@ def write(ws: Workspace, out: TextIO, fmt: str = "jsonl", *, excel: bool = False
         if excel:
             out.write("\ufeff")
         ending = "\r\n" if excel else "\n"
-        writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator=ending)
-        writer.writeheader()
+        writer = csv.writer(out, lineterminator=ending)
+        writer.writerow(CSV_COLUMNS)
         for rec in records(ws):
-            writer.writerow({k: csv_cell(v) for k, v in flat(rec).items()})
+            row = flat(rec)
+            writer.writerow(csv_row([row[k] for k in CSV_COLUMNS]))
             count += 1
         return count
+    encode = json.JSONEncoder(ensure_ascii=False).encode
+    lines: list[str] = []
     for rec in records(ws):
-        out.write(json_inert(json.dumps(rec, ensure_ascii=False)) + "\n")
-        count += 1
+        lines.append(encode(rec))
+        if len(lines) == WRITE_LINES:  # written a thousand lines at a time
+            out.write(json_inert("\n".join(lines)) + "\n")
+            count += len(lines)
+            lines.clear()
+    if lines:
+        out.write(json_inert("\n".join(lines)) + "\n")
+        count += len(lines)
     return count

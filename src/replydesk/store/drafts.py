@@ -159,9 +159,14 @@ class DraftRepo:
             )
         ]
 
-    def by_review(self) -> dict[int, list[Draft]]:
+    def by_review(self, lo: int = 0, hi: int = 2**62) -> dict[int, list[Draft]]:
+        """Per review, for the reviews with ids ``lo`` to ``hi`` (all by default)."""
         out: dict[int, list[Draft]] = defaultdict(list)
-        for r in self.db.query("SELECT * FROM drafts ORDER BY review_id, kind, version"):
+        for r in self.db.query(
+            "SELECT * FROM drafts WHERE review_id BETWEEN ? AND ? "
+            "ORDER BY review_id, kind, version",
+            (lo, hi),
+        ):
             out[r["review_id"]].append(rows.draft(r))
         return out
 
@@ -215,9 +220,13 @@ class ReplyRepo:
             )
         ]
 
-    def by_review(self) -> dict[int, list[Reply]]:
+    def by_review(self, lo: int = 0, hi: int = 2**62) -> dict[int, list[Reply]]:
+        """Per review, for the reviews with ids ``lo`` to ``hi`` (all by default)."""
         out: dict[int, list[Reply]] = defaultdict(list)
-        for r in self.db.query("SELECT * FROM replies ORDER BY review_id, created_at"):
+        for r in self.db.query(
+            "SELECT * FROM replies WHERE review_id BETWEEN ? AND ? ORDER BY review_id, created_at",
+            (lo, hi),
+        ):
             out[r["review_id"]].append(rows.reply(r))
         return out
 

@@ -363,9 +363,13 @@ class PromiseRepo:
             )
         ]
 
-    def by_review(self) -> dict[int, builtins.list[Promise]]:
+    def by_review(self, lo: int = 0, hi: int = 2**62) -> dict[int, builtins.list[Promise]]:
+        """Per review, for the reviews with ids ``lo`` to ``hi`` (all by default)."""
         out: dict[int, builtins.list[Promise]] = defaultdict(list)
-        for r in self.db.query("SELECT * FROM promises ORDER BY review_id, created_at"):
+        for r in self.db.query(
+            "SELECT * FROM promises WHERE review_id BETWEEN ? AND ? ORDER BY review_id, created_at",
+            (lo, hi),
+        ):
             out[r["review_id"]].append(rows.promise(r))
         return out
 

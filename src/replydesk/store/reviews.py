@@ -48,6 +48,16 @@ NEW_COLUMNS = (
     "id source external_id author_id rating title body language url product_version "
     "created_at updated_at fetched_at raw content_hash"
 ).split()
+PLAIN = (
+    "id source external_id author author_key rating title body language url product_version "
+    "created_at updated_at fetched_at version edited status"
+).split()
+PLAIN_SELECT = (
+    "SELECT r.id, r.source, r.external_id, coalesce(a.name, ''), coalesce(a.author_key, ''), "
+    "r.rating, r.title, r.body, r.language, r.url, r.product_version, r.created_at, "
+    "r.updated_at, r.fetched_at, r.version, r.edited, r.status FROM reviews r "
+    "LEFT JOIN authors a ON a.id = r.author_id WHERE r.id > ? ORDER BY r.id LIMIT {n}"
+)
 NUL_FIELDS = ("external_id", "author", "author_key", "title", "body", "url", "product_version")
 
 
@@ -468,6 +478,21 @@ class ReviewRepo:
             for r in self.list(ReviewFilter(author_id=author_id, sort="oldest", limit=200))
             if r.id != exclude
         ]
+
+    def plain_batches(self, batch: int = 2000) -> Iterator[builtins.list[dict[str, Any]]]:
+        """Every review as plain values, a batch at a time in id order: ``Review``'s field
+        names, times as the stored ISO text. For an export of a million reviews, where
+        making a million domain objects costs more than writing the file."""
+        last = 0
+        sql = PLAIN_SELECT.replace("{n}", str(batch))
+        while True:
+            chunk = [dict(zip(PLAIN, r, strict=True)) for r in self.db.query(sql, (last,))]
+            if not chunk:
+                return
+            for values in chunk:
+                values["edited"] = bool(values["edited"])
+            yield chunk
+            last = chunk[-1]["id"]
 
     def iter_all(self, batch: int = 2000) -> Iterator[Review]:
         last = 0
