@@ -69,3 +69,19 @@ def test_flags_are_written_as_numbers(ws):
     assert ws.store.reviews.get(rid).status == "ignored"
     ws.store.reviews.set_no_reply(rid, False, "ann")
     assert ws.store.reviews.get(rid).status == "new"
+
+
+def test_a_batch_skips_a_review_another_host_is_claiming(ws, engine):
+    """PostgreSQL: a review whose row another transaction holds is skipped by a batch at
+    once (SKIP LOCKED), and claimed once it is free; nothing waits on the whole store."""
+    if engine != "postgresql":
+        pytest.skip("SQLite has one writer at a time: there is no row to skip")
+    import psycopg
+
+    ((_, rid),) = ws.store.reviews.upsert([NewReview("s", "1", body="late")])
+    with psycopg.connect(ws.store.db.url.url) as other:  # another host, mid-claim
+        other.execute("SELECT id FROM reviews WHERE id = %s FOR UPDATE", (rid,))
+        busy = ws.store.claims.claim(rid, "batch-a", audit=False)
+        assert busy.user == "another run" and ws.store.claims.holder(rid) is None
+    took = ws.store.claims.claim(rid, "batch-a", audit=False)
+    assert took.user == "batch-a" and ws.store.claims.holder(rid).user == "batch-a"

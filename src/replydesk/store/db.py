@@ -85,10 +85,17 @@ class Database:
             ),
         )
 
-    def write(self) -> AbstractContextManager[Conn]:
+    def write(self, *, serial: bool = True) -> AbstractContextManager[Conn]:
         """A write transaction; writers take turns (no lost updates between
-        read-check-write steps), a nested one joins the outer transaction."""
+        read-check-write steps), a nested one joins the outer transaction. ``serial=False``
+        is for a step that locks the rows it reads itself (``lock_row``): on PostgreSQL it
+        then runs beside other writers; SQLite has one writer at a time whatever."""
         raise NotImplementedError
+
+    def lock_row(self, conn: Conn, table: str, key: int, *, skip: bool = False) -> bool:
+        """Lock one row of ``table`` (by ``id``) until the transaction ends; with ``skip``,
+        False at once if another transaction holds it. SQLite's writer holds every row."""
+        return True
 
     def query(self, sql: str, params: Params = ()) -> list[Any]:
         raise NotImplementedError

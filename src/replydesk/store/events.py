@@ -92,6 +92,9 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+BUSY = "another run"  # the holder named when a batch skips a review being claimed
+
+
 class ClaimRepo:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -105,9 +108,16 @@ class ClaimRepo:
         audit: bool = True,
     ) -> Claim:
         """Take or renew a claim; returns the holder's claim (someone else's if still live).
-        An expired claim, or one ``stale(holder)`` says is a dead process's, is taken over."""
+        An expired claim, or one ``stale(holder)`` says is a dead process's, is taken over.
+
+        The review's row is locked first, not the whole store: on PostgreSQL several hosts
+        claim side by side. A batch's claim (``audit=False``) skips a review another run is
+        claiming this very moment (``FOR UPDATE SKIP LOCKED``) and says so; a person's
+        waits its turn."""
         t = self.db.now()
-        with self.db.write() as c:
+        with self.db.write(serial=False) as c:
+            if not self.db.lock_row(c, "reviews", review_id, skip=not audit):
+                return Claim(review_id, BUSY, t, t)
             row = c.execute("SELECT * FROM claims WHERE review_id = ?", (review_id,)).fetchone()
             if (
                 row

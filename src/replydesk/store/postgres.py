@@ -4,8 +4,10 @@ The repositories' SQL is the same as on SQLite; ``translate`` turns its ``?`` an
 placeholders into psycopg's. Connections come from a small pool, so a TUI worker reads
 while another writes. Every write transaction first takes a transaction-scoped advisory
 lock, the same promise SQLite's ``BEGIN IMMEDIATE`` gives: writers take turns, so each
-read-check-write step (approve once, lease a reply once, claim a review once) stays one
-step, whichever host runs it. Every write also sends a notification on commit, which a
+read-check-write step (approve once, lease a reply once) stays one step, whichever host
+runs it. Claims lock the review's row instead (``lock_row``): hosts claim side by side,
+and a batch skips a review another run is claiming (``FOR UPDATE SKIP LOCKED``) rather
+than wait for it. Every write also sends a notification on commit, which a
 TUI listens for to refresh when a colleague acts.
 
 One database holds one replydesk store in the schema its URL's ``search_path`` selects
@@ -164,7 +166,7 @@ class PgDatabase(Database):
     # ------------------------------------------------------------ doors
 
     @contextmanager
-    def write(self) -> Iterator[PgConn]:
+    def write(self, *, serial: bool = True) -> Iterator[PgConn]:
         outer: PgConn | None = getattr(self._local, "conn", None)
         if outer is not None:  # nested: join the outer transaction
             yield outer
@@ -174,7 +176,8 @@ class PgDatabase(Database):
             self._local.conn = conn
             try:
                 raw.execute(b"BEGIN")
-                raw.execute(b"SELECT pg_advisory_xact_lock(hashtext(current_schema()))")
+                if serial:
+                    raw.execute(b"SELECT pg_advisory_xact_lock(hashtext(current_schema()))")
                 yield conn
                 raw.execute(
                     b"SELECT pg_notify(%s, %s)", (self.channel, f"{self.token} {self.login}")
@@ -209,6 +212,11 @@ class PgDatabase(Database):
     def one(self, sql: str, params: Params = ()) -> Any | None:
         rows = self.query(sql, params)
         return rows[0] if rows else None
+
+    def lock_row(self, conn: Conn, table: str, key: int, *, skip: bool = False) -> bool:
+        wait = " SKIP LOCKED" if skip else ""
+        found = conn.execute(f"SELECT id FROM {table} WHERE id = ? FOR UPDATE{wait}", (key,))
+        return found.fetchone() is not None or not skip
 
     def bulk_insert(
         self, conn: Conn, table: str, columns: list[str], rows: list[tuple[Any, ...]]

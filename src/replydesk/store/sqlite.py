@@ -304,7 +304,7 @@ class SqliteDatabase(Database):
             share_files(Path(path), group_id(team_group))  # the -wal and -shm just made
 
     @contextmanager
-    def write(self) -> Iterator[sqlite3.Connection]:
+    def write(self, *, serial: bool = True) -> Iterator[sqlite3.Connection]:
         """``BEGIN IMMEDIATE`` takes the database lock at once (no upgrade deadlocks) and
         waits on the busy timeout for another process's writer instead of failing."""
         with self.lock:
