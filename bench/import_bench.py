@@ -1,8 +1,10 @@
-"""Import 100,000 reviews from JSONL into a fresh SQLite store.
+"""Import N reviews (default 100,000) from JSONL into a fresh store.
 
-    python bench/import_bench.py [N]
+    python bench/import_bench.py [N]                       # SQLite, in a temporary folder
+    python bench/import_bench.py [N] --db postgresql://…   # PostgreSQL: an empty schema
 
-Prints the wall time, the rate and the database size. Budget: 10 s on a 2-core machine.
+Prints the wall time and the rate next to the budget: 20,000 reviews/s on a 2-core
+machine (issue 18's, for a million reviews on either engine).
 """
 
 from __future__ import annotations
@@ -15,10 +17,11 @@ import time
 from pathlib import Path
 
 from replydesk.config import Config
+from replydesk.domain.location import StoreUrl
 from replydesk.services.importing import import_file
 from replydesk.services.workspace import Workspace
 
-BUDGET_S = 10.0
+BUDGET_PER_S = 20_000
 WORDS = [
     "app",
     "crash",
@@ -80,21 +83,28 @@ def make_file(path: Path, n: int, seed: int = 7) -> None:
 
 
 def main() -> int:
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
+    args = sys.argv[1:]
+    url = args[args.index("--db") + 1] if "--db" in args else ""
+    numbers = [a for a in args if a.isdigit()]
+    n = int(numbers[0]) if numbers else 100_000
     with tempfile.TemporaryDirectory() as tmp:
         src = Path(tmp) / "reviews.jsonl"
         make_file(src, n)
-        ws = Workspace.open(Config(), db=Path(tmp) / "bench.db", user="bench")
+        where = StoreUrl(url) if url else Path(tmp) / "bench.db"
+        ws = Workspace.open(Config(), db=where, user="bench")
+        if ws.store.reviews.count():
+            print(f"import: {where} is not empty; give an empty store")
+            return 2
         t0 = time.perf_counter()
         report = import_file(ws, src, source="bench")
         elapsed = time.perf_counter() - t0
         ws.close()
-        size = sum(p.stat().st_size for p in Path(tmp).glob("bench.db*"))
-    verdict = "within" if elapsed <= BUDGET_S * n / 100_000 else "OVER"
+    rate = n / elapsed
+    verdict = "within" if rate >= BUDGET_PER_S else "OVER"
+    engine = "postgresql" if url else "sqlite"
     print(
-        f"import: {n} reviews ({report.summary()}) in {elapsed:.2f} s = "
-        f"{n / elapsed:,.0f}/s; database {size / 1e6:.1f} MB; budget "
-        f"{BUDGET_S * n / 100_000:.1f} s: {verdict}"
+        f"import ({engine}): {n:,} reviews ({report.summary()}) in {elapsed:.1f} s = "
+        f"{rate:,.0f}/s; budget {BUDGET_PER_S:,}/s: {verdict}"
     )
     return 0 if verdict == "within" else 1
 
