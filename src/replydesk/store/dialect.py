@@ -27,6 +27,9 @@ class Dialect:
     fts_ids: str
     # the values of a JSON object kept as text: a FROM item whose rows have ``value``
     json_values: str
+    # "a list as one parameter": ``= ANY(?)`` and ``unnest(?::text[], …)`` (PostgreSQL);
+    # SQLite takes a list as one ``?`` per value instead
+    arrays: bool
 
     def search(self, text: str) -> str:
         """A user's words as this engine's search query: every word must appear, each as
@@ -56,6 +59,7 @@ SQLITE = Dialect(
     like="LIKE",
     fts_ids="SELECT rowid FROM reviews_fts WHERE reviews_fts MATCH :q",
     json_values="json_each(CASE WHEN json_valid({col}) THEN {col} ELSE '{{}}' END)",
+    arrays=False,
 )
 
 POSTGRESQL = Dialect(
@@ -65,4 +69,5 @@ POSTGRESQL = Dialect(
     fts_ids="SELECT rowid FROM reviews_fts WHERE words @@ to_tsquery('simple', :q)",
     json_values="json_each_text(CASE WHEN {col} ~ '^\\s*\\{{' THEN {col}::json "
     "ELSE '{{}}'::json END)",
+    arrays=True,
 )

@@ -164,7 +164,21 @@ class ReviewRepo:
             key = r.author_key or r.author
             if key and (r.source, key) not in self._author_ids:
                 wanted[(r.source, key)] = r.author or wanted.get((r.source, key)) or key
-        if wanted:
+        if wanted and self.db.sql.arrays:  # one statement, the ids coming back with it
+            for row in c.execute(
+                "INSERT INTO authors (source, author_key, name) "
+                "SELECT * FROM unnest(?::text[], ?::text[], ?::text[]) "
+                "ON CONFLICT (source, author_key) DO UPDATE SET name = CASE "
+                "WHEN excluded.name != '' THEN excluded.name ELSE authors.name END "
+                "RETURNING id, source, author_key",
+                (
+                    [source for source, _key in wanted],
+                    [key for _source, key in wanted],
+                    list(wanted.values()),
+                ),
+            ):
+                self._author_ids[(row["source"], row["author_key"])] = row["id"]
+        elif wanted:
             c.executemany(
                 "INSERT INTO authors (source, author_key, name) VALUES (?, ?, ?) "
                 "ON CONFLICT (source, author_key) DO UPDATE SET name = CASE "
@@ -295,22 +309,27 @@ class ReviewRepo:
             at=from_iso(fetched),
         )
 
-    @staticmethod
-    def _existing(c: Conn, batch: list[NewReview]) -> dict[tuple[str, str], Any]:
-        """The stored state of every review in the batch, in a few queries."""
+    def _existing(self, c: Conn, batch: list[NewReview]) -> dict[tuple[str, str], Any]:
+        """The stored state of every review in the batch, in a few queries (one per
+        source where the engine takes a list as one parameter)."""
         found: dict[tuple[str, str], Any] = {}
         by_source: dict[str, list[str]] = {}
         for r in batch:
             by_source.setdefault(r.source, []).append(r.external_id)
+        select = (
+            "SELECT id, external_id, content_hash, version, title, body, rating, updated_at "
+            "FROM reviews WHERE source = ? AND external_id "
+        )
         for source, ids in by_source.items():
-            for i in range(0, len(ids), 500):
-                chunk = ids[i : i + 500]
-                marks = ",".join("?" * len(chunk))
-                for row in c.execute(
-                    "SELECT id, external_id, content_hash, version, title, body, rating, "
-                    f"updated_at FROM reviews WHERE source = ? AND external_id IN ({marks})",
-                    (source, *chunk),
-                ):
+            if self.db.sql.arrays:
+                chunks = [c.execute(select + "= ANY(?)", (source, ids))]
+            else:
+                chunks = [
+                    c.execute(select + f"IN ({','.join('?' * len(chunk))})", (source, *chunk))
+                    for chunk in (ids[i : i + 500] for i in range(0, len(ids), 500))
+                ]
+            for rows_found in chunks:
+                for row in rows_found:
                     found[(source, row["external_id"])] = row
         return found
 
