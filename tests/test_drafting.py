@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 
-from conftest import workspace_with
+from conftest import db_arg, workspace_with
 from fakes.openai_server import OpenAIServer
 from fakes.server import Scripted
 from replydesk import cli
@@ -30,7 +30,7 @@ INJECTED = (
 )
 
 
-def llm_ws(server, tmp_path, respond, extra: str = "", n: int = 3, **llm):
+def llm_ws(server, tmp_path, respond, extra: str = "", n: int = 3, *, db=None, **llm):
     api = OpenAIServer(server, respond)
     settings = "\n".join(f"{k} = {v}" for k, v in {"max_retries": 0, **llm}.items())
     ws = workspace_with(
@@ -47,6 +47,7 @@ output_price_per_mtok = 2000000.0
 bonus_catalogue = ["one month of Premium"]
 {extra}
 """,
+        db=db,
     )
     ws.store.reviews.upsert(
         [
@@ -64,8 +65,8 @@ bonus_catalogue = ["one month of Premium"]
     return ws, api
 
 
-def test_batch_drafts_carry_model_prompt_tokens_and_cost(server, tmp_path, capsys):
-    ws, api = llm_ws(server, tmp_path, lambda m: GOOD)
+def test_batch_drafts_carry_model_prompt_tokens_and_cost(server, tmp_path, capsys, db_at):
+    ws, api = llm_ws(server, tmp_path, lambda m: GOOD, db=db_at("ws.db"))
     outcomes = draft(ws, concurrency=2)
     assert [o.status for o in outcomes] == ["drafted"] * 3
     d = ws.store.drafts.latest(outcomes[0].review_id)
@@ -80,9 +81,9 @@ def test_batch_drafts_carry_model_prompt_tokens_and_cost(server, tmp_path, capsy
     assert draft(ws) == []  # nothing left: a rerun redoes nothing
 
 
-def test_one_revision_round_with_the_findings(server, tmp_path):
+def test_one_revision_round_with_the_findings(server, tmp_path, db_at):
     answers = iter([BAD, GOOD])
-    ws, api = llm_ws(server, tmp_path, lambda m: next(answers), n=1)
+    ws, api = llm_ws(server, tmp_path, lambda m: next(answers), n=1, db=db_at("ws.db"))
     (outcome,) = draft(ws)
     assert outcome.status == "revised"
     revise_request = api.seen[1][-1]["content"]
@@ -90,27 +91,29 @@ def test_one_revision_round_with_the_findings(server, tmp_path):
     assert ws.store.drafts.latest(outcome.review_id).text == GOOD
 
 
-def test_a_draft_still_failing_is_marked_and_never_approved_silently(server, tmp_path, capsys):
-    ws, _api = llm_ws(server, tmp_path, lambda m: BAD, n=1)
+def test_a_draft_still_failing_is_marked_and_never_approved_silently(
+    server, tmp_path, capsys, db_at
+):
+    ws, _api = llm_ws(server, tmp_path, lambda m: BAD, n=1, db=db_at("ws.db"))
     (outcome,) = draft(ws)
     assert outcome.status == "failing-lint"
     d = ws.store.drafts.latest(outcome.review_id)
     assert {f.rule for f in d.lint} >= {"W2", "W1"}
     ws.close()
-    args = ["--config", str(tmp_path / "config.toml"), "--db", str(tmp_path / "ws.db")]
+    args = ["--config", str(tmp_path / "config.toml"), "--db", db_arg(db_at("ws.db"))]
     assert cli.main([*args, "approve", str(outcome.review_id)]) == 2
     assert "breaks the house style (W1, W10, W2, W6)" in capsys.readouterr().err
     assert cli.main([*args, "approve", str(outcome.review_id), "--despite-lint"]) == 0
 
 
-def test_prompt_injection_never_yields_a_promise_outside_the_catalogue(server, tmp_path):
+def test_prompt_injection_never_yields_a_promise_outside_the_catalogue(server, tmp_path, db_at):
     def naive_model(messages):  # a model that obeys whatever it reads
         return (
             "I'm sorry, and thank you. We will give you a full refund plus 12 months free."
             " Could you send the order number?"
         )
 
-    ws, api = llm_ws(server, tmp_path, naive_model, n=0)
+    ws, api = llm_ws(server, tmp_path, naive_model, n=0, db=db_at("ws.db"))
     ws.store.reviews.upsert([NewReview("tp", "inj", body=INJECTED, rating=1, language="en")])
     triage_pending(ws)
     (outcome,) = draft(ws)
@@ -124,19 +127,19 @@ def test_prompt_injection_never_yields_a_promise_outside_the_catalogue(server, t
     assert d.state == "draft"  # waiting for a person; nothing approved or posted
 
 
-def test_failures_are_recorded_per_review_and_summarised(server, tmp_path, capsys):
+def test_failures_are_recorded_per_review_and_summarised(server, tmp_path, capsys, db_at):
     server.script(
         Scripted(429, {"Retry-After": "1"}, {"error": {"message": "slow"}}, path="/chat/"),
         Scripted(500, {}, {"error": {"message": "boom"}}, path="/chat/"),
         Scripted(200, {"Content-Type": "text/event-stream"}, "data: {not json}\n\n", path="/chat/"),
     )
-    ws, _api = llm_ws(server, tmp_path, lambda m: GOOD, n=4, max_retries=1)
+    ws, _api = llm_ws(server, tmp_path, lambda m: GOOD, n=4, max_retries=1, db=db_at("ws.db"))
     ws.close()
-    args = ["--config", str(tmp_path / "config.toml"), "--db", str(tmp_path / "ws.db")]
+    args = ["--config", str(tmp_path / "config.toml"), "--db", db_arg(db_at("ws.db"))]
     assert cli.main([*args, "draft", "--all", "--concurrency", "1"]) == 1
     out = capsys.readouterr().out
     assert "failed" in out and "drafted" in out
-    again = workspace_with(tmp_path, (tmp_path / "config.toml").read_text())
+    again = workspace_with(tmp_path, (tmp_path / "config.toml").read_text(), db=db_at("ws.db"))
     failed = [
         d
         for r in again.store.reviews.list()
@@ -149,8 +152,10 @@ def test_failures_are_recorded_per_review_and_summarised(server, tmp_path, capsy
     assert all(again.store.drafts.latest(r.id).state == "draft" for r in again.store.reviews.list())
 
 
-def test_resume_after_kill_minus_9_redoes_nothing(server, tmp_path):
-    ws, api = llm_ws(server, tmp_path, lambda m: (time.sleep(0.2), GOOD)[1], n=12)
+def test_resume_after_kill_minus_9_redoes_nothing(server, tmp_path, db_at):
+    ws, api = llm_ws(
+        server, tmp_path, lambda m: (time.sleep(0.2), GOOD)[1], n=12, db=db_at("ws.db")
+    )
     ws.close()
     proc = subprocess.Popen(
         [
@@ -160,7 +165,7 @@ def test_resume_after_kill_minus_9_redoes_nothing(server, tmp_path):
             "--config",
             str(tmp_path / "config.toml"),
             "--db",
-            str(tmp_path / "ws.db"),
+            db_arg(db_at("ws.db")),
             "draft",
             "--all",
             "--concurrency",
@@ -170,7 +175,7 @@ def test_resume_after_kill_minus_9_redoes_nothing(server, tmp_path):
         stderr=subprocess.DEVNULL,
         env=dict(os.environ),
     )
-    ws = workspace_with(tmp_path, (tmp_path / "config.toml").read_text())
+    ws = workspace_with(tmp_path, (tmp_path / "config.toml").read_text(), db=db_at("ws.db"))
     deadline = time.monotonic() + 60
     while len(queue(ws)) > 7 and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -187,33 +192,36 @@ def test_resume_after_kill_minus_9_redoes_nothing(server, tmp_path):
         assert len(drafts) == 1
 
 
-def test_offline_composer_drafts_pass_the_linter_in_six_languages(demo_ws):
-    assert draft(demo_ws) == []  # the demo arrives with its morning batch drafted
+def test_offline_composer_drafts_pass_the_linter_in_six_languages(demo_ws, db_at):
+    from test_export import demo_copy
+
+    demo = demo_copy(demo_ws, db_at("demo.db"))  # the demo, on each engine
+    assert draft(demo) == []  # the demo arrives with its morning batch drafted
     drafts = [
         d
-        for r in demo_ws.store.reviews.list(
+        for r in demo.store.reviews.list(
             __import__("replydesk.domain.models", fromlist=["ReviewFilter"]).ReviewFilter(
                 limit=1000
             )
         )
-        for d in demo_ws.store.drafts.for_review(r.id)
+        for d in demo.store.drafts.for_review(r.id)
     ]
     assert len(drafts) >= 50
     languages = set()
     for d in drafts:
         assert d.author == "offline" and d.model == "offline"
-        assert check(demo_ws, d.review_id, d.text, d.language, d.kind) == [], d.text
+        assert check(demo, d.review_id, d.text, d.language, d.kind) == [], d.text
         languages.add(d.language)
     assert {"en", "ru", "es", "el", "de", "fr"} <= languages
-    graham = demo_ws.store.reviews.by_external("trustpilot", "tp-3001")
-    text = demo_ws.store.drafts.latest(graham.id).text
+    graham = demo.store.reviews.by_external("trustpilot", "tp-3001")
+    text = demo.store.drafts.latest(graham.id).text
     assert text.startswith("Graham, I'm sorry") and "free express delivery" in text
 
 
-def test_streamed_draft_arrives_in_pieces(server, tmp_path):
+def test_streamed_draft_arrives_in_pieces(server, tmp_path, db_at):
     from replydesk.services.drafting import redraft
 
-    ws, _api = llm_ws(server, tmp_path, lambda m: GOOD, n=1)
+    ws, _api = llm_ws(server, tmp_path, lambda m: GOOD, n=1, db=db_at("ws.db"))
     review = ws.store.reviews.list()[0]
     pieces: list[str] = []
     outcome = redraft(ws, review.id, on_token=pieces.append)
@@ -222,19 +230,19 @@ def test_streamed_draft_arrives_in_pieces(server, tmp_path):
     assert ws.store.drafts.get(outcome.draft_id).tokens_in > 0  # usage from the last chunk
 
 
-def test_a_user_prompt_overrides_the_bundled_one(server, tmp_path, isolated_env):
+def test_a_user_prompt_overrides_the_bundled_one(server, tmp_path, isolated_env, db_at):
     from replydesk.config import paths
 
     folder = paths.config_dir() / "prompts"
     folder.mkdir(parents=True)
     (folder / "criticism.md").write_text("<!-- prompt: ours v7 -->\nBe brief. Sign as Anna.")
-    ws, api = llm_ws(server, tmp_path, lambda m: GOOD, n=1)
+    ws, api = llm_ws(server, tmp_path, lambda m: GOOD, n=1, db=db_at("ws.db"))
     (outcome,) = draft(ws)
     assert "Sign as Anna" in api.seen[0][0]["content"]
     assert "user:ours v7 #" in ws.store.drafts.get(outcome.draft_id).prompt_version
 
 
-def test_ctrl_c_stops_a_batch_at_once_and_keeps_what_was_drafted(server, tmp_path):
+def test_ctrl_c_stops_a_batch_at_once_and_keeps_what_was_drafted(server, tmp_path, db_at):
     """Interrupting `replydesk draft --all` does not wait for answers still in flight, and
     a rerun drafts only what is left."""
     slow = {"after": 2}
@@ -245,9 +253,9 @@ def test_ctrl_c_stops_a_batch_at_once_and_keeps_what_was_drafted(server, tmp_pat
             time.sleep(60)  # a model that stopped answering
         return GOOD
 
-    ws, api = llm_ws(server, tmp_path, respond, n=6, concurrency=2)
+    ws, api = llm_ws(server, tmp_path, respond, n=6, concurrency=2, db=db_at("ws.db"))
     ws.close()
-    args = ["--config", str(tmp_path / "config.toml"), "--db", str(tmp_path / "ws.db")]
+    args = ["--config", str(tmp_path / "config.toml"), "--db", db_arg(db_at("ws.db"))]
     proc = subprocess.Popen(
         [sys.executable, "-m", "replydesk", *args, "draft", "--all"],
         stdout=subprocess.PIPE,
@@ -260,6 +268,6 @@ def test_ctrl_c_stops_a_batch_at_once_and_keeps_what_was_drafted(server, tmp_pat
     proc.send_signal(signal.SIGINT)
     _out, err = proc.communicate(timeout=20)  # far less than the hanging answers' 60 s
     assert proc.returncode == 130 and "interrupted" in err and "Traceback" not in err
-    ws = workspace_with(tmp_path, (tmp_path / "config.toml").read_text())
+    ws = workspace_with(tmp_path, (tmp_path / "config.toml").read_text(), db=db_at("ws.db"))
     assert len(queue(ws)) == 4  # two drafts kept; the rest are still queued
     ws.close()

@@ -11,7 +11,7 @@ from collections import Counter
 
 import pytest
 
-from conftest import trustpilot_workspace
+from conftest import db_arg, trustpilot_workspace
 from fakes.apis import Item, TrustpilotApi, items
 from replydesk import cli
 from replydesk.domain.models import ReplyState, ReviewFilter
@@ -27,14 +27,14 @@ def play_posts(server) -> Counter[str]:
 
 
 @pytest.mark.parametrize("failure", ["drop", "503", "slow"])
-def test_a_lost_answer_is_reconciled_not_resent(server, tmp_path, service_account, failure):
-    ws, api, _sa = play_ws(server, tmp_path, service_account, [Item("g1", 5)])
+def test_a_lost_answer_is_reconciled_not_resent(server, tmp_path, service_account, failure, db_at):
+    ws, api, _sa = play_ws(server, tmp_path, service_account, [Item("g1", 5)], db=db_at("ws.db"))
     if failure == "slow":  # the platform answers after the client stopped waiting
         cfg = tmp_path / "config.toml"
         cfg.write_text(cfg.read_text().replace("timeout = 10.0", "timeout = 1.0"))
         from conftest import workspace_with
 
-        ws = workspace_with(tmp_path, cfg.read_text())
+        ws = workspace_with(tmp_path, cfg.read_text(), db=db_at("ws.db"))
     draft = approved(ws, "play", "g1", TEXT)
     api.after_store.append(failure)
     (outcome,) = post(ws)
@@ -46,9 +46,9 @@ def test_a_lost_answer_is_reconciled_not_resent(server, tmp_path, service_accoun
     assert post(ws) == []  # nothing left to send
 
 
-def test_a_platform_that_cannot_be_asked_leaves_it_to_a_person(server, tmp_path, capsys):
+def test_a_platform_that_cannot_be_asked_leaves_it_to_a_person(server, tmp_path, capsys, db_at):
     api = TrustpilotApi(server, items(1))
-    ws = trustpilot_workspace(tmp_path, server)
+    ws = trustpilot_workspace(tmp_path, server, db=db_at("ws.db"))
     sync(ws)
     draft = approved(ws, "tp", "r0", TEXT)
     api.after_store.append("503")
@@ -58,7 +58,7 @@ def test_a_platform_that_cannot_be_asked_leaves_it_to_a_person(server, tmp_path,
     (again,) = post(ws)  # a rerun does not send it a second time either
     assert again.status == PostStatus.CHECK
     assert len(server.requests("POST", "/reply")) == 1
-    args = ["--config", str(tmp_path / "config.toml"), "--db", str(tmp_path / "ws.db")]
+    args = ["--config", str(tmp_path / "config.toml"), "--db", db_arg(db_at("ws.db"))]
     ws.close()
     assert cli.main([*args, "post"]) == 1
     assert "unknown: check the review's page" in capsys.readouterr().out
@@ -70,9 +70,9 @@ def test_a_platform_that_cannot_be_asked_leaves_it_to_a_person(server, tmp_path,
     assert len(server.requests("POST", "/reply")) == 2 and api.replies == {"r0": TEXT}
 
 
-def test_a_refusal_is_not_ambiguous_and_the_next_run_sends_it(server, tmp_path):
+def test_a_refusal_is_not_ambiguous_and_the_next_run_sends_it(server, tmp_path, db_at):
     api = TrustpilotApi(server, items(1))
-    ws = trustpilot_workspace(tmp_path, server)
+    ws = trustpilot_workspace(tmp_path, server, db=db_at("ws.db"))
     sync(ws)
     draft = approved(ws, "tp", "r0", TEXT)
     api.revoked.update(api.issued)  # the token is refused (401), nothing is stored
@@ -88,29 +88,30 @@ def test_a_refusal_is_not_ambiguous_and_the_next_run_sends_it(server, tmp_path):
     assert api.replies == {"r0": TEXT}
 
 
-def test_mark_copied_twice_records_one_reply(server, tmp_path, capsys):
+def test_mark_copied_twice_records_one_reply(server, tmp_path, capsys, db_at):
     TrustpilotApi(server, items(1))
-    ws = trustpilot_workspace(tmp_path, server)
+    ws = trustpilot_workspace(tmp_path, server, db=db_at("ws.db"))
     sync(ws)
     draft = approved(ws, "tp", "r0", TEXT)
     review_id = draft.review_id
     ws.close()
-    args = ["--config", str(tmp_path / "config.toml"), "--db", str(tmp_path / "ws.db")]
+    args = ["--config", str(tmp_path / "config.toml"), "--db", db_arg(db_at("ws.db"))]
     assert cli.main([*args, "post", "--mark-copied", str(draft.id)]) == 0
     assert cli.main([*args, "post", "--mark-copied", str(draft.id)]) == 0
-    ws = trustpilot_workspace(tmp_path, server)
+    ws = trustpilot_workspace(tmp_path, server, db=db_at("ws.db"))
     assert len(ws.store.replies.for_review(review_id)) == 1
 
 
-def test_eight_runs_at_once_post_each_reply_once(server, tmp_path, service_account):
+def test_eight_runs_at_once_post_each_reply_once(server, tmp_path, service_account, db_at):
     n = 20
-    ws, api, sa = play_ws(server, tmp_path, service_account, [Item(f"g{i}", i) for i in range(n)])
+    reviews = [Item(f"g{i}", i) for i in range(n)]
+    ws, api, sa = play_ws(server, tmp_path, service_account, reviews, db=db_at("ws.db"))
     api.reply_delay = 0.05  # long enough for the runs to overlap
     for i in range(n):
         approved(ws, "play", f"g{i}", f"{TEXT} ({i})")
     ws.close()
     env = {**os.environ, "REPLYDESK_SECRET_PLAY_SA": sa}
-    args = ["--config", str(tmp_path / "config.toml"), "--db", str(tmp_path / "ws.db")]
+    args = ["--config", str(tmp_path / "config.toml"), "--db", db_arg(db_at("ws.db"))]
     runs = [
         subprocess.Popen(
             [sys.executable, "-m", "replydesk", *args, "post"],
@@ -147,11 +148,11 @@ def run_many(args: list[str], n: int) -> list[tuple[str, str]]:
     return [run.communicate(timeout=180) for run in runs]
 
 
-def test_eight_approvals_at_once_record_one_set_of_promises(tmp_path):
+def test_eight_approvals_at_once_record_one_set_of_promises(tmp_path, db_at):
     from conftest import workspace_with
     from replydesk.domain.models import NewReview
 
-    ws = workspace_with(tmp_path, "")
+    ws = workspace_with(tmp_path, "", db=db_at("ws.db"))
     ((_, rid),) = ws.store.reviews.upsert([NewReview("s", "r1", body="Crash", rating=1)])
     ws.store.drafts.add(
         rid,
@@ -161,10 +162,10 @@ def test_eight_approvals_at_once_record_one_set_of_promises(tmp_path):
         language="en",
     )
     ws.close()
-    args = ["--config", str(tmp_path / "config.toml"), "--db", str(tmp_path / "ws.db")]
+    args = ["--config", str(tmp_path / "config.toml"), "--db", db_arg(db_at("ws.db"))]
     outputs = run_many([*args, "approve", str(rid)], 8)
     assert all("Traceback" not in err for _out, err in outputs), outputs
-    ws = workspace_with(tmp_path, "")
+    ws = workspace_with(tmp_path, "", db=db_at("ws.db"))
     promises = ws.store.promises.for_review(rid)
     assert sorted(p.kind for p in promises) == ["callback", "fix"]
     assert {p.owner for p in promises} == {"tester"}
@@ -173,28 +174,30 @@ def test_eight_approvals_at_once_record_one_set_of_promises(tmp_path):
     ws.close()
 
 
-def test_four_batches_at_once_draft_each_review_once(server, tmp_path):
+def test_four_batches_at_once_draft_each_review_once(server, tmp_path, db_at):
     import time
 
     from fakes.openai_server import OpenAIServer
     from test_drafting import GOOD, llm_ws
 
-    ws, api = llm_ws(server, tmp_path, lambda m: (time.sleep(0.02), GOOD)[1], n=200)
+    ws, api = llm_ws(
+        server, tmp_path, lambda m: (time.sleep(0.02), GOOD)[1], n=200, db=db_at("ws.db")
+    )
     ws.close()
-    args = ["--config", str(tmp_path / "config.toml"), "--db", str(tmp_path / "ws.db")]
+    args = ["--config", str(tmp_path / "config.toml"), "--db", db_arg(db_at("ws.db"))]
     outputs = run_many([*args, "draft", "--all", "--concurrency", "4"], 4)
     assert all("Traceback" not in err for _out, err in outputs), outputs
     assert isinstance(api, OpenAIServer) and len(api.seen) == 200  # paid once per review
     from conftest import workspace_with
 
-    ws = workspace_with(tmp_path, (tmp_path / "config.toml").read_text())
+    ws = workspace_with(tmp_path, (tmp_path / "config.toml").read_text(), db=db_at("ws.db"))
     for review in ws.store.reviews.list(ReviewFilter(limit=1000)):
         assert len(ws.store.drafts.for_review(review.id)) == 1, review.id
     ws.close()
 
 
-def test_a_newer_approved_version_replaces_the_older_one(server, tmp_path, service_account):
-    ws, api, _sa = play_ws(server, tmp_path, service_account, [Item("g1", 5)])
+def test_a_newer_approved_version_replaces_the_older_one(server, tmp_path, service_account, db_at):
+    ws, api, _sa = play_ws(server, tmp_path, service_account, [Item("g1", 5)], db=db_at("ws.db"))
     old = approved(ws, "play", "g1", TEXT)
     new = approved(ws, "play", "g1", TEXT + " Thanks again.")
     assert ws.store.drafts.get(old.id).state == "discarded"
@@ -203,9 +206,9 @@ def test_a_newer_approved_version_replaces_the_older_one(server, tmp_path, servi
 
 
 def test_a_draft_withdrawn_after_the_run_listed_it_is_not_sent(
-    server, tmp_path, service_account, monkeypatch
+    server, tmp_path, service_account, monkeypatch, db_at
 ):
-    ws, _api, _sa = play_ws(server, tmp_path, service_account, [Item("g1", 5)])
+    ws, _api, _sa = play_ws(server, tmp_path, service_account, [Item("g1", 5)], db=db_at("ws.db"))
     draft = approved(ws, "play", "g1", TEXT)
     listed = ws.store.drafts.approved()
     ws.store.drafts.discard(draft.id, "ben")  # a colleague withdraws it meanwhile
@@ -235,12 +238,12 @@ def test_a_run_that_lost_its_lease_changes_nothing(ws):
     assert (now.lease_by, now.attempts, now.state) == (b, 2, ReplyState.PENDING)
 
 
-def test_an_unknown_outcome_blocks_copying_and_another_version(server, tmp_path):
+def test_an_unknown_outcome_blocks_copying_and_another_version(server, tmp_path, db_at):
     from replydesk.domain.errors import Conflict
     from replydesk.services import editing, posting
 
     api = TrustpilotApi(server, items(1))
-    ws = trustpilot_workspace(tmp_path, server)
+    ws = trustpilot_workspace(tmp_path, server, db=db_at("ws.db"))
     sync(ws)
     draft = approved(ws, "tp", "r0", TEXT)
     api.after_store.append("503")
@@ -254,7 +257,7 @@ def test_an_unknown_outcome_blocks_copying_and_another_version(server, tmp_path)
 
 
 def test_a_failed_read_back_is_unknown_never_no_reply(
-    server, tmp_path, service_account, monkeypatch
+    server, tmp_path, service_account, monkeypatch, db_at
 ):
     from replydesk.domain.errors import SourceError
     from replydesk.sources.google_play import GooglePlay
@@ -262,7 +265,7 @@ def test_a_failed_read_back_is_unknown_never_no_reply(
     def down(self, review):
         raise SourceError("HTTP 500 Internal Server Error from GET play/reviews/g1")
 
-    ws, api, _sa = play_ws(server, tmp_path, service_account, [Item("g1", 5)])
+    ws, api, _sa = play_ws(server, tmp_path, service_account, [Item("g1", 5)], db=db_at("ws.db"))
     draft = approved(ws, "play", "g1", TEXT)
     api.after_store.append("503")
     monkeypatch.setattr(GooglePlay, "remote_reply", down)  # the read-back fails too

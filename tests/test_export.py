@@ -6,21 +6,43 @@ import csv
 import io
 import json
 
+import pytest
+
+from conftest import db_arg
 from replydesk import cli
+from replydesk.domain.location import Location
 from replydesk.services.exporting import CSV_COLUMNS, write
 from replydesk.services.importing import import_file
+from replydesk.services.workspace import Workspace
 from replydesk.store import Store
 
 
-def test_jsonl_round_trip(demo_ws, tmp_path):
+def demo_copy(demo_ws: Workspace, where: Location) -> Workspace:
+    """The demo (built as an SQLite file) copied to ``where``, on either engine, and open
+    with the demo's settings."""
+    from replydesk.services import moving
+
+    assert all(c.ok for c in moving.copy(demo_ws.store.path, where, lambda *_: None))
+    return Workspace.open(demo_ws.config, db=where, user=demo_ws.user, demo=True, http=demo_ws.http)
+
+
+@pytest.fixture
+def demo_there(demo_ws, db_at):
+    """The demo on each engine."""
+    ws = demo_copy(demo_ws, db_at("demo.db"))
+    yield ws
+    ws.close()
+
+
+def test_jsonl_round_trip(demo_there, tmp_path, db_at):
     out = tmp_path / "export.jsonl"
     with out.open("w", encoding="utf-8") as fh:
-        assert write(demo_ws, fh) == 86
-    db = tmp_path / "again.db"
-    assert cli.main(["--db", str(db), "import", str(out)]) == 0
+        assert write(demo_there, fh) == 86
+    db = db_at("again.db")
+    assert cli.main(["--db", db_arg(db), "import", str(out)]) == 0
     with Store(db) as again:
         assert again.reviews.count() == 86
-        for original in demo_ws.store.reviews.list():
+        for original in demo_there.store.reviews.list():
             copy = again.reviews.by_external(original.source, original.external_id)
             assert (
                 copy.author,
@@ -40,13 +62,13 @@ def test_jsonl_round_trip(demo_ws, tmp_path):
                 original.product_version,
             )
     # importing the same export into the original store changes nothing
-    report = import_file(demo_ws, out)
+    report = import_file(demo_there, out)
     assert (report.new, report.updated, report.unchanged) == (0, 0, 86)
 
 
-def test_jsonl_records_carry_replies_promises_and_overdue(demo_ws):
+def test_jsonl_records_carry_replies_promises_and_overdue(demo_there):
     buf = io.StringIO()
-    write(demo_ws, buf)
+    write(demo_there, buf)
     records = {(r["source"], r["id"]): r for r in map(json.loads, buf.getvalue().splitlines())}
     graham = records[("trustpilot", "tp-2901")]
     assert graham["status"] == "replied"
@@ -67,9 +89,10 @@ def test_jsonl_records_carry_replies_promises_and_overdue(demo_ws):
     }
 
 
-def test_csv_export_has_documented_columns(demo_ws, tmp_path, capsys):
+def test_csv_export_has_documented_columns(demo_there, tmp_path, capsys):
     out = tmp_path / "e.csv"
-    code = cli.main(["--db", str(demo_ws.store.path), "export", "--format", "csv", "-o", str(out)])
+    where = db_arg(demo_there.store.path)
+    code = cli.main(["--db", where, "export", "--format", "csv", "-o", str(out)])
     assert code == 0
     rows = list(csv.DictReader(out.open(encoding="utf-8")))
     assert len(rows) == 86 and list(rows[0]) == CSV_COLUMNS

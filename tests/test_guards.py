@@ -32,11 +32,12 @@ def one_review(ws: Workspace, body: str = "The app crashes on login since 5.2.0"
     return rid
 
 
-def test_a_tracker_delivery_a_colleague_made_first_does_not_stop_the_check(server, tmp_path):
+def test_a_tracker_delivery_a_colleague_made_first_does_not_stop_the_check(server, tmp_path, db_at):
     ws = workspace_with(
         tmp_path,
         f'[[promises.trackers]]\nname = "gh"\nkind = "github"\nurl = "{server.url}"\n'
         'project = "acme/app"\n',
+        db=db_at("ws.db"),
     )
     rid = one_review(ws)
     first = ws.store.promises.add(rid, "fix", kind="fix", owner="anna", tracker_url="gh:1")
@@ -111,10 +112,12 @@ def test_approval_loses_to_a_concurrent_post(ws, monkeypatch):
         editing.approve(ws, rid, REPLY, draft)
 
 
-def test_a_failed_generation_does_not_hide_the_good_draft(server, tmp_path):
+def test_a_failed_generation_does_not_hide_the_good_draft(server, tmp_path, db_at):
     api = OpenAIServer(server, lambda m: REPLY)
     ws = workspace_with(
-        tmp_path, f'[llm]\nbase_url = "{api.base_url}"\nmodel = "m"\nmax_retries = 0\n'
+        tmp_path,
+        f'[llm]\nbase_url = "{api.base_url}"\nmodel = "m"\nmax_retries = 0\n',
+        db=db_at("ws.db"),
     )
     rid = one_review(ws)
     good = redraft(ws, rid)
@@ -133,12 +136,14 @@ def test_where_a_request_went_never_shows_credentials():
     assert where("https://api.example.com/v1/x") == "api.example.com/v1/x"
 
 
-async def test_a_second_draft_all_while_the_first_runs_is_refused(server, tmp_path):
+async def test_a_second_draft_all_while_the_first_runs_is_refused(server, tmp_path, db_at):
     import time
 
     api = OpenAIServer(server, lambda m: (time.sleep(0.3), REPLY)[1])
     ws = workspace_with(
-        tmp_path, f'[llm]\nbase_url = "{api.base_url}"\nmodel = "m"\nmax_retries = 0\n'
+        tmp_path,
+        f'[llm]\nbase_url = "{api.base_url}"\nmodel = "m"\nmax_retries = 0\n',
+        db=db_at("ws.db"),
     )
     ws.store.reviews.upsert(
         [

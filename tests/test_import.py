@@ -7,7 +7,7 @@ import json
 import subprocess
 import sys
 
-from conftest import write_jsonl
+from conftest import db_arg, write_jsonl
 from replydesk import cli
 from replydesk.domain.models import ReviewFilter
 from replydesk.services.importing import import_file
@@ -43,7 +43,7 @@ def test_jsonl_counts_new_updated_unchanged_failed(ws, tmp_path):
     assert review.edited and review.body == "changed"
 
 
-def test_bad_lines_are_reported_by_number_and_the_rest_is_kept(tmp_path, capsys):
+def test_bad_lines_are_reported_by_number_and_the_rest_is_kept(tmp_path, capsys, db_at):
     f = write_jsonl(
         tmp_path / "reviews.jsonl",
         [
@@ -58,8 +58,8 @@ def test_bad_lines_are_reported_by_number_and_the_rest_is_kept(tmp_path, capsys)
             row(9),
         ],
     )
-    db = tmp_path / "x.db"
-    assert cli.main(["--db", str(db), "import", str(f), "--source", "shop"]) == 1
+    db = db_at("x.db")
+    assert cli.main(["--db", db_arg(db), "import", str(f), "--source", "shop"]) == 1
     out, err = capsys.readouterr()
     assert "2 new, 0 updated, 0 unchanged, 7 failed" in out
     for expected in (
@@ -118,12 +118,13 @@ def test_invalid_utf8_line_is_skipped(ws, tmp_path):
     assert report.new == 1 and "not valid UTF-8" in str(report.errors[0])
 
 
-def test_missing_file_and_unknown_format_exit_2(tmp_path, capsys):
-    assert cli.main(["--db", str(tmp_path / "x.db"), "import", str(tmp_path / "no.jsonl")]) == 2
+def test_missing_file_and_unknown_format_exit_2(tmp_path, capsys, db_at):
+    db = db_arg(db_at("x.db"))
+    assert cli.main(["--db", db, "import", str(tmp_path / "no.jsonl")]) == 2
     assert "no such file" in capsys.readouterr().err
     f = tmp_path / "notes.txt"
     f.write_text("hello world\n")
-    assert cli.main(["--db", str(tmp_path / "x.db"), "import", str(f)]) == 2
+    assert cli.main(["--db", db, "import", str(f)]) == 2
     assert "cannot tell the format" in capsys.readouterr().err
 
 
@@ -135,8 +136,8 @@ def test_returning_author_is_one_author(ws, tmp_path):
     assert [r.external_id for r in ws.store.reviews.by_author(a.author_id, exclude=b.id)] == ["1"]
 
 
-def test_two_processes_importing_at_once_lose_nothing(tmp_path):
-    db = tmp_path / "team.db"
+def test_two_processes_importing_at_once_lose_nothing(tmp_path, db_at):
+    db = db_at("team.db")
     files = []
     for p in range(2):
         rows = [row(f"{p}-{i}") for i in range(3000)] + [row("shared", body="same")]
@@ -147,7 +148,7 @@ def test_two_processes_importing_at_once_lose_nothing(tmp_path):
     )
     procs = [
         subprocess.Popen(
-            [sys.executable, "-c", code, str(db), str(f)],
+            [sys.executable, "-c", code, db_arg(db), str(f)],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,

@@ -10,14 +10,14 @@ import subprocess
 import sys
 import time
 
-from conftest import trustpilot_workspace, workspace_with
+from conftest import db_arg, trustpilot_workspace, workspace_with
 from fakes.apis import BusinessApi, GoogleTokens, Item, PlayApi, TrustpilotApi, items
 from replydesk import cli, secrets
 from replydesk.services.posting import mark_copied, post
 from replydesk.services.sync import sync
 
 
-def play_ws(server, tmp_path, service_account, reviews, **api_kw):
+def play_ws(server, tmp_path, service_account, reviews, *, db=None, **api_kw):
     pem, public = service_account
     tokens = GoogleTokens(server, public_key=public)
     api = PlayApi(server, tokens, reviews, **api_kw)
@@ -49,6 +49,7 @@ name = "file"
 kind = "file"
 path = "{tmp_path / "in.jsonl"}"
 """,
+        db=db,
     )
     (tmp_path / "in.jsonl").write_text('{"id": "f1", "body": "Late parcel", "rating": 2}\n')
     sync(ws)
@@ -61,8 +62,10 @@ def approved(ws, source, external_id, text, user="anna"):
     return ws.store.drafts.approve(draft.id, user)
 
 
-def test_only_approved_drafts_are_posted_and_limits_come_first(server, tmp_path, service_account):
-    ws, api, _ = play_ws(server, tmp_path, service_account, items(3))
+def test_only_approved_drafts_are_posted_and_limits_come_first(
+    server, tmp_path, service_account, db_at
+):
+    ws, api, _ = play_ws(server, tmp_path, service_account, items(3), db=db_at("ws.db"))
     review = ws.store.reviews.by_external("play", "r0")
     ws.store.drafts.add(review.id, "Sorry! Fixed in 5.2.1.", author="model")  # not approved
     assert post(ws) == []
@@ -82,8 +85,8 @@ def test_only_approved_drafts_are_posted_and_limits_come_first(server, tmp_path,
     assert len(server.requests("POST", ":reply")) == 1
 
 
-def test_sources_that_cannot_post_are_copied_by_hand(server, tmp_path, service_account):
-    ws, _api, _ = play_ws(server, tmp_path, service_account, items(1))
+def test_sources_that_cannot_post_are_copied_by_hand(server, tmp_path, service_account, db_at):
+    ws, _api, _ = play_ws(server, tmp_path, service_account, items(1), db=db_at("ws.db"))
     draft = approved(ws, "file", "f1", "Sorry about the delay, and thank you.")
     (outcome,) = post(ws)
     assert outcome.status == "copy" and "copy it and mark it copied" in outcome.message
@@ -93,7 +96,7 @@ def test_sources_that_cannot_post_are_copied_by_hand(server, tmp_path, service_a
     assert ws.store.replies.for_review(review.id)[0].state == "copied"
 
 
-def test_google_business_limit_is_in_utf8_bytes(server, tmp_path):
+def test_google_business_limit_is_in_utf8_bytes(server, tmp_path, db_at):
     tokens = GoogleTokens(server)
     api = BusinessApi(server, tokens, [Item("g1", 1)])
     secrets.set(
@@ -111,6 +114,7 @@ credentials_secret = "gbp"
 token_url = "{server.url}/token"
 base_url = "{server.url}"
 """,
+        db=db_at("ws.db"),
     )
     sync(ws)
     greek = approved(ws, "maps", "g1", "Συγγνώμη " * 250)  # 2,250 characters, 4,250 bytes
@@ -125,8 +129,12 @@ base_url = "{server.url}"
     assert ws.store.drafts.get(greek.id).state == "discarded"
 
 
-def test_a_kill_between_send_and_confirm_never_posts_twice(server, tmp_path, service_account):
-    ws, api, sa = play_ws(server, tmp_path, service_account, items(2), reply_delay=30)
+def test_a_kill_between_send_and_confirm_never_posts_twice(
+    server, tmp_path, service_account, db_at
+):
+    ws, api, sa = play_ws(
+        server, tmp_path, service_account, items(2), reply_delay=30, db=db_at("ws.db")
+    )
     draft = approved(ws, "play", "r0", "Sorry for the crash; 5.2.1 fixes it. Thank you!")
     ws.close()
     env = {**os.environ, "REPLYDESK_SECRET_PLAY_SA": sa}
@@ -138,7 +146,7 @@ def test_a_kill_between_send_and_confirm_never_posts_twice(server, tmp_path, ser
             "--config",
             str(tmp_path / "config.toml"),
             "--db",
-            str(tmp_path / "ws.db"),
+            db_arg(db_at("ws.db")),
             "post",
         ],
         env=env,
@@ -153,7 +161,7 @@ def test_a_kill_between_send_and_confirm_never_posts_twice(server, tmp_path, ser
     proc.wait(timeout=10)
     api.reply_delay = 0
 
-    again = workspace_with(tmp_path, (tmp_path / "config.toml").read_text())
+    again = workspace_with(tmp_path, (tmp_path / "config.toml").read_text(), db=db_at("ws.db"))
     reply = again.store.replies.by_key(f"draft:{draft.id}")
     assert reply.state == "pending"  # the intent was recorded before sending
     (outcome,) = post(again)
@@ -163,9 +171,9 @@ def test_a_kill_between_send_and_confirm_never_posts_twice(server, tmp_path, ser
     assert post(again) == []
 
 
-def test_without_a_way_to_ask_the_platform_a_person_checks(server, tmp_path):
+def test_without_a_way_to_ask_the_platform_a_person_checks(server, tmp_path, db_at):
     api = TrustpilotApi(server, items(1))
-    ws = trustpilot_workspace(tmp_path, server)
+    ws = trustpilot_workspace(tmp_path, server, db=db_at("ws.db"))
     sync(ws)
     draft = approved(ws, "tp", "r0", "Sorry, and thank you for telling us.")
     review = ws.store.reviews.by_external("tp", "r0")
@@ -177,7 +185,7 @@ def test_without_a_way_to_ask_the_platform_a_person_checks(server, tmp_path):
     (outcome,) = post(ws)
     assert outcome.status == "check" and "--resend" in outcome.message
     assert api.replies == {}
-    args = ["--config", str(tmp_path / "config.toml"), "--db", str(tmp_path / "ws.db")]
+    args = ["--config", str(tmp_path / "config.toml"), "--db", db_arg(db_at("ws.db"))]
     ws.close()
     assert cli.main([*args, "post", "--resend", str(draft.id)]) == 0
     assert api.replies == {"r0": "Sorry, and thank you for telling us."}

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from conftest import workspace_with
+from conftest import db_arg, workspace_with
 from replydesk import cli
 from replydesk.config import Release
 from replydesk.domain.models import NewReview
@@ -91,7 +91,7 @@ def test_month_end_and_default_due():
     assert [(e.kind, e.what) for e in bonus] == [("bonus", "Bonus: one month of Premium")]
 
 
-def ledger_ws(tmp_path):
+def ledger_ws(tmp_path, *, db=None):
     ws = workspace_with(
         tmp_path,
         """
@@ -103,6 +103,7 @@ bonus_catalogue = ["one month of Premium"]
 version = "5.3"
 date = "2026-12-01"
 """,
+        db=db,
     )
     ((_, rid),) = ws.store.reviews.upsert(
         [
@@ -120,9 +121,9 @@ date = "2026-12-01"
     return ws, rid
 
 
-def test_the_whole_loop_approve_promise_deliver_followup(tmp_path, time_machine, capsys):
+def test_the_whole_loop_approve_promise_deliver_followup(tmp_path, time_machine, capsys, db_at):
     time_machine.move_to(datetime(2026, 11, 20, 10, 0, tzinfo=UTC), tick=False)
-    ws, rid = ledger_ws(tmp_path)
+    ws, rid = ledger_ws(tmp_path, db=db_at("ws.db"))
     ws.store.drafts.add(
         rid,
         "Kim, I'm sorry about the crash, and thank you. We will fix it "
@@ -132,14 +133,14 @@ def test_the_whole_loop_approve_promise_deliver_followup(tmp_path, time_machine,
         language="en",
     )
     ws.close()
-    args = ["--config", str(tmp_path / "config.toml"), "--db", str(tmp_path / "ws.db")]
+    args = ["--config", str(tmp_path / "config.toml"), "--db", db_arg(db_at("ws.db"))]
     assert cli.main([*args, "approve", str(rid)]) == 0
     out = capsys.readouterr().out
     assert "(fix, due 2026-12-01)" in out and "(bonus, due 2026-11-22)" in out
     assert cli.main([*args, "approve", str(rid)]) == 0  # approving again adds nothing
     again = capsys.readouterr().out  # shows what is on record, the same two promises
     assert again.count("  promise ") == 2 and "promise 3" not in again
-    ws = workspace_with(tmp_path, (tmp_path / "config.toml").read_text())
+    ws = workspace_with(tmp_path, (tmp_path / "config.toml").read_text(), db=db_at("ws.db"))
     by_kind = {p.kind: p for p in ws.store.promises.list("open")}
     fix, bonus = by_kind["fix"], by_kind["bonus"]
     assert (fix.kind, fix.owner) == ("fix", "tester") and len(ws.store.promises.list()) == 2
@@ -165,16 +166,16 @@ def test_the_whole_loop_approve_promise_deliver_followup(tmp_path, time_machine,
     assert cli.main([*args, "promise", "deliver", str(fix.id)]) == 2  # not open any more
     assert cli.main([*args, "promise", "edit", str(bonus.id), "--due", "soon"]) == 2
     assert cli.main([*args, "promise", "withdraw", str(bonus.id)]) == 0
-    ws = workspace_with(tmp_path, (tmp_path / "config.toml").read_text())
+    ws = workspace_with(tmp_path, (tmp_path / "config.toml").read_text(), db=db_at("ws.db"))
     stats = compute(ws)["promises"]
     assert (stats["delivered"], stats["withdrawn"], stats["overdue"]) == (1, 1, 0)
     assert stats["kept_rate"] == 1.0 and stats["timing"] == {"late": 1}
     assert any(e.action == "promise.deliver" for e in ws.store.events.recent())
 
 
-def test_a_returning_author_after_delivery_flags_the_promise(tmp_path, time_machine):
+def test_a_returning_author_after_delivery_flags_the_promise(tmp_path, time_machine, db_at):
     time_machine.move_to(datetime(2026, 11, 20, 10, 0, tzinfo=UTC), tick=False)
-    ws, rid = ledger_ws(tmp_path)
+    ws, rid = ledger_ws(tmp_path, db=db_at("ws.db"))
     p = ws.store.promises.add(
         rid, "Fix the login crash", kind="fix", owner="anna", due_date="2026-12-01"
     )
@@ -200,7 +201,7 @@ def test_a_returning_author_after_delivery_flags_the_promise(tmp_path, time_mach
                 "--config",
                 str(tmp_path / "config.toml"),
                 "--db",
-                str(tmp_path / "ws.db"),
+                db_arg(db_at("ws.db")),
                 "import",
                 str(f),
                 "--source",
@@ -209,24 +210,27 @@ def test_a_returning_author_after_delivery_flags_the_promise(tmp_path, time_mach
         )
         == 0
     )
-    ws = workspace_with(tmp_path, (tmp_path / "config.toml").read_text())
+    ws = workspace_with(tmp_path, (tmp_path / "config.toml").read_text(), db=db_at("ws.db"))
     assert "wrote again after delivery" in ws.store.promises.get(p.id).flag
     assert compute(ws)["promises"]["flagged"] == 1
 
 
-def test_stats_on_the_demo(demo_ws, capsys):
-    figures = compute(demo_ws)
+def test_stats_on_the_demo(demo_ws, capsys, db_at):
+    from test_export import demo_copy
+
+    demo = demo_copy(demo_ws, db_at("demo.db"))
+    figures = compute(demo)
     assert figures["promises"]["overdue"] == 3 and figures["promises"]["delivered"] == 3
     assert figures["promises"]["kept_rate"] == 0.5
     assert figures["triage"]["criticism"] > 40
     assert (
-        cli.main(["--config", str(demo_ws.config.path), "--db", str(demo_ws.store.path), "stats"])
-        == 0
+        cli.main(["--config", str(demo.config.path), "--db", db_arg(demo.store.path), "stats"]) == 0
     )
     assert "50% kept" in capsys.readouterr().out
+    demo.close()
 
 
-def model_ws(server, tmp_path, respond):
+def model_ws(server, tmp_path, respond, *, db=None):
     from fakes.openai_server import OpenAIServer
 
     api = OpenAIServer(server, respond)
@@ -240,6 +244,7 @@ base_url = "{api.base_url}"
 model = "fake-model"
 max_retries = 0
 """,
+        db=db,
     )
     ((_, rid),) = ws.store.reviews.upsert(
         [NewReview("s", "r1", body="Crash on login", rating=1, author="Kim", language="en")]
@@ -247,7 +252,7 @@ max_retries = 0
     return ws, rid, api
 
 
-def test_structured_extraction_by_the_model_is_checked(server, tmp_path, time_machine):
+def test_structured_extraction_by_the_model_is_checked(server, tmp_path, time_machine, db_at):
     time_machine.move_to(datetime(2026, 11, 20, 10, 0, tzinfo=UTC), tick=False)
 
     def respond(messages):
@@ -264,7 +269,7 @@ def test_structured_extraction_by_the_model_is_checked(server, tmp_path, time_ma
             )
         return "Kim, as promised: the login crash is fixed. Thank you! Does it work now?"
 
-    ws, rid, api = model_ws(server, tmp_path, respond)
+    ws, rid, api = model_ws(server, tmp_path, respond, db=db_at("ws.db"))
     d = ws.store.drafts.add(
         rid,
         "Sorry, and thanks. We will fix the crash by next Friday and call you. Could you check?",
@@ -288,11 +293,11 @@ def test_structured_extraction_by_the_model_is_checked(server, tmp_path, time_ma
     assert "followup v1" in done.followup.prompt_version
 
 
-def test_model_failure_falls_back_to_the_rules(server, tmp_path):
+def test_model_failure_falls_back_to_the_rules(server, tmp_path, db_at):
     from fakes.server import Scripted
 
     server.script(*[Scripted(500, {}, {"error": {"message": "down"}}, path="/chat/")] * 4)
-    ws, rid, _api = model_ws(server, tmp_path, lambda m: "{}")
+    ws, rid, _api = model_ws(server, tmp_path, lambda m: "{}", db=db_at("ws.db"))
     d = ws.store.drafts.add(
         rid, "Sorry, and thanks. We will fix it. Could you check?", author="model"
     )

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from conftest import workspace_with
+from conftest import db_arg, workspace_with
 from replydesk import cli
 from replydesk.domain.models import NewReview
 from replydesk.services import promising
@@ -21,10 +21,10 @@ def day(n: int) -> datetime:
     return datetime(2026, 11, n, 10, 0, tzinfo=UTC)
 
 
-def ledger(tmp_path, time_machine):
+def ledger(tmp_path, time_machine, db):
     """Eight promises made on 1 November, looked at on 15 November (Berlin)."""
     time_machine.move_to(START, tick=False)
-    ws = workspace_with(tmp_path, '[workspace]\ntimezone = "Europe/Berlin"\n')
+    ws = workspace_with(tmp_path, '[workspace]\ntimezone = "Europe/Berlin"\n', db=db)
     ((_, app), (_, tp)) = ws.store.reviews.upsert(
         [
             NewReview("app-store", "a1", body="Crash", rating=1, author="Kim", language="en"),
@@ -57,8 +57,8 @@ def ledger(tmp_path, time_machine):
     return ws
 
 
-def test_each_promise_counts_once_overall_per_product_and_per_owner(tmp_path, time_machine):
-    ws = ledger(tmp_path, time_machine)
+def test_each_promise_counts_once_overall_per_product_and_per_owner(tmp_path, time_machine, db_at):
+    ws = ledger(tmp_path, time_machine, db_at("ws.db"))
     p = compute(ws)["promises"]
     assert {k: p[k] for k in ("kept_on_time", "kept_late", "broken", "open", "overdue")} == {
         "kept_on_time": 3,
@@ -88,8 +88,10 @@ def test_each_promise_counts_once_overall_per_product_and_per_owner(tmp_path, ti
     )
 
 
-def test_an_overdue_promise_delivered_late_moves_from_overdue_to_kept_late(tmp_path, time_machine):
-    ws = ledger(tmp_path, time_machine)
+def test_an_overdue_promise_delivered_late_moves_from_overdue_to_kept_late(
+    tmp_path, time_machine, db_at
+):
+    ws = ledger(tmp_path, time_machine, db_at("ws.db"))
     overdue = next(p for p in ws.store.promises.list("open") if p.due_date == "2026-11-12")
     promising.deliver(ws, overdue.id)
     p = compute(ws)["promises"]
@@ -97,9 +99,9 @@ def test_an_overdue_promise_delivered_late_moves_from_overdue_to_kept_late(tmp_p
     assert p["kept_rate"] == 0.833
 
 
-def test_the_stats_command_says_it_per_product_and_owner(tmp_path, time_machine, capsys):
-    ledger(tmp_path, time_machine).close()
-    args = ["--config", str(tmp_path / "config.toml"), "--db", str(tmp_path / "ws.db")]
+def test_the_stats_command_says_it_per_product_and_owner(tmp_path, time_machine, capsys, db_at):
+    ledger(tmp_path, time_machine, db_at("ws.db")).close()
+    args = ["--config", str(tmp_path / "config.toml"), "--db", db_arg(db_at("ws.db"))]
     assert cli.main([*args, "stats"]) == 0
     out = capsys.readouterr().out
     assert (
@@ -115,8 +117,8 @@ def test_the_stats_command_says_it_per_product_and_owner(tmp_path, time_machine,
     assert set(figures["promises"]["by_owner"]) == {"anna", "ben"}
 
 
-def test_disputed_promises_are_counted_for_a_look(tmp_path, time_machine):
-    ws = ledger(tmp_path, time_machine)
+def test_disputed_promises_are_counted_for_a_look(tmp_path, time_machine, db_at):
+    ws = ledger(tmp_path, time_machine, db_at("ws.db"))
     p = ws.store.promises.list("open")[0]
     ws.store.promises.update(p.id, "model", dispute="only an apology")
     assert compute(ws)["promises"]["disputed"] == 1
@@ -124,9 +126,12 @@ def test_disputed_promises_are_counted_for_a_look(tmp_path, time_machine):
     assert compute(ws)["promises"]["disputed"] == 0
 
 
-def test_the_demo_counts_each_promise_once(demo_ws):
-    p = compute(demo_ws)["promises"]
-    total = len(demo_ws.store.promises.list())
+def test_the_demo_counts_each_promise_once(demo_ws, db_at):
+    from test_export import demo_copy
+
+    demo = demo_copy(demo_ws, db_at("demo.db"))
+    p = compute(demo)["promises"]
+    total = len(demo.store.promises.list())
     assert sum(p[k] for k in ("delivered", "broken", "open", "overdue", "withdrawn")) == total
     assert (p["overdue"], p["delivered"], p["kept_rate"]) == (3, 3, 0.5)
     assert sum(f["overdue"] for f in p["by_product"].values()) == 3

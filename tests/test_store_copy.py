@@ -114,4 +114,3 @@ def test_the_cli_reports_each_table_and_the_check(demo_db, db_at, capsys):
 def test_same_source_and_destination_is_refused(demo_db, capsys):
     assert cli.main(["store", "copy", str(demo_db), str(demo_db)]) == 2
     assert "same store" in capsys.readouterr().err
-

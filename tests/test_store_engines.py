@@ -85,3 +85,31 @@ def test_a_batch_skips_a_review_another_host_is_claiming(ws, engine):
         assert busy.user == "another run" and ws.store.claims.holder(rid) is None
     took = ws.store.claims.claim(rid, "batch-a", audit=False)
     assert took.user == "batch-a" and ws.store.claims.holder(rid).user == "batch-a"
+
+
+def test_reviews_without_a_date_and_promises_without_a_due_date_sort_alike(ws):
+    """NULL sorts before any value on SQLite; PostgreSQL is told the same."""
+    from datetime import UTC, datetime
+
+    ws.store.reviews.upsert(
+        [
+            NewReview("s", "dated", body="a", created_at=datetime(2026, 11, 1, tzinfo=UTC)),
+            NewReview("s", "undated", body="b"),
+        ]
+    )
+    newest = [r.external_id for r in ws.store.reviews.list(ReviewFilter(sort="newest"))]
+    oldest = [r.external_id for r in ws.store.reviews.list(ReviewFilter(sort="oldest"))]
+    assert newest == ["dated", "undated"] and oldest == ["undated", "dated"]
+    rid = ws.store.reviews.by_external("s", "dated").id
+    from replydesk.domain.models import NewPromise, PromiseKind
+
+    ws.store.promises.add_for_draft(
+        ws.store.drafts.add(rid, "We will fix it.", author="x").id,
+        rid,
+        "ann",
+        [
+            NewPromise("fix it", PromiseKind.FIX, "2026-12-01"),
+            NewPromise("call back", PromiseKind.CALLBACK, None),
+        ],
+    )
+    assert [p.what for p in ws.store.promises.list("open")] == ["call back", "fix it"]

@@ -9,7 +9,7 @@ import keyring
 import pytest
 from keyring.backends import fail
 
-from conftest import workspace_with
+from conftest import db_arg, workspace_with
 from fakes.apis import AppStoreFeed, Item, TrustpilotApi, items
 from fakes.server import Scripted
 from replydesk import cli, secrets
@@ -18,7 +18,7 @@ from replydesk.services.sources_view import source_rows
 from replydesk.services.sync import sync
 
 
-def four_sources(server, tmp_path, feed_path="/ok-feed"):
+def four_sources(server, tmp_path, feed_path="/ok-feed", *, db=None):
     return workspace_with(
         tmp_path,
         f"""
@@ -60,10 +60,11 @@ kind = "file"
 path = "/nonexistent.jsonl"
 enabled = false
 """,
+        db=db,
     )
 
 
-def test_one_failing_source_never_stops_the_others(server, tmp_path):
+def test_one_failing_source_never_stops_the_others(server, tmp_path, db_at):
     AppStoreFeed(server, {"us": items(30)})
     server.script(Scripted(500, {}, {"error": "boom"}, path="/us/"))  # then success
     server.script(Scripted(0, delay=1.0, path="/slow"))  # the json source times out
@@ -72,7 +73,7 @@ def test_one_failing_source_never_stops_the_others(server, tmp_path):
         lambda req: (200, {"Content-Type": "text/html"}, "<html>login</html>")
     )
     secrets.set("tp-key", "key-4c1d")  # tp-secret is missing
-    ws = four_sources(server, tmp_path)
+    ws = four_sources(server, tmp_path, db=db_at("ws.db"))
     reports = {r.name: r for r in sync(ws)}
     assert reports["ios"].status == "ok" and reports["ios"].new == 30
     assert reports["ios"].requests == 2  # the 500, then the page
@@ -90,7 +91,7 @@ def test_one_failing_source_never_stops_the_others(server, tmp_path):
     assert rows["off"].last_sync == "never"
 
 
-def test_retry_after_is_honoured_then_succeeds(server, tmp_path):
+def test_retry_after_is_honoured_then_succeeds(server, tmp_path, db_at):
     AppStoreFeed(server, {"us": items(3)})
     server.script(
         Scripted(429, {"Retry-After": "1"}, {"error": "slow down"}, path="/us/"),
@@ -106,12 +107,13 @@ app_id = "1"
 pages = 1
 base_url = "{server.url}"
 """,
+        db=db_at("ws.db"),
     )
     (report,) = sync(ws)
     assert (report.status, report.new, report.requests) == ("ok", 3, 3)
 
 
-def test_a_retry_after_beyond_reason_fails_fast_with_the_wait(server, tmp_path):
+def test_a_retry_after_beyond_reason_fails_fast_with_the_wait(server, tmp_path, db_at):
     server.script(Scripted(429, {"Retry-After": "3600"}, {}, path="/us/"))
     ws = workspace_with(
         tmp_path,
@@ -122,13 +124,14 @@ kind = "appstore_rss"
 app_id = "1"
 base_url = "{server.url}"
 """,
+        db=db_at("ws.db"),
     )
     (report,) = sync(ws)
     assert report.status == "error" and report.requests == 1
     assert "asks to wait 3600 s" in report.error
 
 
-def test_failed_sync_keeps_the_cursor_so_nothing_is_missed(server, tmp_path):
+def test_failed_sync_keeps_the_cursor_so_nothing_is_missed(server, tmp_path, db_at):
     feed = AppStoreFeed(server, {"us": items(5)})
     ws = workspace_with(
         tmp_path,
@@ -141,6 +144,7 @@ pages = 1
 base_url = "{server.url}"
 retries = 0
 """,
+        db=db_at("ws.db"),
     )
     assert sync(ws)[0].new == 5
     feed.by_country["us"].insert(0, Item("late", -30))
@@ -149,15 +153,15 @@ retries = 0
     assert sync(ws)[0].new == 1
 
 
-def test_cli_sync_prints_each_source_and_exits_1_when_one_failed(server, tmp_path, capsys):
+def test_cli_sync_prints_each_source_and_exits_1_when_one_failed(server, tmp_path, capsys, db_at):
     AppStoreFeed(server, {"us": items(4)})
     server.route("GET", "/slow")(
         lambda req: (200, {}, {"items": [{"id": "a", "text": "x"}, {"text": "no id"}]})
     )
     server.route("GET", "/ok-feed")(lambda req: (200, {}, "not xml"))
-    ws = four_sources(server, tmp_path)
+    ws = four_sources(server, tmp_path, db=db_at("ws.db"))
     ws.close()
-    args = ["--config", str(tmp_path / "config.toml"), "--db", str(tmp_path / "ws.db")]
+    args = ["--config", str(tmp_path / "config.toml"), "--db", db_arg(db_at("ws.db"))]
     assert cli.main([*args, "sync"]) == 1
     out = capsys.readouterr().out
     assert "ios" in out and "4 new" in out

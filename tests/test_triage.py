@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import db_arg
 from replydesk import cli
 from replydesk.config import TriageConfig
 from replydesk.domain.models import NewReview
@@ -203,13 +204,13 @@ def test_cli_file_mode_streams_without_a_store(tmp_path, monkeypatch, capsys):
     assert not (tmp_path / "none.db").exists()
 
 
-def test_cli_triage_and_override(tmp_path, capsys):
+def test_cli_triage_and_override(tmp_path, capsys, db_at):
     f = tmp_path / "r.jsonl"
     f.write_text(
         '{"id": "1", "body": "Disappointed.", "rating": 2}\n'
         '{"id": "2", "body": "Scammers!!! Worst ever!!!", "rating": 1}\n'
     )
-    db = ["--db", str(tmp_path / "x.db")]
+    db = ["--db", db_arg(db_at("x.db"))]
     cli.main([*db, "import", str(f)])
     capsys.readouterr()
     assert cli.main([*db, "triage"]) == 0

@@ -19,8 +19,8 @@ from replydesk import __version__
 from replydesk.cli.commands.channels import cmd_post, cmd_secret_set, cmd_sources, cmd_sync
 from replydesk.cli.commands.common import BAD_INPUT, FAILURE, OK, draft_id, promise_id, review_id
 from replydesk.cli.commands.ledger import KIND_CHOICES, cmd_promise, cmd_promises, cmd_stats
+from replydesk.cli.commands.moving import cmd_store_copy
 from replydesk.cli.commands.replies import cmd_approve, cmd_draft, cmd_lint, cmd_triage
-from replydesk.cli.commands.store import cmd_store_copy
 from replydesk.cli.commands.workspace import (
     cmd_config_check,
     cmd_demo,

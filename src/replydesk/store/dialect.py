@@ -30,6 +30,16 @@ class Dialect:
     # "a list as one parameter": ``= ANY(?)`` and ``unnest(?::text[], …)`` (PostgreSQL);
     # SQLite takes a list as one ``?`` per value instead
     arrays: bool
+    # NULL sorts before every value on SQLite; PostgreSQL is told so (a review without a
+    # date, a promise without a due date, are listed where SQLite lists them)
+    nulls_first: str
+    nulls_last: str
+
+    def order(self, sql: str) -> str:
+        """``sql`` with ``{nulls_first}``/``{nulls_last}`` spelled for this engine."""
+        return sql.replace("{nulls_first}", self.nulls_first).replace(
+            "{nulls_last}", self.nulls_last
+        )
 
     def search(self, text: str) -> str:
         """A user's words as this engine's search query: every word must appear, each as
@@ -60,6 +70,8 @@ SQLITE = Dialect(
     fts_ids="SELECT rowid FROM reviews_fts WHERE reviews_fts MATCH :q",
     json_values="json_each(CASE WHEN json_valid({col}) THEN {col} ELSE '{{}}' END)",
     arrays=False,
+    nulls_first="",
+    nulls_last="",
 )
 
 POSTGRESQL = Dialect(
@@ -70,4 +82,6 @@ POSTGRESQL = Dialect(
     json_values="json_each_text(CASE WHEN {col} ~ '^\\s*\\{{' THEN {col}::json "
     "ELSE '{{}}'::json END)",
     arrays=True,
+    nulls_first=" NULLS FIRST",
+    nulls_last=" NULLS LAST",
 )

@@ -216,7 +216,7 @@ class ReplyRepo:
         return [
             rows.reply(r)
             for r in self.db.query(
-                "SELECT * FROM replies WHERE review_id = ? ORDER BY created_at", (review_id,)
+                "SELECT * FROM replies WHERE review_id = ? ORDER BY created_at, id", (review_id,)
             )
         ]
 
@@ -224,7 +224,8 @@ class ReplyRepo:
         """Per review, for the reviews with ids ``lo`` to ``hi`` (all by default)."""
         out: dict[int, list[Reply]] = defaultdict(list)
         for r in self.db.query(
-            "SELECT * FROM replies WHERE review_id BETWEEN ? AND ? ORDER BY review_id, created_at",
+            "SELECT * FROM replies WHERE review_id BETWEEN ? AND ? "
+            "ORDER BY review_id, created_at, id",
             (lo, hi),
         ):
             out[r["review_id"]].append(rows.reply(r))

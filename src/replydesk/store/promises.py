@@ -330,17 +330,25 @@ class PromiseRepo:
     def list(self, status: str | None = None) -> list[Promise]:
         if status:
             found = self.db.query(
-                "SELECT * FROM promises WHERE status = ? ORDER BY due_date", (status,)
+                self.db.sql.order(
+                    "SELECT * FROM promises WHERE status = ? ORDER BY due_date{nulls_first}, id"
+                ),
+                (status,),
             )
         else:
-            found = self.db.query("SELECT * FROM promises ORDER BY status, due_date")
+            found = self.db.query(
+                self.db.sql.order(
+                    "SELECT * FROM promises ORDER BY status, due_date{nulls_first}, id"
+                )
+            )
         return [rows.promise(r) for r in found]
 
     def overdue(self, today: str) -> builtins.list[Promise]:
         return [
             rows.promise(r)
             for r in self.db.query(
-                "SELECT * FROM promises WHERE status = 'open' AND due_date < ? ORDER BY due_date",
+                "SELECT * FROM promises WHERE status = 'open' AND due_date < ? "
+                "ORDER BY due_date, id",
                 (today,),
             )
         ]
@@ -349,7 +357,7 @@ class PromiseRepo:
         return [
             rows.promise(r)
             for r in self.db.query(
-                "SELECT * FROM promises WHERE review_id = ? ORDER BY created_at", (review_id,)
+                "SELECT * FROM promises WHERE review_id = ? ORDER BY created_at, id", (review_id,)
             )
         ]
 
@@ -358,7 +366,7 @@ class PromiseRepo:
             rows.promise(r)
             for r in self.db.query(
                 "SELECT p.* FROM promises p JOIN reviews r ON r.id = p.review_id "
-                "WHERE r.author_id = ? ORDER BY p.created_at",
+                "WHERE r.author_id = ? ORDER BY p.created_at, p.id",
                 (author_id,),
             )
         ]
@@ -367,7 +375,8 @@ class PromiseRepo:
         """Per review, for the reviews with ids ``lo`` to ``hi`` (all by default)."""
         out: dict[int, builtins.list[Promise]] = defaultdict(list)
         for r in self.db.query(
-            "SELECT * FROM promises WHERE review_id BETWEEN ? AND ? ORDER BY review_id, created_at",
+            "SELECT * FROM promises WHERE review_id BETWEEN ? AND ? "
+            "ORDER BY review_id, created_at, id",
             (lo, hi),
         ):
             out[r["review_id"]].append(rows.promise(r))

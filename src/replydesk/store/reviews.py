@@ -28,9 +28,9 @@ def content_hash(r: NewReview) -> str:
 
 
 _SORTS = {  # each matches an index that starts with label (schema 3)
-    "newest": "r.created_at DESC, r.id DESC",
-    "oldest": "r.created_at ASC, r.id ASC",
-    "rating": "coalesce(r.rating, 6) ASC, r.created_at DESC, r.id ASC",
+    "newest": "r.created_at DESC{nulls_last}, r.id DESC",
+    "oldest": "r.created_at ASC{nulls_first}, r.id ASC",
+    "rating": "coalesce(r.rating, 6) ASC, r.created_at DESC{nulls_last}, r.id ASC",
 }
 
 
@@ -391,7 +391,9 @@ class ReviewRepo:
         f = f or ReviewFilter()
         where, params = self._where(f)
         sql = (
-            rows.REVIEW_SELECT + where + f" ORDER BY {_SORTS.get(f.sort, _SORTS['newest'])}"
+            rows.REVIEW_SELECT
+            + where
+            + f" ORDER BY {self.db.sql.order(_SORTS.get(f.sort, _SORTS['newest']))}"
             " LIMIT :limit OFFSET :offset"
         )
         params.update(limit=f.limit, offset=f.offset)
