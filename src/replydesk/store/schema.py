@@ -289,17 +289,28 @@ MIGRATIONS: list[Migration] = [
         END;
         """,
         postgresql="""
+        -- once per statement, from the rows it changed (see facet_counts_change)
         CREATE FUNCTION triage_label() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
-            IF TG_OP = 'DELETE' THEN
-                UPDATE reviews SET label = NULL WHERE id = OLD.review_id;
-            ELSIF TG_OP = 'INSERT' OR NEW.effective IS DISTINCT FROM OLD.effective THEN
-                UPDATE reviews SET label = NEW.effective WHERE id = NEW.review_id;
-            END IF;
+            UPDATE reviews AS r SET label = n.effective FROM new_rows AS n
+                WHERE r.id = n.review_id AND r.label IS DISTINCT FROM n.effective;
             RETURN NULL;
         END $$;
-        CREATE TRIGGER triage_label AFTER INSERT OR UPDATE OR DELETE ON triage
-            FOR EACH ROW EXECUTE FUNCTION triage_label();
+        CREATE FUNCTION triage_label_gone() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            UPDATE reviews AS r SET label = NULL FROM old_rows AS o
+                WHERE r.id = o.review_id AND r.label IS NOT NULL;
+            RETURN NULL;
+        END $$;
+        CREATE TRIGGER triage_label_insert AFTER INSERT ON triage
+            REFERENCING NEW TABLE AS new_rows
+            FOR EACH STATEMENT EXECUTE FUNCTION triage_label();
+        CREATE TRIGGER triage_label_update AFTER UPDATE ON triage
+            REFERENCING NEW TABLE AS new_rows
+            FOR EACH STATEMENT EXECUTE FUNCTION triage_label();
+        CREATE TRIGGER triage_label_delete AFTER DELETE ON triage
+            REFERENCING OLD TABLE AS old_rows
+            FOR EACH STATEMENT EXECUTE FUNCTION triage_label_gone();
 
         -- counted once per statement, from the rows it changed: a count row updated once
         -- per review (triage of a million in one transaction) would grow a chain of row

@@ -17,6 +17,21 @@ PLAIN = (
 ).split()
 
 
+SAVE = (
+    "INSERT INTO triage (review_id, label, score, reasons, method, decided_by, decided_at, "
+    "second_opinion, scores, unsure) {values} "
+    "ON CONFLICT (review_id) DO UPDATE SET label = excluded.label, "
+    "score = excluded.score, reasons = excluded.reasons, method = excluded.method, "
+    "decided_by = excluded.decided_by, decided_at = excluded.decided_at, "
+    "second_opinion = excluded.second_opinion, scores = excluded.scores, "
+    "unsure = excluded.unsure"
+)
+UNNEST = (
+    "SELECT * FROM unnest(?::integer[], ?::text[], ?::double precision[], ?::text[], "
+    "?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::integer[])"
+)
+
+
 class TriageRepo:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -52,33 +67,34 @@ class TriageRepo:
         ]
 
     def save(self, verdicts: list[tuple[int, Triage]], decided_at: datetime | None = None) -> None:
-        """Store machine verdicts; an existing human override is kept untouched."""
+        """Store machine verdicts; an existing human override is kept untouched. One
+        statement for the batch where the engine takes lists (its triggers then run once)."""
         at = to_iso(decided_at or self.db.now())
-        with self.db.write() as c:
-            c.executemany(
-                "INSERT INTO triage (review_id, label, score, reasons, method, decided_by, "
-                "decided_at, second_opinion, scores, unsure) VALUES (?,?,?,?,?,?,?,?,?,?) "
-                "ON CONFLICT (review_id) DO UPDATE SET label = excluded.label, "
-                "score = excluded.score, reasons = excluded.reasons, method = excluded.method, "
-                "decided_by = excluded.decided_by, decided_at = excluded.decided_at, "
-                "second_opinion = excluded.second_opinion, scores = excluded.scores, "
-                "unsure = excluded.unsure",
-                [
-                    (
-                        rid,
-                        t.label,
-                        t.score,
-                        json.dumps([asdict(e) for e in t.reasons], ensure_ascii=False),
-                        t.method,
-                        t.decided_by,
-                        at,
-                        t.second_opinion,
-                        json.dumps(t.scores, sort_keys=True),
-                        int(t.unsure),
-                    )
-                    for rid, t in verdicts
-                ],
+        rows = {
+            rid: (
+                rid,
+                t.label,
+                t.score,
+                json.dumps([asdict(e) for e in t.reasons], ensure_ascii=False),
+                t.method,
+                t.decided_by,
+                at,
+                t.second_opinion,
+                json.dumps(t.scores, sort_keys=True),
+                int(t.unsure),
             )
+            for rid, t in verdicts
+        }  # the last verdict per review
+        if not rows:
+            return
+        with self.db.write() as c:
+            if self.db.sql.arrays:
+                columns = [list(column) for column in zip(*rows.values(), strict=True)]
+                c.execute(SAVE.format(values=UNNEST), tuple(columns))
+            else:
+                c.executemany(
+                    SAVE.format(values="VALUES (?,?,?,?,?,?,?,?,?,?)"), list(rows.values())
+                )
 
     def override(self, review_id: int, label: str, user: str) -> None:
         at = to_iso(self.db.now())
