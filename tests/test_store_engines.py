@@ -113,3 +113,30 @@ def test_reviews_without_a_date_and_promises_without_a_due_date_sort_alike(ws):
         ],
     )
     assert [p.what for p in ws.store.promises.list("open")] == ["call back", "fix it"]
+
+
+async def test_the_inbox_header_keeps_both_lines_with_every_group(ws):
+    """With all five groups the counts line never wraps over "N shown" (it did at 120
+    columns with a million reviews); large counts shorten to fit ("250k")."""
+    from replydesk.tui.app import make_app
+    from replydesk.tui.screens.inbox import _compact
+    from tui_helpers import screen_text, settle
+
+    assert [_compact(n) for n in (9_999, 12_345, 250_000, 999_499, 1_234_567)] == [
+        "9,999", "12k", "250k", "999k", "1.2M",
+    ]  # fmt: skip
+    ids = [
+        rid
+        for _, rid in ws.store.reviews.upsert(
+            [NewReview("s", str(i), body=f"review {i}") for i in range(5)]
+        )
+    ]
+    for rid, name in zip(ids, ("criticism", "vague", "provocation", "praise"), strict=False):
+        ws.store.triage.override(rid, name, "ann")
+    for width in (80, 120):
+        app = make_app(ws)
+        async with app.run_test(size=(width, 30)) as pilot:
+            await settle(pilot)
+            lines = screen_text(app).splitlines()
+            header = next(i for i, line in enumerate(lines) if "criticism 1" in line)
+            assert "5 shown" in lines[header + 1], lines[: header + 2]

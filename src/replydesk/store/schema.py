@@ -289,14 +289,18 @@ MIGRATIONS: list[Migration] = [
         END;
         """,
         postgresql="""
-        -- once per statement, from the rows it changed (see facet_counts_change)
-        CREATE FUNCTION triage_label() RETURNS trigger LANGUAGE plpgsql AS $$
+        -- once per statement, from the rows it changed (see facet_counts_change); each
+        -- function keeps the store's schema, whatever search_path the session that fires
+        -- it has
+        CREATE FUNCTION triage_label() RETURNS trigger LANGUAGE plpgsql
+            SET search_path FROM CURRENT AS $$
         BEGIN
             UPDATE reviews AS r SET label = n.effective FROM new_rows AS n
                 WHERE r.id = n.review_id AND r.label IS DISTINCT FROM n.effective;
             RETURN NULL;
         END $$;
-        CREATE FUNCTION triage_label_gone() RETURNS trigger LANGUAGE plpgsql AS $$
+        CREATE FUNCTION triage_label_gone() RETURNS trigger LANGUAGE plpgsql
+            SET search_path FROM CURRENT AS $$
         BEGIN
             UPDATE reviews AS r SET label = NULL FROM old_rows AS o
                 WHERE r.id = o.review_id AND r.label IS NOT NULL;
@@ -315,7 +319,8 @@ MIGRATIONS: list[Migration] = [
         -- counted once per statement, from the rows it changed: a count row updated once
         -- per review (triage of a million in one transaction) would grow a chain of row
         -- versions PostgreSQL walks on every update
-        CREATE FUNCTION facet_counts_change() RETURNS trigger LANGUAGE plpgsql AS $$
+        CREATE FUNCTION facet_counts_change() RETURNS trigger LANGUAGE plpgsql
+            SET search_path FROM CURRENT AS $$
         BEGIN
             INSERT INTO facet_counts AS f (label, source, language, status, n)
             SELECT label, source, language, status, sum(d) FROM (
@@ -327,7 +332,8 @@ MIGRATIONS: list[Migration] = [
             ON CONFLICT (label, source, language, status) DO UPDATE SET n = f.n + excluded.n;
             RETURN NULL;
         END $$;
-        CREATE FUNCTION facet_counts_gone() RETURNS trigger LANGUAGE plpgsql AS $$
+        CREATE FUNCTION facet_counts_gone() RETURNS trigger LANGUAGE plpgsql
+            SET search_path FROM CURRENT AS $$
         BEGIN
             UPDATE facet_counts AS f SET n = f.n - gone.n FROM (
                 SELECT coalesce(label, 'untriaged') AS label, source, language, status,
@@ -336,7 +342,8 @@ MIGRATIONS: list[Migration] = [
                 = (gone.label, gone.source, gone.language, gone.status);
             RETURN NULL;
         END $$;
-        CREATE FUNCTION facet_counts_new() RETURNS trigger LANGUAGE plpgsql AS $$
+        CREATE FUNCTION facet_counts_new() RETURNS trigger LANGUAGE plpgsql
+            SET search_path FROM CURRENT AS $$
         BEGIN
             INSERT INTO facet_counts AS f (label, source, language, status, n)
             SELECT coalesce(label, 'untriaged'), source, language, status, count(*)

@@ -167,13 +167,19 @@ class InboxScreen(Screen[None]):
         out = Text(no_wrap=True, overflow="ellipsis")  # always two lines: no layout pass
         if counts is None:
             out.append("counting…", "dim italic")
-        for name in GROUP_ORDER if counts is not None else ():
-            n = (counts or {}).get(name, 0)
-            if not n and name == "untriaged":
-                continue
+        shown_counts = {
+            name: (counts or {}).get(name, 0)
+            for name in (GROUP_ORDER if counts is not None else ())
+            if (counts or {}).get(name, 0) or name != "untriaged"
+        }
+        width = self.query_one("#counts", Static).content_size.width or 70
+        # every group's count on the line: "250,000" becomes "250k" when they would not fit
+        long = sum(len(name) + len(f" {n:,} ") for name, n in shown_counts.items())
+        number = (lambda n: f"{n:,}") if long <= width else _compact
+        for name, n in shown_counts.items():
             selected = self.filter.label == name
             out.append_text(label(name))
-            out.append(f" {n:,}", "bold reverse" if selected else "bold")
+            out.append(f" {number(n)}", "bold reverse" if selected else "bold")
             out.append(" ")
         # short, so the filters in force fit the list's width at 80 columns
         desc = [self.filter.sort] if self.filter.sort != SORTS[0] else []  # newest: said once
@@ -409,3 +415,12 @@ class InboxScreen(Screen[None]):
 
     def on_unmount(self) -> None:
         self.batch_stop.set()  # quitting mid-batch: drafts in flight finish, no new ones
+
+
+def _compact(n: int) -> str:
+    """A count in at most five characters: 9,999 · 12k · 250k · 1.2M."""
+    if n < 10_000:
+        return f"{n:,}"
+    if n < 999_500:
+        return f"{round(n / 1000)}k"
+    return f"{n / 1_000_000:.1f}M"
