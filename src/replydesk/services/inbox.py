@@ -8,7 +8,6 @@ from replydesk.domain.errors import NotFound
 from replydesk.domain.models import AuthorHistory, Review, ReviewDetail, ReviewFilter
 from replydesk.domain.text import search_words
 from replydesk.services.workspace import Workspace
-from replydesk.store.reviews import NARROW_SEARCH
 
 # the order of work: real problems first, then what needs a question, then what was not
 # triaged yet (it may hide a real problem), then trolls, then thanks
@@ -43,7 +42,7 @@ def counts_are_quick(ws: Workspace, f: ReviewFilter) -> bool:
     counts its few matches in a few milliseconds. Only a broad search is slow to count."""
     if not search_words(f.search):
         return True
-    return ws.store.reviews.match_count(f.search) <= NARROW_SEARCH
+    return ws.store.reviews.is_narrow(f.search)
 
 
 def first_groups(

@@ -7,6 +7,7 @@ The repositories write one SQL for both engines (``?`` and ``:name`` placeholder
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 
@@ -23,8 +24,12 @@ class Dialect:
     # "+r.col": SQLite's hint to filter while walking another index; PostgreSQL plans alone
     hint: str
     like: str  # case-blind LIKE (SQLite's LIKE is, for ASCII; PostgreSQL has ILIKE)
-    # "the review ids matching :q" (q from ``search``)
+    # "the review ids matching :q" (q from ``search``), for a search matching few
     fts_ids: str
+    # "review r matches :q", for a search matching many (checked row by row in list order)
+    fts_broad: str
+    # "r.id is one of :ids" (``id_list`` makes the parameter)
+    id_in: str
     # the values of a JSON object kept as text: a FROM item whose rows have ``value``
     json_values: str
     # "a list as one parameter": ``= ANY(?)`` and ``unnest(?::text[], …)`` (PostgreSQL);
@@ -34,6 +39,10 @@ class Dialect:
     # date, a promise without a due date, are listed where SQLite lists them)
     nulls_first: str
     nulls_last: str
+
+    def id_list(self, ids: list[int]) -> object:
+        """``ids`` as the one parameter ``id_in`` takes: an array, or JSON for SQLite."""
+        return ids if self.arrays else json.dumps(ids)
 
     def order(self, sql: str) -> str:
         """``sql`` with ``{nulls_first}``/``{nulls_last}`` spelled for this engine."""
@@ -68,6 +77,8 @@ SQLITE = Dialect(
     hint="+",
     like="LIKE",
     fts_ids="SELECT rowid FROM reviews_fts WHERE reviews_fts MATCH :q",
+    fts_broad="+r.id IN (SELECT rowid FROM reviews_fts WHERE reviews_fts MATCH :q)",
+    id_in="r.id IN (SELECT value FROM json_each(:ids))",
     json_values="json_each(CASE WHEN json_valid({col}) THEN {col} ELSE '{{}}' END)",
     arrays=False,
     nulls_first="",
@@ -79,6 +90,9 @@ POSTGRESQL = Dialect(
     hint="",
     like="ILIKE",
     fts_ids="SELECT rowid FROM reviews_fts WHERE words @@ to_tsquery('simple', :q)",
+    fts_broad="EXISTS (SELECT 1 FROM reviews_fts f WHERE f.rowid = r.id "
+    "AND f.words @@ to_tsquery('simple', :q))",
+    id_in="r.id = ANY(:ids)",
     json_values="json_each_text(CASE WHEN {col} ~ '^\\s*\\{{' THEN {col}::json "
     "ELSE '{{}}'::json END)",
     arrays=True,

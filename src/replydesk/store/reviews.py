@@ -5,6 +5,7 @@ from __future__ import annotations
 import builtins
 import hashlib
 import json
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from datetime import datetime
@@ -42,6 +43,7 @@ def folded_text(r: NewReview) -> str:
 # a search matching fewer reviews is answered from the search index (then sorted); a
 # broader one by walking the label index in order and keeping the matches
 NARROW_SEARCH = 2000
+MATCHES_KEPT_S = 3.0
 
 
 NEW_COLUMNS = (
@@ -74,7 +76,8 @@ def _without_nul(r: NewReview) -> NewReview:
 class ReviewRepo:
     def __init__(self, db: Database) -> None:
         self.db = db
-        self._match_counts: dict[str, int] = {}  # a plan hint: staleness is harmless
+        # a narrow search's matching ids, for a few seconds (one screenful's queries)
+        self._narrow: dict[str, tuple[float, builtins.list[int] | None]] = {}
         # authors are never deleted, so their ids can be remembered across batches
         self._author_ids: dict[tuple[str, str], int] = {}
 
@@ -434,15 +437,35 @@ class ReviewRepo:
             total = self.db.one("SELECT count(*) FROM reviews")
             assert total is not None  # an aggregate always returns a row
             return cast(int, total[0])
-        if query not in self._match_counts:
-            if len(self._match_counts) > 64:
-                self._match_counts.clear()
-            row = self.db.one(
-                "SELECT count(*) FROM (" + self.db.sql.fts_ids + ") matched", {"q": query}
-            )
-            assert row is not None  # an aggregate always returns a row
-            self._match_counts[query] = cast(int, row[0])
-        return self._match_counts[query]
+        row = self.db.one(f"SELECT count(*) FROM ({self.db.sql.fts_ids}) matched", {"q": query})
+        assert row is not None  # an aggregate always returns a row
+        return cast(int, row[0])
+
+    def is_narrow(self, search: str) -> bool:
+        """Does a search match few reviews (at most ``NARROW_SEARCH``)?"""
+        return self._matches(search) is not None
+
+    def _matches(self, search: str) -> builtins.list[int] | None:
+        """The ids a narrow search matches; ``None`` for a broad one (or no search). Read
+        only that far, so a search matching half a million answers as fast as one matching
+        ten; kept a few seconds, so each group of one screenful does not search again."""
+        query = self.db.sql.search(search)
+        if not query:
+            return None
+        now = time.monotonic()
+        at, ids = self._narrow.get(query, (0.0, None))
+        if now - at > MATCHES_KEPT_S:
+            if len(self._narrow) > 64:
+                self._narrow.clear()
+            found = [
+                int(r[0])
+                for r in self.db.query(
+                    f"{self.db.sql.fts_ids} LIMIT {NARROW_SEARCH + 1}", {"q": query}
+                )
+            ]
+            ids = found if len(found) <= NARROW_SEARCH else None
+            self._narrow[query] = (now, ids)
+        return ids
 
     def facets(self) -> dict[str, builtins.list[str]]:
         """Distinct sources and languages, for the filter menus."""
@@ -480,9 +503,15 @@ class ReviewRepo:
             params["author_id"] = f.author_id
         query = self.db.sql.search(f.search)
         if query:
-            drive = "" if self.match_count(f.search) <= NARROW_SEARCH else self.db.sql.hint
-            clauses.append(f"{drive}r.id IN ({self.db.sql.fts_ids})")
-            params["q"] = query
+            # few matches: their ids, found once, then sorted; many: the list is walked in
+            # its order, each review checked, until a page is full
+            ids = self._matches(f.search)
+            if ids is None:
+                clauses.append(self.db.sql.fts_broad)
+                params["q"] = query
+            else:
+                clauses.append(self.db.sql.id_in)
+                params["ids"] = self.db.sql.id_list(ids)
         return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
     def versions(self, review_id: int) -> builtins.list[ReviewVersion]:
