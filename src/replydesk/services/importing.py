@@ -20,7 +20,7 @@ from replydesk.languages.detect import detect
 from replydesk.services.promising import flag_returning_authors
 from replydesk.services.workspace import Workspace
 
-BATCH = 2000
+BATCH = 5000
 DETECT_CHARS = 400  # plenty to tell a language apart; detection costs per character
 
 

@@ -67,9 +67,9 @@ def _without_nul(r: NewReview) -> NewReview:
     """A NUL character is never text a person wrote, and PostgreSQL cannot store one:
     on either engine it is kept as U+FFFD, the mark of a character that could not be
     read, so a review reads the same whichever engine holds it."""
-    found = {f: getattr(r, f) for f in NUL_FIELDS if "\x00" in getattr(r, f)}
-    if not found:
+    if not any("\x00" in getattr(r, f) for f in NUL_FIELDS):  # the usual review
         return r
+    found = {f: getattr(r, f) for f in NUL_FIELDS if "\x00" in getattr(r, f)}
     return replace(r, **{f: text.replace("\x00", "\ufffd") for f, text in found.items()})
 
 
@@ -118,14 +118,14 @@ class ReviewRepo:
                     strict=True,
                 )
             )
-            pending: list[NewReview] = []  # new rows not written yet
+            pending: list[tuple[NewReview, str]] = []  # new rows not written yet, hashed
             made, written = set(new_ids.values()), set[int]()
             for r in batch:
                 key = (r.source, r.external_id)
                 digest = content_hash(r)
                 if key in new_ids and first_new[key] is r:
                     rid = new_ids[key]
-                    pending.append(r)
+                    pending.append((r, digest))
                     out.append(("new", rid))
                     existing_rows[key] = {
                         "id": rid,
@@ -206,7 +206,7 @@ class ReviewRepo:
     def _insert_new(
         self,
         c: Conn,
-        pending: list[NewReview],
+        pending: list[tuple[NewReview, str]],
         new_ids: dict[tuple[str, str], int],
         author_ids: dict[tuple[str, str], int],
         fetched: str | None,
@@ -216,7 +216,7 @@ class ReviewRepo:
         rows: list[tuple[Any, ...]] = []
         fts: list[tuple[Any, ...]] = []
         facets: dict[tuple[str, str], int] = {}
-        for r in pending:
+        for r, digest in pending:
             rid = new_ids[(r.source, r.external_id)]
             key = r.author_key or r.author
             created = to_iso(r.created_at)
@@ -236,7 +236,7 @@ class ReviewRepo:
                     to_iso(r.updated_at) if r.updated_at else created,
                     fetched,
                     json.dumps(r.raw, ensure_ascii=False) if r.raw is not None else None,
-                    content_hash(r),
+                    digest,
                 )
             )
             fts.append((rid, self._search_text(r)))
