@@ -12,9 +12,10 @@ starts with ``'`` where a spreadsheet would take it for a formula.
 from __future__ import annotations
 
 import csv
-import json
 from collections.abc import Iterable, Iterator
 from typing import Any, TextIO
+
+import orjson
 
 from replydesk.domain.models import Draft, Promise, Reply
 from replydesk.domain.text import csv_row, json_inert
@@ -223,10 +224,9 @@ def write(ws: Workspace, out: TextIO, fmt: str = "jsonl", *, excel: bool = False
             writer.writerow(csv_row([row[k] for k in CSV_COLUMNS]))
             count += 1
         return count
-    encode = json.JSONEncoder(ensure_ascii=False).encode
     lines: list[str] = []
     for rec in records(ws):
-        lines.append(encode(rec))
+        lines.append(orjson.dumps(rec).decode())
         if len(lines) == WRITE_LINES:  # written a thousand lines at a time
             out.write(json_inert("\n".join(lines)) + "\n")
             count += len(lines)
