@@ -10,8 +10,9 @@ from replydesk.store.postgres import translate
 
 def test_placeholders_become_psycopgs_outside_quoted_text():
     assert translate("SELECT ? , :name FROM t WHERE a LIKE '%?:x' AND b::text = ?") == (
-        "SELECT %s , %(name)s FROM t WHERE a LIKE '%?:x' AND b::text = %s"
-    )
+        "SELECT %s , %(name)s FROM t WHERE a LIKE '%%?:x' AND b::text = %s"
+    )  # psycopg reads quoted text for placeholders too: its % is doubled, its ? kept
+    assert translate("SELECT 1 -- it's ? 100%\n, :a") == "SELECT 1 -- it's ? 100%%\n, %(a)s"
     assert translate('SELECT "user" FROM events WHERE x = 5 % 2') == (
         'SELECT "user" FROM events WHERE x = 5 %% 2'
     )
@@ -78,13 +79,21 @@ def test_a_batch_skips_a_review_another_host_is_claiming(ws, engine):
         pytest.skip("SQLite has one writer at a time: there is no row to skip")
     import psycopg
 
-    ((_, rid),) = ws.store.reviews.upsert([NewReview("s", "1", body="late")])
+    ((_, rid), (_, other_id)) = ws.store.reviews.upsert(
+        [NewReview("s", "1", body="late"), NewReview("s", "2", body="lost")]
+    )
+    key = f"{ws.store.db.schema}.reviews"
     with psycopg.connect(ws.store.db.url.url) as other:  # another host, mid-claim
-        other.execute("SELECT id FROM reviews WHERE id = %s FOR UPDATE", (rid,))
+        other.execute("SELECT pg_advisory_xact_lock(hashtext(%s), %s)", (key, rid))
         busy = ws.store.claims.claim(rid, "batch-a", audit=False)
         assert busy.user == "another run" and ws.store.claims.holder(rid) is None
     took = ws.store.claims.claim(rid, "batch-a", audit=False)
     assert took.user == "batch-a" and ws.store.claims.holder(rid).user == "batch-a"
+    # a colleague merely touching a review (a draft's foreign key check, a status change)
+    # does not make a batch skip it
+    with psycopg.connect(ws.store.db.url.url) as other:
+        other.execute("UPDATE reviews SET status = %s WHERE id = %s", ("drafted", other_id))
+        assert ws.store.claims.claim(other_id, "batch-a", audit=False).user == "batch-a"
 
 
 def test_reviews_without_a_date_and_promises_without_a_due_date_sort_alike(ws):
@@ -140,3 +149,28 @@ async def test_the_inbox_header_keeps_both_lines_with_every_group(ws):
             lines = screen_text(app).splitlines()
             header = next(i for i, line in enumerate(lines) if "criticism 1" in line)
             assert "5 shown" in lines[header + 1], lines[: header + 2]
+
+
+def test_the_same_review_twice_in_one_batch_is_stored_once(ws):
+    r = NewReview("s", "1", body="late parcel")
+    edited = NewReview("s", "1", body="late parcel, and rude courier")
+    out = ws.store.reviews.upsert([r, r, edited])
+    assert [o for o, _ in out] == ["new", "unchanged", "updated"]
+    assert len({rid for _, rid in out}) == 1
+    assert ws.store.reviews.get(out[0][1]).body == "late parcel, and rude courier"
+    assert ws.store.reviews.count() == 1
+
+
+def test_a_password_with_a_slash_or_a_keyword_string_never_shows(capsys, tmp_path, monkeypatch):
+    from replydesk import cli
+    from replydesk.domain.location import StoreUrl
+    from replydesk.domain.redact import redact
+
+    url = StoreUrl.parse("postgresql://anna:Abcd1234/efgh5678@127.0.0.1:1/db?sslmode=require")
+    assert str(url) == "postgresql://anna@127.0.0.1:1/db"
+    assert "efgh5678" not in redact("failed: anna/efgh5678@127.0.0.1")
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["--db", "host=db password=Sup3rSecretPw dbname=x", "stats"]) == 2
+    err = capsys.readouterr().err
+    assert "key=value connection string" in err and "Sup3rSecretPw" not in err
+    assert list(tmp_path.iterdir()) == []  # no file named after it

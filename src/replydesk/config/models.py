@@ -392,6 +392,11 @@ def _db_path(db: str, config_path: Path | None, where: str = "[workspace] db") -
         raise ConfigError(f"{where}: {exc}") from None
     if url is not None:
         return url
+    if re.search(r"(^|\s)(host|hostaddr|dbname|user|password|port|service)\s*=", db):
+        raise ConfigError(
+            f"{where} looks like a PostgreSQL key=value connection string; write it as a "
+            "postgresql://USER@HOST:PORT/DB URL (the password in ~/.pgpass or PGPASSWORD)"
+        )
     path = Path(db).expanduser()
     if not path.is_absolute() and config_path is not None:
         path = config_path.parent / path

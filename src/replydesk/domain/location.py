@@ -39,29 +39,36 @@ class StoreUrl:
                 f"a {scheme}:// URL names no store replydesk knows; give an SQLite path "
                 "or a postgresql:// URL"
             )
-        parts = urllib.parse.urlsplit(text.strip())
-        query = urllib.parse.parse_qs(parts.query)
-        for password in [parts.password or "", *query.get("password", [])]:
+        text = text.strip()
+        userinfo, host = _split(text)
+        query = urllib.parse.parse_qs(host.partition("?")[2])
+        for password in [userinfo.partition(":")[2], *query.get("password", [])]:
             redact.remember(password)
             redact.remember(urllib.parse.unquote(password))
-        return cls(text.strip())
+        return cls(text)
 
     @property
     def shown(self) -> str:
         """The URL without its password and query: safe to print or log."""
-        parts = urllib.parse.urlsplit(self.url)
-        user = f"{parts.username}@" if parts.username else ""
-        try:
-            port = f":{parts.port}" if parts.port else ""
-        except ValueError:
-            port = ""
-        return f"{parts.scheme}://{user}{parts.hostname or ''}{port}{parts.path}"
+        userinfo, host = _split(self.url)
+        user = userinfo.partition(":")[0]
+        scheme = self.url.partition("://")[0]
+        return f"{scheme}://{user + '@' if user else ''}{host.partition('?')[0]}"
 
     def __str__(self) -> str:
         return self.shown
 
     def __repr__(self) -> str:
         return f"StoreUrl({self.shown!r})"
+
+
+def _split(url: str) -> tuple[str, str]:
+    """``user:password`` and ``host:port/db?query`` of a URL. The user part runs to the
+    last ``@``, so a password holding an unescaped ``/`` or ``@`` stays in it (a URL
+    parser would end it at the ``/`` and print the rest as the path)."""
+    rest = url.partition("://")[2]
+    at = rest.rfind("@")
+    return (rest[:at], rest[at + 1 :]) if at >= 0 else ("", rest)
 
 
 Location = Path | StoreUrl

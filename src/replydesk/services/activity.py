@@ -43,11 +43,12 @@ def news(ws: Workspace, mark: Mark) -> tuple[News, Mark]:
     changed, data = ws.store.db.changed_since(mark.data)
     if not changed:
         return News(False), Mark(data, mark.event_id)
-    events = ws.store.events.after(mark.event_id, MOST + 1)
-    last = events[-1].id if events else mark.event_id
+    last = ws.store.events.last_id()
+    events = ws.store.events.after(mark.event_id, MOST)
     others = [e for e in events if (e.user, e.login) != (ws.user, ws.store.db.login)]
-    lines = [_line(e.user, e.action, e.review_id) for e in others[:MOST]]
-    return News(True, lines, max(0, len(others) - MOST)), Mark(data, last)
+    more = last - events[-1].id if events else 0  # past the ones read: summed up, not shown
+    lines = [_line(e.user, e.action, e.review_id) for e in others]
+    return News(True, lines, more), Mark(data, last)
 
 
 def _line(user: str, action: str, review_id: int | None) -> str:

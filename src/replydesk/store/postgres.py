@@ -20,7 +20,7 @@ import re
 import threading
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -36,17 +36,21 @@ if TYPE_CHECKING:
     import psycopg
     from psycopg_pool import ConnectionPool
 
+LISTENING = "listening"  # changed_since's mark once the store's channel is listened to
 POOL_SIZE = 4
+LOCK_TIMEOUT_S = 30
+IDLE_IN_WRITE_S = 300
 CONNECT_TIMEOUT_S = 10
 VERSION_TABLE = "replydesk_schema"
 
-_TOKEN = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|\$\$.*?\$\$|::|:(\w+)|\?|%", re.S)
+_TOKEN = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|\$\$.*?\$\$|--[^\n]*|::|:(\w+)|\?|%", re.S)
 
 
 @lru_cache(maxsize=1024)
 def translate(sql: str) -> str:
-    """SQLite's placeholders (``?``, ``:name``) as psycopg's (``%s``, ``%(name)s``); a
-    literal ``%`` is doubled. Quoted text and ``::`` casts are left as they are."""
+    """SQLite's placeholders (``?``, ``:name``) as psycopg's (``%s``, ``%(name)s``); every
+    literal ``%`` is doubled (psycopg reads quoted text for placeholders too). Quoted
+    text, comments and ``::`` casts keep their ``?`` and ``:``."""
 
     def sub(m: re.Match[str]) -> str:
         token = m.group(0)
@@ -56,7 +60,7 @@ def translate(sql: str) -> str:
             return "%%"
         if m.group(1):
             return f"%({m.group(1)})s"
-        return token
+        return token.replace("%", "%%")  # quoted text or a comment: psycopg reads it too
 
     return _TOKEN.sub(sub, sql)
 
@@ -143,6 +147,10 @@ class PgDatabase(Database):
             )
         self.channel = f"replydesk_{re.sub(r'[^a-z0-9_]', '_', self.schema.lower())}"[:63]
         try:
+            # the trigger functions keep the search_path they are made with: this schema only
+            first.execute(
+                f'SET search_path = "{self.schema.replace(chr(34), chr(34) * 2)}"'.encode()
+            )
             _migrate(first, create, url)
         except pg.Error as exc:
             first.close()
@@ -157,10 +165,12 @@ class PgDatabase(Database):
             max_size=POOL_SIZE,
             kwargs={"autocommit": True, "row_factory": _rows},
             configure=_configure,
+            check=pg_pool.ConnectionPool.check_connection,  # one that died idle is replaced
             open=True,
             name="replydesk",
         )
         self._local = threading.local()
+        self._serial = threading.Lock()
         self._listener: psycopg.Connection[Any] | None = None
 
     # ------------------------------------------------------------ doors
@@ -171,7 +181,9 @@ class PgDatabase(Database):
         if outer is not None:  # nested: join the outer transaction
             yield outer
             return
-        with self._connection() as raw:
+        # this process's writers queue here, not on pooled connections: at most one of them
+        # waits on the store's lock, and the pool stays free for reads
+        with self._serial if serial else nullcontext(), self._connection() as raw:
             conn = PgConn(raw)
             self._local.conn = conn
             try:
@@ -214,9 +226,15 @@ class PgDatabase(Database):
         return rows[0] if rows else None
 
     def lock_row(self, conn: Conn, table: str, key: int, *, skip: bool = False) -> bool:
-        wait = " SKIP LOCKED" if skip else ""
-        found = conn.execute(f"SELECT id FROM {table} WHERE id = ? FOR UPDATE{wait}", (key,))
-        return found.fetchone() is not None or not skip
+        """A lock of its own per row (an advisory one, until the transaction ends): a row
+        lock would also be "taken" by anyone inserting a draft for the review (a foreign
+        key check) or updating its status, and a batch would skip it for nothing."""
+        args = (f"{self.schema}.{table}", key)
+        if skip:
+            row = conn.execute("SELECT pg_try_advisory_xact_lock(hashtext(?), ?)", args)
+            return bool(row.fetchone()[0])
+        conn.execute("SELECT pg_advisory_xact_lock(hashtext(?), ?)", args)
+        return True
 
     def bulk_insert(
         self, conn: Conn, table: str, columns: list[str], rows: list[tuple[Any, ...]]
@@ -257,15 +275,26 @@ class PgDatabase(Database):
         """LISTEN on this store's channel; a notification from another process since the
         last call means someone wrote."""
         pg, _pool = _psycopg()
-        with self.lock:
-            if self._listener is None:
-                self._listener = pg.connect(self.url.url, autocommit=True)
-                self._listener.execute(f'LISTEN "{self.channel}"'.encode())
-                return False, mark
+        listener = self._listener
+        try:
+            if listener is None:  # (again, after a drop: what came meanwhile is unknown)
+                listener = pg.connect(
+                    self.url.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S
+                )
+                listener.execute(f'LISTEN "{self.channel}"'.encode())
+                with self.lock:
+                    self._listener = listener
+                return mark is not None, LISTENING
             others = False
-            for note in self._listener.notifies(timeout=0.0):
+            for note in listener.notifies(timeout=0.0):
                 others = others or not note.payload.startswith(self.token)
             return others, mark
+        except pg.Error as exc:
+            with self.lock:
+                self._listener = None
+            if listener is not None:
+                listener.close()
+            raise StoreError(f"{self.where}: {_first_line(exc)}") from None
 
     def close(self) -> None:
         with self.lock:
@@ -290,6 +319,10 @@ def _configure(conn: psycopg.Connection[Any]) -> None:
     # a store grows from nothing to a million rows within one import: a prepared statement's
     # generic plan, made while a table was small, would scan it whole ever after
     conn.execute(b"SET plan_cache_mode = force_custom_plan")
+    # as SQLite's busy timeout: a colleague's stuck transaction is an error after this long,
+    # not a wait for ever (and a session idle inside a transaction is ended)
+    conn.execute(f"SET lock_timeout = '{LOCK_TIMEOUT_S}s'".encode())
+    conn.execute(f"SET idle_in_transaction_session_timeout = '{IDLE_IN_WRITE_S}s'".encode())
 
 
 def _migrate(conn: psycopg.Connection[Any], create: bool, url: StoreUrl) -> None:

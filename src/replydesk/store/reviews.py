@@ -60,7 +60,9 @@ PLAIN_SELECT = (
     "r.updated_at, r.fetched_at, r.version, r.edited, r.status FROM reviews r "
     "LEFT JOIN authors a ON a.id = r.author_id WHERE r.id > ? ORDER BY r.id LIMIT {n}"
 )
-NUL_FIELDS = ("external_id", "author", "author_key", "title", "body", "url", "product_version")
+NUL_FIELDS = (
+    "external_id", "author", "author_key", "title", "body", "url", "product_version", "language",
+)  # fmt: skip
 
 
 def _without_nul(r: NewReview) -> NewReview:
@@ -108,9 +110,6 @@ class ReviewRepo:
                 r for r in {(r.source, r.external_id): r for r in batch}.values()
                 if (r.source, r.external_id) not in existing_rows
             ]  # fmt: skip
-            first_new: dict[tuple[str, str], NewReview] = {}
-            for r in batch:
-                first_new.setdefault((r.source, r.external_id), r)
             new_ids = dict(
                 zip(
                     ((r.source, r.external_id) for r in news),
@@ -120,10 +119,12 @@ class ReviewRepo:
             )
             pending: list[tuple[NewReview, str]] = []  # new rows not written yet, hashed
             made, written = set(new_ids.values()), set[int]()
+            taken: set[tuple[str, str]] = set()  # new keys given their row (the first time)
             for r in batch:
                 key = (r.source, r.external_id)
                 digest = content_hash(r)
-                if key in new_ids and first_new[key] is r:
+                if key in new_ids and key not in taken:
+                    taken.add(key)
                     rid = new_ids[key]
                     pending.append((r, digest))
                     out.append(("new", rid))
