@@ -135,13 +135,14 @@ def test_eight_runs_at_once_post_each_reply_once(server, tmp_path, service_accou
     assert not [line for line in lines if ": check" in line]  # no false alarms
 
 
-def run_many(args: list[str], n: int) -> list[tuple[str, str]]:
+def run_many(args: list[str], n: int, env: dict[str, str] | None = None) -> list[tuple[str, str]]:
     runs = [
         subprocess.Popen(
             [sys.executable, "-m", "replydesk", *args],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
+            env=env,
         )
         for _ in range(n)
     ]

@@ -17,11 +17,9 @@ from replydesk.services.posting import mark_copied, post
 from replydesk.services.sync import sync
 
 
-def play_ws(server, tmp_path, service_account, reviews, *, db=None, **api_kw):
-    pem, public = service_account
-    tokens = GoogleTokens(server, public_key=public)
-    api = PlayApi(server, tokens, reviews, **api_kw)
-    sa = json.dumps(
+def service_account_json(server, pem: str) -> str:
+    """A Google service-account key file whose tokens come from the loopback fake."""
+    return json.dumps(
         {
             "type": "service_account",
             "client_email": "b@x.iam.gserviceaccount.com",
@@ -31,6 +29,13 @@ def play_ws(server, tmp_path, service_account, reviews, *, db=None, **api_kw):
             "token_uri": f"{server.url}/token",
         }
     )
+
+
+def play_ws(server, tmp_path, service_account, reviews, *, db=None, **api_kw):
+    pem, public = service_account
+    tokens = GoogleTokens(server, public_key=public)
+    api = PlayApi(server, tokens, reviews, **api_kw)
+    sa = service_account_json(server, pem)
     secrets.set("play-sa", sa)
     ws = workspace_with(
         tmp_path,

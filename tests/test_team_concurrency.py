@@ -4,9 +4,6 @@ SQLite (one file) and on PostgreSQL (one server, as hosts share it)."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from collections import Counter
 
 from conftest import db_arg, workspace_with
@@ -15,6 +12,8 @@ from fakes.openai_server import OpenAIServer
 from replydesk import secrets
 from replydesk.services.sync import sync
 from replydesk.services.triaging import triage_pending
+from test_exactly_once import run_many
+from test_posting import service_account_json
 
 N = 24
 REPLY = (
@@ -23,18 +22,8 @@ REPLY = (
 )
 
 
-def four_at_once(args: list[str], env: dict[str, str] | None = None) -> list[str]:
-    runs = [
-        subprocess.Popen(
-            [sys.executable, "-m", "replydesk", *args],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=env,
-        )
-        for _ in range(4)
-    ]
-    outputs = [run.communicate(timeout=240) for run in runs]
+def four_at_once(args: list[str], env: dict[str, str]) -> list[str]:
+    outputs = run_many(args, 4, env)
     for out, err in outputs:
         assert "Traceback" not in err and "unexpected error" not in err, (out, err)
     return [out for out, _err in outputs]
@@ -53,16 +42,7 @@ def test_four_processes_draft_approve_and_post_each_review_once(
     play = PlayApi(server, GoogleTokens(server, public_key=public), reviews)
     play.reply_delay = 0.02  # the runs overlap
     model = OpenAIServer(server, lambda _messages: REPLY)
-    sa = json.dumps(
-        {
-            "type": "service_account",
-            "client_email": "b@x.iam.gserviceaccount.com",
-            "private_key": pem,
-            "private_key_id": "k",
-            "project_id": "p",
-            "token_uri": f"{server.url}/token",
-        }
-    )
+    sa = service_account_json(server, pem)
     secrets.set("play-sa", sa)
     where = db_at("team.db")
     ws = workspace_with(

@@ -127,7 +127,7 @@ class PgDatabase(Database):
         self, url: StoreUrl, clock: Clock = now, login: str | None = None, *, create: bool = True
     ) -> None:
         super().__init__(clock, login)
-        self.where = self.url = self.path = url
+        self.where = self.url = url
         self.token = uuid.uuid4().hex  # this process's writes, told apart from others'
         pg, pg_pool = _psycopg()
         self._errors = pg.Error

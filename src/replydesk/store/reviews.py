@@ -65,6 +65,15 @@ NUL_FIELDS = (
 )  # fmt: skip
 
 
+def _raw_json(r: NewReview) -> str | None:
+    return json.dumps(r.raw, ensure_ascii=False) if r.raw is not None else None
+
+
+def _author_id(author_ids: dict[tuple[str, str], int], r: NewReview) -> int | None:
+    key = r.author_key or r.author
+    return author_ids.get((r.source, key)) if key else None
+
+
 def _without_nul(r: NewReview) -> NewReview:
     """A NUL character is never text a person wrote, and PostgreSQL cannot store one:
     on either engine it is kept as U+FFFD, the mark of a character that could not be
@@ -219,14 +228,13 @@ class ReviewRepo:
         facets: dict[tuple[str, str], int] = {}
         for r, digest in pending:
             rid = new_ids[(r.source, r.external_id)]
-            key = r.author_key or r.author
             created = to_iso(r.created_at)
             rows.append(
                 (
                     rid,
                     r.source,
                     r.external_id,
-                    author_ids.get((r.source, key)) if key else None,
+                    _author_id(author_ids, r),
                     r.rating,
                     r.title,
                     r.body,
@@ -236,7 +244,7 @@ class ReviewRepo:
                     created,
                     to_iso(r.updated_at) if r.updated_at else created,
                     fetched,
-                    json.dumps(r.raw, ensure_ascii=False) if r.raw is not None else None,
+                    _raw_json(r),
                     digest,
                 )
             )
@@ -265,7 +273,6 @@ class ReviewRepo:
     ) -> None:
         """A review changed at its source: the old text is kept as a version."""
         rid = existing["id"]
-        key = r.author_key or r.author
         c.execute(
             "INSERT INTO review_versions (review_id, version, rating, title, body, "
             "updated_at, recorded_at) VALUES (?,?,?,?,?,?,?)",
@@ -295,9 +302,9 @@ class ReviewRepo:
                 r.product_version,
                 to_iso(r.updated_at) or fetched,
                 fetched,
-                json.dumps(r.raw, ensure_ascii=False) if r.raw is not None else None,
+                _raw_json(r),
                 digest,
-                author_ids.get((r.source, key)) if key else None,
+                _author_id(author_ids, r),
                 rid,
             ),
         )
