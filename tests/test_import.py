@@ -184,3 +184,75 @@ def test_a_review_without_a_language_gets_one_and_text_is_the_body(ws, tmp_path)
         "r3": ("", "Meh."),
         "r4": ("de", "Crashes "),
     }
+
+
+def _process_rows() -> list:
+    rows: list = [row(i, lang="") if i % 3 else row(i) for i in range(12)]
+    rows[4] = row(4, lang="", body="Приложение вылетает при открытии карты, ужасно")
+    rows.insert(5, "{not json")
+    rows.append(row(2, body="edited later in the same file"))  # a later batch edits it
+    rows.append(json.dumps({"id": "x", "rating": 9}))
+    return rows
+
+
+def test_a_big_file_is_read_in_a_process_of_its_own_and_lands_the_same(
+    tmp_path, monkeypatch, db_at
+):
+    """Parsing, checking and hashing move to a reading process for big files; what lands,
+    and every bad line's number and reason, is the same as reading in this process."""
+    from replydesk.config import Config
+    from replydesk.services import importing
+    from replydesk.services.workspace import Workspace
+
+    f = write_jsonl(tmp_path / "r.jsonl", _process_rows())
+    results = []
+    for apart in (False, True):
+        monkeypatch.setattr(importing, "PROCESS_FROM_BYTES", 0 if apart else 10**12)
+        monkeypatch.setattr(importing, "BATCH", 4)  # several batches, an edit in a later one
+        seen: list[int] = []
+        ws = Workspace.open(Config(), db=db_at(f"{apart}.db"), user="ann")
+        try:
+            report = import_file(
+                ws, f, progress=lambda r, seen=seen: seen.append(r.new + r.updated)
+            )
+            stored = sorted(
+                (r.external_id, r.body, r.language, r.edited, r.version)
+                for r in ws.store.reviews.list()
+            )
+        finally:
+            ws.close()
+        results.append((report.summary(), [str(e) for e in report.errors], stored))
+        assert len(seen) >= 3 and seen == sorted(seen)  # progress after each batch
+    assert results[0] == results[1]
+    summary, errors, stored = results[1]
+    assert summary == "12 new, 1 updated, 0 unchanged, 2 failed"
+    assert errors[0].startswith("line 6: not valid JSON") and errors[1].startswith("line 15")
+    assert ("4", "Приложение вылетает при открытии карты, ужасно", "ru", False, 1) in stored
+    assert ("2", "edited later in the same file", "en", True, 2) in stored
+
+
+def test_the_reading_process_dying_is_one_clear_error_and_keeps_what_landed(
+    tmp_path, monkeypatch, ws
+):
+    import multiprocessing
+
+    import pytest
+
+    from replydesk.domain.errors import StoreError
+    from replydesk.services import importing
+
+    monkeypatch.setattr(importing, "PROCESS_FROM_BYTES", 0)
+    monkeypatch.setattr(importing, "BATCH", 5)
+    f = write_jsonl(tmp_path / "r.jsonl", [row(i) for i in range(5000)])
+
+    def kill_the_reader(report) -> None:
+        for child in multiprocessing.active_children():
+            if child.name == "replydesk-import-reader":
+                child.kill()
+                child.join()
+
+    with pytest.raises(StoreError, match=r"stopped unexpectedly .* run the import again"):
+        import_file(ws, f, progress=kill_the_reader)
+    assert 5 <= ws.store.reviews.count() < 5000  # the first batches stayed
+    report = import_file(ws, f)  # and running it again finishes the job
+    assert ws.store.reviews.count() == 5000 and report.new == 5000 - report.unchanged

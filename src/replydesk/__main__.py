@@ -2,4 +2,5 @@
 
 from replydesk.cli import main
 
-raise SystemExit(main())
+if __name__ == "__main__":  # not when a worker process (an import's reader) imports it
+    raise SystemExit(main())

@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import builtins
+import functools
 import hashlib
 import json
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from datetime import datetime
-from typing import Any, Literal, cast
+from typing import Any, Literal, NamedTuple, cast
 
 from replydesk.domain.models import NewReview, Review, ReviewFilter, ReviewVersion
 from replydesk.domain.text import fold
 from replydesk.domain.timeutil import from_iso, to_iso
 from replydesk.store import rows
 from replydesk.store.db import Conn, Database
+from replydesk.store.dialect import Dialect
 
 Outcome = Literal["new", "updated", "unchanged"]
 
@@ -65,11 +67,52 @@ NUL_FIELDS = (
 )  # fmt: skip
 
 
-def _raw_json(r: NewReview) -> str | None:
-    return json.dumps(r.raw, ensure_ascii=False) if r.raw is not None else None
+class StoredReview(NamedTuple):
+    """A review as the store writes it: times as text, its raw record as JSON, its content
+    hash and search text worked out. A big import works these out in its reading process
+    (``stored_form`` is a plain function of the review), so the writing process only
+    writes."""
+
+    source: str
+    external_id: str
+    author: str
+    author_key: str
+    rating: int | None
+    title: str
+    body: str
+    language: str
+    url: str
+    product_version: str
+    created_at: str | None
+    updated_at: str | None
+    raw: str | None
+    content_hash: str
+    search_text: str
 
 
-def _author_id(author_ids: dict[tuple[str, str], int], r: NewReview) -> int | None:
+def stored_form(review: NewReview, sql: Dialect) -> StoredReview:
+    """``review`` as ``sql``'s engine stores it (see ``StoredReview``)."""
+    r = _without_nul(review)
+    return StoredReview(
+        r.source,
+        r.external_id,
+        r.author,
+        r.author_key,
+        r.rating,
+        r.title,
+        r.body,
+        r.language,
+        r.url,
+        r.product_version,
+        to_iso(r.created_at),
+        to_iso(r.updated_at),
+        json.dumps(r.raw, ensure_ascii=False) if r.raw is not None else None,
+        content_hash(r),
+        sql.search_text(folded_text(r)),
+    )
+
+
+def _author_id(author_ids: dict[tuple[str, str], int], r: StoredReview) -> int | None:
     key = r.author_key or r.author
     return author_ids.get((r.source, key)) if key else None
 
@@ -94,12 +137,25 @@ class ReviewRepo:
 
     # ------------------------------------------------------------ writing
 
+    def stored_form(self, review: NewReview) -> StoredReview:
+        return stored_form(review, self.db.sql)
+
+    def former(self) -> Callable[[NewReview], StoredReview]:
+        """``stored_form`` for this store's engine, as a function another process can be
+        given (it holds no connection)."""
+        return functools.partial(stored_form, sql=self.db.sql)
+
     def upsert(
-        self, reviews: Iterable[NewReview], fetched_at: datetime | None = None, user: str = "system"
+        self,
+        reviews: Iterable[NewReview | StoredReview],
+        fetched_at: datetime | None = None,
+        user: str = "system",
     ) -> list[tuple[Outcome, int]]:
-        """Insert new reviews, record edits as versions; one transaction for the batch."""
+        """Insert new reviews, record edits as versions; one transaction for the batch.
+        Reviews may come in the stored form already (``stored_form``), worked out
+        elsewhere for this engine."""
         fetched = to_iso(fetched_at or self.db.now())
-        batch = [_without_nul(r) for r in reviews]
+        batch = [r if isinstance(r, StoredReview) else stored_form(r, self.db.sql) for r in reviews]
         try:
             return self._upsert(batch, fetched, user)
         except BaseException:
@@ -107,7 +163,7 @@ class ReviewRepo:
             raise
 
     def _upsert(
-        self, batch: list[NewReview], fetched: str | None, user: str
+        self, batch: list[StoredReview], fetched: str | None, user: str
     ) -> list[tuple[Outcome, int]]:
         """New reviews go in together, the engine's fastest way (ids taken first, so the
         search index and the outcome know them); an edit is rare and goes one by one."""
@@ -126,16 +182,16 @@ class ReviewRepo:
                     strict=True,
                 )
             )
-            pending: list[tuple[NewReview, str]] = []  # new rows not written yet, hashed
+            pending: list[StoredReview] = []  # new rows not written yet
             made, written = set(new_ids.values()), set[int]()
             taken: set[tuple[str, str]] = set()  # new keys given their row (the first time)
             for r in batch:
                 key = (r.source, r.external_id)
-                digest = content_hash(r)
+                digest = r.content_hash
                 if key in new_ids and key not in taken:
                     taken.add(key)
                     rid = new_ids[key]
-                    pending.append((r, digest))
+                    pending.append(r)
                     out.append(("new", rid))
                     existing_rows[key] = {
                         "id": rid,
@@ -155,7 +211,7 @@ class ReviewRepo:
                 if rid in made and rid not in written:  # new, and edited in this batch
                     written |= self._insert_new(c, pending, new_ids, author_ids, fetched)
                     pending = []
-                self._edit(c, r, existing, author_ids, digest, fetched, user)
+                self._edit(c, r, existing, author_ids, fetched, user)
                 out.append(("updated", rid))
                 existing_rows[key] = {
                     "id": rid,
@@ -164,12 +220,12 @@ class ReviewRepo:
                     "title": r.title,
                     "body": r.body,
                     "rating": r.rating,
-                    "updated_at": to_iso(r.updated_at) or fetched,
+                    "updated_at": r.updated_at or fetched,
                 }
             self._insert_new(c, pending, new_ids, author_ids, fetched)
         return out
 
-    def _authors(self, c: Conn, batch: list[NewReview]) -> dict[tuple[str, str], int]:
+    def _authors(self, c: Conn, batch: list[StoredReview]) -> dict[tuple[str, str], int]:
         """The id of every author in the batch, new ones made in one statement; a name
         given now replaces the one known (a key alone keeps it)."""
         wanted: dict[tuple[str, str], str] = {}
@@ -216,7 +272,7 @@ class ReviewRepo:
     def _insert_new(
         self,
         c: Conn,
-        pending: list[tuple[NewReview, str]],
+        pending: list[StoredReview],
         new_ids: dict[tuple[str, str], int],
         author_ids: dict[tuple[str, str], int],
         fetched: str | None,
@@ -226,9 +282,8 @@ class ReviewRepo:
         rows: list[tuple[Any, ...]] = []
         fts: list[tuple[Any, ...]] = []
         facets: dict[tuple[str, str], int] = {}
-        for r, digest in pending:
+        for r in pending:
             rid = new_ids[(r.source, r.external_id)]
-            created = to_iso(r.created_at)
             rows.append(
                 (
                     rid,
@@ -241,14 +296,14 @@ class ReviewRepo:
                     r.language,
                     r.url,
                     r.product_version,
-                    created,
-                    to_iso(r.updated_at) if r.updated_at else created,
+                    r.created_at,
+                    r.updated_at or r.created_at,
                     fetched,
-                    _raw_json(r),
-                    digest,
+                    r.raw,
+                    r.content_hash,
                 )
             )
-            fts.append((rid, self._search_text(r)))
+            fts.append((rid, r.search_text))
             facet = (r.source, r.language or "")
             facets[facet] = facets.get(facet, 0) + 1
         self.db.bulk_insert(c, "reviews", NEW_COLUMNS, rows)
@@ -264,10 +319,9 @@ class ReviewRepo:
     def _edit(
         self,
         c: Conn,
-        r: NewReview,
+        r: StoredReview,
         existing: Any,
         author_ids: dict[tuple[str, str], int],
-        digest: str,
         fetched: str | None,
         user: str,
     ) -> None:
@@ -300,15 +354,15 @@ class ReviewRepo:
                 r.language,
                 r.url,
                 r.product_version,
-                to_iso(r.updated_at) or fetched,
+                r.updated_at or fetched,
                 fetched,
-                _raw_json(r),
-                digest,
+                r.raw,
+                r.content_hash,
                 _author_id(author_ids, r),
                 rid,
             ),
         )
-        c.execute("UPDATE reviews_fts SET text = ? WHERE rowid = ?", (self._search_text(r), rid))
+        c.execute("UPDATE reviews_fts SET text = ? WHERE rowid = ?", (r.search_text, rid))
         # the machine's verdict was about the old text; a person's override stands
         c.execute("DELETE FROM triage WHERE review_id = ? AND override_label IS NULL", (rid,))
         self.db.log(
@@ -320,7 +374,7 @@ class ReviewRepo:
             at=from_iso(fetched),
         )
 
-    def _existing(self, c: Conn, batch: list[NewReview]) -> dict[tuple[str, str], Any]:
+    def _existing(self, c: Conn, batch: list[StoredReview]) -> dict[tuple[str, str], Any]:
         """The stored state of every review in the batch, in a few queries (one per
         source where the engine takes a list as one parameter)."""
         found: dict[tuple[str, str], Any] = {}
@@ -343,9 +397,6 @@ class ReviewRepo:
                 for row in rows_found:
                     found[(source, row["external_id"])] = row
         return found
-
-    def _search_text(self, r: NewReview) -> str:
-        return self.db.sql.search_text(folded_text(r))
 
     def set_no_reply(self, review_id: int, no_reply: bool, user: str) -> str | None:
         """A person's call that a review needs no reply (status ``ignored``), or that it
