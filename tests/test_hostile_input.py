@@ -318,6 +318,7 @@ def test_the_import_reader_keeps_what_it_read_when_reading_fails(ws, tmp_path, m
         raise OSError("the disk went away")
 
     monkeypatch.setattr(importing, "read_file", breaking)
+    (tmp_path / "whatever.jsonl").write_text("{}\n")
     report = import_file(ws, tmp_path / "whatever.jsonl")
     assert report.new == 2
     assert [str(e) for e in report.errors] == [

@@ -256,3 +256,15 @@ def test_the_reading_process_dying_is_one_clear_error_and_keeps_what_landed(
     assert 5 <= ws.store.reviews.count() < 5000  # the first batches stayed
     report = import_file(ws, f)  # and running it again finishes the job
     assert ws.store.reviews.count() == 5000 and report.new == 5000 - report.unchanged
+
+
+def test_the_content_hash_stays_what_older_stores_hold():
+    """A changed hash would make every stored review look edited on the next import."""
+    from replydesk.domain.models import NewReview
+    from replydesk.store.reviews import content_hash
+
+    def review(title, body, rating):
+        return NewReview(source="s", external_id="1", title=title, body=body, rating=rating)
+
+    assert content_hash(review("", "x", None)) == "c4da790602750ef438799863eaee28bf"
+    assert content_hash(review("Τίτλος", "body\ud800 ✓", 3)) == "8152a5af994d9b6ecb8caf4fd88a8635"

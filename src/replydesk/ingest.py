@@ -295,6 +295,11 @@ def _text(row: dict[str, Any], key: str) -> str:
 
 def _lone_surrogate(row: dict[str, Any]) -> str:
     """Where a lone surrogate hides in the record (any field, at any depth), or ""."""
+    if all(type(v) is not dict and type(v) is not list for v in row.values()):
+        # a flat record (the usual one): one look at all its text at once
+        text = "\x00".join([*row, *(v for v in row.values() if type(v) is str)])
+        if text.isascii() or _SURROGATE.search(text) is None:
+            return ""
     for key, value in row.items():
         if _SURROGATE.search(key):
             return "a field name"

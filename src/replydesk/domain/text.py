@@ -104,8 +104,11 @@ def has_controls(text: str) -> bool:
 
 def normalise(text: str) -> str:
     """NFC, no BOM, newlines as LF: equal texts compare equal whatever the source."""
-    text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
-    return unicodedata.normalize("NFC", text)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if text.isascii():  # already NFC, and no BOM: the usual field, in a tenth of the time
+        return text
+    return unicodedata.normalize("NFC", text.lstrip("\ufeff"))
 
 
 _MARK = r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff]"

@@ -30,6 +30,7 @@ from replydesk.store.reviews import StoredReview
 # at a million reviews 25,000 a time stores twice as fast as 5,000 (a colleague's write
 # waits a second or two at most)
 BATCH = 25_000
+FIRST_BATCH = 1000
 DETECT_CHARS = 400  # plenty to tell a language apart; detection costs per character
 PROCESS_FROM_BYTES = 4_000_000  # smaller files are read here: a process takes ~0.3 s to start
 
@@ -75,9 +76,10 @@ def _batches(
     form: Callable[[NewReview], StoredReview],
     size: int,
 ) -> Iterator[Batch]:
-    """The file's reviews in their stored form, ``size`` at a time, with the bad lines
-    met on the way."""
+    """The file's reviews in their stored form, ``size`` at a time (the first batch
+    smaller, so the writer starts at once), with the bad lines met on the way."""
     items = read_file(path, source)
+    size, full = min(size, FIRST_BATCH), size
     batch: list[StoredReview] = []
     errors: list[LineError] = []
     line = 0
@@ -95,7 +97,7 @@ def _batches(
         batch.append(form(_with_language(item, languages)))
         if len(batch) >= size:
             yield batch, errors
-            batch, errors = [], []
+            batch, errors, size = [], [], full
     if batch or errors:
         yield batch, errors
 
@@ -112,8 +114,8 @@ def _read_apart(
     whole file is sent as itself (or its words, when it cannot travel)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the writer's to handle
     try:
-        for batch in _batches(path, source, languages, form, size):
-            out.send(batch)
+        for reviews, errors in _batches(path, source, languages, form, size):
+            out.send(([tuple(r) for r in reviews], errors))  # plain tuples load fastest
         out.send(None)
     except (BrokenPipeError, EOFError):  # the writer stopped: nothing more is wanted
         pass
@@ -156,7 +158,8 @@ def _read_in_process(
                 return
             if isinstance(got, BaseException):
                 raise got
-            yield got
+            plain, errors = got
+            yield [StoredReview._make(r) for r in plain], errors
     finally:
         receive.close()
         reader.join(5)
