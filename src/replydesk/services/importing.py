@@ -76,8 +76,9 @@ def _batches(
     form: Callable[[NewReview], StoredReview],
     size: int,
 ) -> Iterator[Batch]:
-    """The file's reviews in their stored form, ``size`` at a time (the first batch
-    smaller, so the writer starts at once), with the bad lines met on the way."""
+    """The file's reviews in their stored form, ``size`` at a time, with the bad lines
+    met on the way. The first batches are smaller (1,000, then twice as many each time):
+    the writer starts at once, and while it stores one batch the next is made."""
     items = read_file(path, source)
     size, full = min(size, FIRST_BATCH), size
     batch: list[StoredReview] = []
@@ -97,7 +98,7 @@ def _batches(
         batch.append(form(_with_language(item, languages)))
         if len(batch) >= size:
             yield batch, errors
-            batch, errors, size = [], [], full
+            batch, errors, size = [], [], min(size * 2, full)
     if batch or errors:
         yield batch, errors
 
