@@ -104,9 +104,16 @@ class Database:
         raise NotImplementedError
 
     def bulk_insert(
-        self, conn: Conn, table: str, columns: list[str], rows: list[tuple[Any, ...]]
+        self,
+        conn: Conn,
+        table: str,
+        columns: list[str],
+        rows: list[tuple[Any, ...]],
+        *,
+        without_nul: bool = False,
     ) -> None:
-        """Insert many rows at once, the fastest way this engine has."""
+        """Insert many rows at once, the fastest way this engine has. ``without_nul``:
+        the rows are known to hold no NUL character (reviews in their stored form)."""
         marks = ", ".join("?" * len(columns))
         conn.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
 

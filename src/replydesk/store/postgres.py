@@ -237,14 +237,20 @@ class PgDatabase(Database):
         return True
 
     def bulk_insert(
-        self, conn: Conn, table: str, columns: list[str], rows: list[tuple[Any, ...]]
+        self,
+        conn: Conn,
+        table: str,
+        columns: list[str],
+        rows: list[tuple[Any, ...]],
+        *,
+        without_nul: bool = False,
     ) -> None:
         """``COPY``: several times faster than INSERTs. A NUL cannot be stored as text here,
         so one in a row from elsewhere is kept as U+FFFD (as new reviews are)."""
         assert isinstance(conn, PgConn)
         with conn.raw.cursor().copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
             for row in rows:
-                if any(isinstance(v, str) and "\x00" in v for v in row):
+                if not without_nul and any(isinstance(v, str) and "\x00" in v for v in row):
                     row = tuple(
                         v.replace("\x00", "\ufffd") if isinstance(v, str) else v for v in row
                     )

@@ -304,8 +304,8 @@ class ReviewRepo:
             fts.append((rid, r.search_text))
             facet = (r.source, r.language or "")
             facets[facet] = facets.get(facet, 0) + 1
-        self.db.bulk_insert(c, "reviews", NEW_COLUMNS, rows)
-        self.db.bulk_insert(c, "reviews_fts", ["rowid", "text"], fts)
+        self.db.bulk_insert(c, "reviews", NEW_COLUMNS, rows, without_nul=True)
+        self.db.bulk_insert(c, "reviews_fts", ["rowid", "text"], fts, without_nul=True)
         c.executemany(  # new reviews are untriaged and 'new' (schema 4)
             "INSERT INTO facet_counts VALUES ('untriaged', ?, ?, 'new', ?) "
             "ON CONFLICT (label, source, language, status) "
