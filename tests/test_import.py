@@ -234,22 +234,19 @@ def test_a_big_file_is_read_in_a_process_of_its_own_and_lands_the_same(
 def test_the_reading_process_dying_is_one_clear_error_and_keeps_what_landed(
     tmp_path, monkeypatch, ws
 ):
-    import multiprocessing
-
     import pytest
 
     from replydesk.domain.errors import StoreError
-    from replydesk.services import importing
+    from replydesk.services import apart, importing
 
     monkeypatch.setattr(importing, "PROCESS_FROM_BYTES", 0)
     monkeypatch.setattr(importing, "BATCH", 5)
     f = write_jsonl(tmp_path / "r.jsonl", [row(i) for i in range(5000)])
 
     def kill_the_reader(report) -> None:
-        for child in multiprocessing.active_children():
-            if child.name == "replydesk-import-reader":
-                child.kill()
-                child.join()
+        for worker in list(apart.RUNNING):
+            worker.process.kill()
+            worker.process.wait()
 
     with pytest.raises(StoreError, match=r"stopped unexpectedly .* run the import again"):
         import_file(ws, f, progress=kill_the_reader)
@@ -268,3 +265,23 @@ def test_the_content_hash_stays_what_older_stores_hold():
 
     assert content_hash(review("", "x", None)) == "c4da790602750ef438799863eaee28bf"
     assert content_hash(review("Τίτλος", "body\ud800 ✓", 3)) == "8152a5af994d9b6ecb8caf4fd88a8635"
+
+
+def test_a_script_without_a_main_guard_can_import_a_big_file(tmp_path):
+    """The reading process never re-runs the caller's script (multiprocessing's spawn
+    would, and a script without ``if __name__ == "__main__"`` would then fail)."""
+    f = write_jsonl(tmp_path / "r.jsonl", [row(i) for i in range(50)])
+    script = tmp_path / "unguarded.py"
+    script.write_text(
+        "from replydesk.config import Config\n"
+        "from replydesk.services import importing\n"
+        "from replydesk.services.workspace import Workspace\n"
+        "importing.PROCESS_FROM_BYTES = 0\n"
+        f"ws = Workspace.open(Config(), db={str(tmp_path / 'x.db')!r}, user='ann')\n"
+        f"print(importing.import_file(ws, {str(f)!r}).summary())\n"
+    )
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "50 new, 0 updated, 0 unchanged, 0 failed"

@@ -10,18 +10,15 @@ other lines land.
 
 from __future__ import annotations
 
-import multiprocessing
-import pickle
-import signal
 from collections.abc import Callable, Iterator
 from dataclasses import replace
-from multiprocessing.connection import Connection
 from pathlib import Path
 
 from replydesk.domain.errors import StoreError
 from replydesk.domain.models import NewReview
 from replydesk.ingest import ImportReport, LineError, read_file
 from replydesk.languages.detect import detect
+from replydesk.services.apart import Apart
 from replydesk.services.promising import flag_returning_authors
 from replydesk.services.workspace import Workspace
 from replydesk.store.reviews import StoredReview
@@ -104,29 +101,15 @@ def _batches(
 
 
 def _read_apart(
-    out: Connection,
     path: Path | str,
     source: str | None,
     languages: tuple[str, ...],
     form: Callable[[NewReview], StoredReview],
     size: int,
-) -> None:
-    """The reading process: sends each batch, then ``None``; an error that stops the
-    whole file is sent as itself (or its words, when it cannot travel)."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the writer's to handle
-    try:
-        for reviews, errors in _batches(path, source, languages, form, size):
-            out.send(([tuple(r) for r in reviews], errors))  # plain tuples load fastest
-        out.send(None)
-    except (BrokenPipeError, EOFError):  # the writer stopped: nothing more is wanted
-        pass
-    except BaseException as exc:
-        try:
-            out.send(pickle.loads(pickle.dumps(exc)))
-        except Exception:
-            out.send(StoreError(f"reading the file failed: {type(exc).__name__}: {exc}"))
-    finally:
-        out.close()
+) -> Iterator[tuple[list[tuple[object, ...]], list[LineError]]]:
+    """The reading process's work: each batch as plain tuples (they load fastest)."""
+    for reviews, errors in _batches(path, source, languages, form, size):
+        yield [tuple(r) for r in reviews], errors
 
 
 def _read_in_process(
@@ -135,38 +118,14 @@ def _read_in_process(
     languages: tuple[str, ...],
     form: Callable[[NewReview], StoredReview],
 ) -> Iterator[Batch]:
-    ctx = multiprocessing.get_context("spawn")  # never fork a process that has threads
-    receive, send = ctx.Pipe(duplex=False)
-    reader = ctx.Process(
-        target=_read_apart,
-        args=(send, path, source, languages, form, BATCH),
-        name="replydesk-import-reader",
-        daemon=True,
-    )
-    reader.start()
-    send.close()  # the reader holds the only sending end: its exit ends the pipe
-    try:
-        while True:
-            try:
-                got = receive.recv()
-            except EOFError:
-                raise StoreError(
-                    f"the process reading {path} stopped unexpectedly (exit code "
-                    f"{reader.exitcode}); the batches before were stored, run the import "
-                    "again for the rest"
-                ) from None
-            if got is None:
-                return
-            if isinstance(got, BaseException):
-                raise got
-            plain, errors = got
-            yield [StoredReview._make(r) for r in plain], errors
-    finally:
-        receive.close()
-        reader.join(5)
-        if reader.is_alive():
-            reader.kill()
-            reader.join()
+    with Apart(_read_apart, path, source, languages, form, BATCH, what=f"reading {path}") as apart:
+        try:
+            for plain, errors in apart:
+                yield [StoredReview._make(r) for r in plain], errors
+        except StoreError as exc:
+            raise StoreError(
+                f"{exc}; the batches before were stored, run the import again for the rest"
+            ) from None
 
 
 def import_file(
