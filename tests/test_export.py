@@ -101,3 +101,52 @@ def test_csv_export_has_documented_columns(demo_there, tmp_path, capsys):
     readme = (__import__("pathlib").Path(__file__).parents[1] / "README.md").read_text()
     for column in CSV_COLUMNS:
         assert f"`{column}`" in readme, f"README does not document {column}"
+
+
+def test_a_big_export_made_by_two_processes_is_the_same_file(demo_there, monkeypatch):
+    """Above APART_FROM reviews, two processes make the export's pieces in turn; the
+    file is byte for byte the one a single process writes, in every format."""
+    from replydesk.services import apart, exporting
+
+    monkeypatch.setattr(exporting, "SPAN", 7)  # 86 reviews: 13 pieces, taken in turn
+    outputs = {}
+    for together in (False, True):
+        monkeypatch.setattr(exporting, "APART_FROM", 0 if together else 10**9)
+        started = []
+        monkeypatch.setattr(apart.Apart, "__iter__", _counting(apart.Apart.__iter__, started))
+        for fmt, excel in (("jsonl", False), ("csv", False), ("csv", True)):
+            buf = io.StringIO()
+            assert write(demo_there, buf, fmt, excel=excel) == 86
+            outputs[(together, fmt, excel)] = buf.getvalue()
+        assert len(started) == (6 if together else 0)  # two workers per export
+    for fmt, excel in (("jsonl", False), ("csv", False), ("csv", True)):
+        assert outputs[(True, fmt, excel)] == outputs[(False, fmt, excel)]
+    lines = [json.loads(line) for line in outputs[(True, "jsonl", False)].splitlines()]
+    assert [r["review_id"] for r in lines] == sorted(r["review_id"] for r in lines)
+    assert any(r["promises"] for r in lines) and any(r["drafts"] for r in lines)
+
+
+def _counting(method, started):
+    def counted(self):
+        started.append(self)
+        return method(self)
+
+    return counted
+
+
+def test_an_export_process_dying_is_one_clear_error(demo_there, monkeypatch):
+    from replydesk.domain.errors import StoreError
+    from replydesk.services import apart, exporting
+
+    monkeypatch.setattr(exporting, "SPAN", 7)
+    monkeypatch.setattr(exporting, "APART_FROM", 0)
+
+    class Dying(io.StringIO):
+        def write(self, text):
+            for worker in list(apart.RUNNING):
+                worker.process.kill()
+            return super().write(text)
+
+    with pytest.raises(StoreError, match="the process exporting stopped unexpectedly"):
+        write(demo_there, Dying())
+    assert not apart.RUNNING  # both closed

@@ -12,17 +12,26 @@ starts with ``'`` where a spreadsheet would take it for a formula.
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import Any, TextIO
 
 import orjson
 
+from replydesk.domain.errors import StoreError
+from replydesk.domain.location import Location, StoreUrl
 from replydesk.domain.models import Draft, Promise, Reply
 from replydesk.domain.text import csv_row, json_inert
 from replydesk.domain.timeutil import to_iso
+from replydesk.services.apart import Apart
 from replydesk.services.workspace import Workspace
+from replydesk.store import Store
 
-WRITE_LINES = 1000
+# ids per piece of work; above APART_FROM reviews, WORKERS processes make the pieces
+SPAN = 5000
+APART_FROM = 50_000
+WORKERS = 2
 CSV_COLUMNS = [
     "review_id",
     "source",
@@ -51,13 +60,14 @@ CSV_COLUMNS = [
 ]
 
 
-def records(ws: Workspace) -> Iterator[dict[str, Any]]:
-    """Every review's record, in id order. Read a batch at a time, with the verdicts,
-    drafts, replies and promises of that batch only: a million reviews are never all in
-    memory, and the reviews and verdicts stay plain values (no domain objects to make)."""
-    store = ws.store
-    today = ws.today().isoformat()
-    for batch in store.reviews.plain_batches():
+def records(
+    store: Store, today: str, after: int = 0, upto: int = 2**62
+) -> Iterator[dict[str, Any]]:
+    """Every review's record (ids after ``after``, up to ``upto``), in id order. Read a
+    batch at a time, with the verdicts, drafts, replies and promises of that batch only:
+    a million reviews are never all in memory, and the reviews and verdicts stay plain
+    values (no domain objects to make)."""
+    for batch in store.reviews.plain_batches(after=after, upto=upto):
         lo, hi = batch[0]["id"], batch[-1]["id"]
         triage = store.triage.plain(lo, hi)
         drafts = store.drafts.by_review(lo, hi)
@@ -212,26 +222,76 @@ def flat(rec: dict[str, Any]) -> dict[str, Any]:
 def write(ws: Workspace, out: TextIO, fmt: str = "jsonl", *, excel: bool = False) -> int:
     """Every review as JSONL or CSV; ``excel`` is CSV as Excel opens it without an import
     dialog: a UTF-8 byte-order mark first (else accents turn to mojibake) and CRLF rows."""
+    csv_file = fmt == "csv" or excel
+    ending = "\r\n" if excel else "\n"
+    if excel:
+        out.write("\ufeff")
+    if csv_file:
+        csv.writer(out, lineterminator=ending).writerow(CSV_COLUMNS)
     count = 0
-    if fmt == "csv" or excel:
-        if excel:
-            out.write("\ufeff")
-        ending = "\r\n" if excel else "\n"
-        writer = csv.writer(out, lineterminator=ending)
-        writer.writerow(CSV_COLUMNS)
-        for rec in records(ws):
+    for text, n in _texts(ws, "csv" if csv_file else "jsonl", ending):
+        out.write(text)
+        count += n
+    return count
+
+
+def _pieces(top: int) -> list[tuple[int, int]]:
+    """The id ranges, ``(after, upto]``, the export is made of, in order."""
+    return [(after, min(after + SPAN, top)) for after in range(0, top, SPAN)]
+
+
+def _text(
+    store: Store, today: str, fmt: str, ending: str, after: int, upto: int
+) -> tuple[str, int]:
+    """One range's records as the file's text, and how many there are."""
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator=ending)
+        n = 0
+        for rec in records(store, today, after, upto):
             row = flat(rec)
             writer.writerow(csv_row([row[k] for k in CSV_COLUMNS]))
-            count += 1
-        return count
-    lines: list[str] = []
-    for rec in records(ws):
-        lines.append(orjson.dumps(rec).decode())
-        if len(lines) == WRITE_LINES:  # written a thousand lines at a time
-            out.write(json_inert("\n".join(lines)) + "\n")
-            count += len(lines)
-            lines.clear()
-    if lines:
-        out.write(json_inert("\n".join(lines)) + "\n")
-        count += len(lines)
-    return count
+            n += 1
+        return buffer.getvalue(), n
+    lines = [orjson.dumps(rec).decode() for rec in records(store, today, after, upto)]
+    return (json_inert("\n".join(lines)) + "\n" if lines else ""), len(lines)
+
+
+def _texts(ws: Workspace, fmt: str, ending: str) -> Iterator[tuple[str, int]]:
+    """Each range's text in order: made here for a small store, else by ``WORKERS``
+    processes taking turns (encoding a record costs more than reading it: one core would
+    be the limit)."""
+    today = ws.today().isoformat()
+    pieces = _pieces(ws.store.reviews.last_id())
+    where = ws.store.path
+    shared = isinstance(where, StoreUrl) or (isinstance(where, Path) and where.is_file())
+    if len(pieces) < 2 or not shared or ws.store.reviews.count() < APART_FROM:
+        for after, upto in pieces:
+            yield _text(ws.store, today, fmt, ending, after, upto)
+        return
+    workers = [
+        Apart(_export_apart, where, today, fmt, ending, pieces[i::WORKERS], what="exporting")
+        for i in range(WORKERS)
+    ]
+    try:
+        turns = [iter(w) for w in workers]
+        for k in range(len(pieces)):
+            got = next(turns[k % WORKERS], None)
+            if got is None:
+                raise StoreError("an export process ended early; export again")
+            yield got
+    finally:
+        for w in workers:
+            w.close()
+
+
+def _export_apart(
+    where: Location, today: str, fmt: str, ending: str, pieces: list[tuple[int, int]]
+) -> Iterator[tuple[str, int]]:
+    """An export process's work: its ranges' text, each in turn, from its own connection."""
+    store = Store(where, create=False)
+    try:
+        for after, upto in pieces:
+            yield _text(store, today, fmt, ending, after, upto)
+    finally:
+        store.close()

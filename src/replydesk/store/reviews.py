@@ -58,7 +58,8 @@ PLAIN_SELECT = (
     "SELECT r.id, r.source, r.external_id, coalesce(a.name, ''), coalesce(a.author_key, ''), "
     "r.rating, r.title, r.body, r.language, r.url, r.product_version, r.created_at, "
     "r.updated_at, r.fetched_at, r.version, r.edited, r.status FROM reviews r "
-    "LEFT JOIN authors a ON a.id = r.author_id WHERE r.id > ? ORDER BY r.id LIMIT {n}"
+    "LEFT JOIN authors a ON a.id = r.author_id WHERE r.id > ? AND r.id <= ? ORDER BY r.id "
+    "LIMIT {n}"
 )
 NUL_FIELDS = (
     "external_id", "author", "author_key", "title", "body", "url", "product_version", "language",
@@ -586,14 +587,21 @@ class ReviewRepo:
             if r.id != exclude
         ]
 
-    def plain_batches(self, batch: int = 2000) -> Iterator[builtins.list[dict[str, Any]]]:
-        """Every review as plain values, a batch at a time in id order: ``Review``'s field
-        names, times as the stored ISO text. For an export of a million reviews, where
-        making a million domain objects costs more than writing the file."""
-        last = 0
+    def last_id(self) -> int:
+        row = self.db.one("SELECT coalesce(max(id), 0) FROM reviews")
+        return int(row[0]) if row else 0
+
+    def plain_batches(
+        self, batch: int = 2000, after: int = 0, upto: int = 2**62
+    ) -> Iterator[builtins.list[dict[str, Any]]]:
+        """Every review (with an id after ``after``, up to ``upto``) as plain values, a
+        batch at a time in id order: ``Review``'s field names, times as the stored ISO
+        text. For an export of a million reviews, where making a million domain objects
+        costs more than writing the file."""
+        last = after
         sql = PLAIN_SELECT.replace("{n}", str(batch))
         while True:
-            chunk = [dict(zip(PLAIN, r, strict=True)) for r in self.db.query(sql, (last,))]
+            chunk = [dict(zip(PLAIN, r, strict=True)) for r in self.db.query(sql, (last, upto))]
             if not chunk:
                 return
             for values in chunk:
