@@ -50,6 +50,7 @@ def inert(text: str) -> str:
 
 # OWASP CSV injection: a cell starting with one of these is a formula to a spreadsheet.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_LINE = re.compile(r"(?:^|\n)[=+\-@\t\r]")
 
 
 def csv_cell(value: object) -> str:
@@ -70,8 +71,11 @@ def csv_row(values: Sequence[object]) -> list[str]:
     """``csv_cell`` of each value, at a fraction of the cost for the usual row that holds
     no control character at all (one search over the whole row)."""
     texts = ["" if v is None else str(v) for v in values]
-    if _CONTROL.search("\n".join(texts)):
+    joined = "\n".join(texts)
+    if _CONTROL.search(joined):
         return [csv_cell(v) for v in values]
+    if not _FORMULA_LINE.search(joined):  # no cell (nor line) starts like a formula
+        return texts
     return [
         "'" + t if t.startswith(_FORMULA_START) and not isinstance(v, bool | int | float) else t
         for v, t in zip(values, texts, strict=True)

@@ -43,16 +43,17 @@ class TriageRepo:
     def all(self) -> dict[int, Triage]:
         return {r["review_id"]: rows.triage(r) for r in self.db.query("SELECT * FROM triage")}
 
-    def plain(self, lo: int, hi: int) -> dict[int, dict[str, Any]]:
+    def plain(self, lo: int, hi: int, *, reasons: bool = True) -> dict[int, dict[str, Any]]:
         """The verdicts of reviews ``lo`` to ``hi`` as plain values (``Triage``'s field
-        names, ``effective`` too, times as stored text), for an export of a million."""
+        names, ``effective`` too, times as stored text), for an export of a million.
+        ``reasons=False`` leaves them out (an empty list), for a file without them."""
         out: dict[int, dict[str, Any]] = {}
         for r in self.db.query(
             f"SELECT review_id, {', '.join(PLAIN)} FROM triage WHERE review_id BETWEEN ? AND ?",
             (lo, hi),
         ):
             values = dict(zip(PLAIN, r[1:], strict=True))
-            values["reasons"] = json.loads(values["reasons"] or "[]")
+            values["reasons"] = json.loads(values["reasons"] or "[]") if reasons else []
             out[r[0]] = values
         return out
 
