@@ -451,10 +451,11 @@ class ReviewRepo:
     def list(self, f: ReviewFilter | None = None) -> list[Review]:
         f = f or ReviewFilter()
         where, params = self._where(f)
+        select = rows.REVIEW_SELECT
+        if "ids" in params and self.db.sql.ids_first:  # a narrow search: its few ids first
+            select = select.replace("FROM reviews r", f"FROM {self.db.sql.ids_first}", 1)
         sql = (
-            rows.REVIEW_SELECT
-            + where
-            + f" ORDER BY {self.db.sql.order(_SORTS.get(f.sort, _SORTS['newest']))}"
+            select + where + f" ORDER BY {self.db.sql.order(_SORTS.get(f.sort, _SORTS['newest']))}"
             " LIMIT :limit OFFSET :offset"
         )
         params.update(limit=f.limit, offset=f.offset)
