@@ -197,3 +197,21 @@ def test_a_narrow_search_reads_its_few_ids_not_a_whole_label(tmp_path):
         steps.clear()
         found = store.reviews.list(ReviewFilter(label="untriaged", search="parcel", limit=5))
         assert len(found) == 5  # a broad search still walks the list in order
+
+
+def test_a_new_sqlite_store_has_big_pages_and_an_older_one_keeps_its_own(tmp_path):
+    import sqlite3
+
+    from replydesk.store import Store
+    from replydesk.store.sqlite import PAGE_SIZE
+
+    with Store(tmp_path / "new.db") as store:
+        store.reviews.upsert([NewReview("shop", "1", body="late parcel")])
+    old = tmp_path / "old.db"
+    sqlite3.connect(old).execute("PRAGMA page_size = 4096").execute("VACUUM").close()
+    with Store(old) as store:  # an empty file of 4 KB pages, as older versions made
+        store.reviews.upsert([NewReview("shop", "1", body="late parcel")])
+        assert store.reviews.count() == 1
+    sizes = [sqlite3.connect(p).execute("PRAGMA page_size").fetchone()[0] for p in
+             (tmp_path / "new.db", old)]  # fmt: skip
+    assert sizes == [PAGE_SIZE, 4096] and PAGE_SIZE == 16384

@@ -33,6 +33,10 @@ from replydesk.store.dialect import SQLITE
 from replydesk.store.schema import MIGRATIONS
 
 BUSY_TIMEOUT_MS = 30_000
+# 16 KB pages (SQLite's default is 4 KB): a big import writes fewer, fuller pages, and
+# its index pages split less often (a million reviews: 18,800/s -> 20,900/s); set when
+# the file is made, before its first table (an older store keeps its own)
+PAGE_SIZE = 16384
 SOLO_FILE_MODE = 0o600  # the database, its -wal and -shm: only you
 TEAM_FILE_MODE = 0o660  # team mode: you and the team group
 TEAM_DIR_MODE = 0o2770  # team mode's folder: setgid, so new files take the folder's group
@@ -73,6 +77,7 @@ def connect(path: Path | str, team_group: str = "", *, create: bool = True) -> s
                 f"{target} is not a replydesk database (an empty file, or another program's); "
                 "check --db (or REPLYDESK_DB)"
             )
+        conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")  # a new file's; else a no-op
         _enable_wal(conn)
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA cache_size = -65536")  # 64 MB: big inboxes stay in memory
