@@ -24,6 +24,12 @@ from typing import Any
 from replydesk.domain.errors import StoreError
 
 _PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])  # the folder replydesk is in
+# this package as the caller has it: found where Python finds it, else in the caller's
+# folder (appended: never ahead of the standard library)
+_START = (
+    "import os, sys; sys.path.append(os.environ['REPLYDESK_APART_ROOT']); "
+    "from replydesk.services.apart import child; child()"
+)
 RUNNING: set[Apart] = set()  # for a test that stops one on purpose
 
 
@@ -39,16 +45,15 @@ class Apart:
         job = pickle.dumps((worker, args))  # fails here, not in the child, if it cannot go
         receive, send = os.pipe()
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 (closed in close())
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (_PACKAGE_ROOT, env.get("PYTHONPATH")) if p)
+        env = os.environ | {"REPLYDESK_APART_FD": str(send), "REPLYDESK_APART_ROOT": _PACKAGE_ROOT}
         try:
             self.process = subprocess.Popen(
-                [sys.executable, "-c", "from replydesk.services.apart import child; child()"],
+                [sys.executable, "-c", _START],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.DEVNULL,
                 stderr=self._stderr,
                 pass_fds=(send,),
-                env=env | {"REPLYDESK_APART_FD": str(send)},
+                env=env,
             )
         finally:
             os.close(send)  # the child holds the only sending end: its exit ends the pipe
