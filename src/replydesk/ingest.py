@@ -22,6 +22,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from replydesk.domain.errors import InputError
 from replydesk.domain.models import NewReview
 from replydesk.domain.text import normalise
@@ -141,13 +143,21 @@ def _jsonl_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | LineError]]:
             yield number, _json_object(number, raw)
 
 
+_NOT_PARSED = object()
+
+
 def _json_object(number: int, raw: bytes) -> dict[str, Any] | LineError:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         return LineError(number, f"not valid UTF-8 (byte {exc.start})")
     try:
-        obj = json.loads(text)
+        obj = orjson.loads(raw)  # the usual line, three times faster than json
+    except orjson.JSONDecodeError:  # stricter than json: ask json, for its verdict and words
+        obj = _NOT_PARSED
+    try:
+        if obj is _NOT_PARSED:
+            obj = json.loads(text)
     except json.JSONDecodeError as exc:
         return LineError(number, f"not valid JSON: {exc.msg} at column {exc.colno}")
     except RecursionError:
