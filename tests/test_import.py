@@ -285,3 +285,53 @@ def test_a_script_without_a_main_guard_can_import_a_big_file(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "50 new, 0 updated, 0 unchanged, 0 failed"
+
+
+def _big_items(n: int):
+    """A worker for the test below: items far bigger than a pipe holds."""
+    for i in range(n):
+        yield str(i) * (8 * 1024 * 1024)
+
+
+def test_a_worker_dying_half_way_through_an_item_is_one_clear_error():
+    """The reader spends most of its time blocked half-way through sending a batch;
+    dying there is the usual way, and must still be the one line, not a bare OSError."""
+    import pytest
+
+    from replydesk.domain.errors import StoreError
+    from replydesk.services.apart import Apart
+
+    with Apart(_big_items, 3, what="testing") as worker:
+        items = iter(worker)
+        assert len(next(items)) == 8 * 1024 * 1024
+        worker.process.kill()
+        with pytest.raises(StoreError, match=r"the process testing stopped unexpectedly"):
+            list(items)
+
+
+def test_ids_beyond_64_bits_stay_exact_and_apart(ws, tmp_path, monkeypatch):
+    """orjson reads such a number as a float: two 30-digit ids would become one review."""
+    big = 123456789012345678901234567890
+    f = tmp_path / "big-ids.jsonl"
+    f.write_text(
+        "\n".join(
+            json.dumps(row(n, body=f"body {n}")).replace(f'"{n}"', str(n)) for n in (big, big + 1)
+        )
+        + "\n"
+    )
+    report = import_file(ws, f)
+    assert (report.new, report.updated) == (2, 0)
+    assert {r.external_id for r in ws.store.reviews.list()} == {str(big), str(big + 1)}
+
+
+def test_a_module_in_the_current_folder_never_runs_in_the_reader(ws, tmp_path, monkeypatch):
+    """The reading process starts with this process's path (``python -P``): a csv.py
+    where the user stands is not the standard library's csv."""
+    from replydesk.services import importing
+
+    (tmp_path / "csv.py").write_text("raise SystemExit('a stranger csv.py ran')\n")
+    (tmp_path / "json.py").write_text("raise SystemExit('a stranger json.py ran')\n")
+    f = write_jsonl(tmp_path / "r.jsonl", [row(i) for i in range(30)])
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(importing, "PROCESS_FROM_BYTES", 0)
+    assert import_file(ws, f).summary() == "30 new, 0 updated, 0 unchanged, 0 failed"

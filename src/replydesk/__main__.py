@@ -2,5 +2,5 @@
 
 from replydesk.cli import main
 
-if __name__ == "__main__":  # not when a worker process (an import's reader) imports it
+if __name__ == "__main__":  # run, not merely imported
     raise SystemExit(main())

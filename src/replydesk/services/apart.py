@@ -2,35 +2,42 @@
 reading, a big export's writing): threads share one interpreter lock and take turns.
 
 The worker is a generator function; what it yields comes back here, pickled over a pipe,
-in order. It starts as ``python -c`` importing only this package, never re-running the
-caller's main script (which ``multiprocessing``'s spawn does, breaking any script without
-an ``if __name__ == "__main__"`` guard). What it prints to stderr is kept for the one
-line said if it dies; Ctrl+C is the caller's to handle.
+in order. It starts as ``python -P -c`` with this process's ``sys.path`` (so the same
+``replydesk``, and never a ``csv.py`` lying in the current folder), importing only this
+package: never the caller's own script, which ``multiprocessing``'s spawn re-runs,
+breaking any script without an ``if __name__ == "__main__"`` guard. What it prints to
+stderr is kept for the one line said if it dies; Ctrl+C is the caller's to handle.
+POSIX only (a file descriptor is handed down): ``possible()`` says when the caller
+should do the work itself instead.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import pickle
 import signal
 import subprocess
 import sys
 import tempfile
+import weakref
 from collections.abc import Callable, Iterator
 from multiprocessing.connection import Connection
-from pathlib import Path
 from typing import Any
 
 from replydesk.domain.errors import StoreError
 
-_PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])  # the folder replydesk is in
-# this package as the caller has it: found where Python finds it, else in the caller's
-# folder (appended: never ahead of the standard library)
 _START = (
-    "import os, sys; sys.path.append(os.environ['REPLYDESK_APART_ROOT']); "
+    "import json, os, sys; sys.path[:] = json.loads(os.environ['REPLYDESK_APART_PATH']); "
     "from replydesk.services.apart import child; child()"
 )
-RUNNING: set[Apart] = set()  # for a test that stops one on purpose
+RUNNING: weakref.WeakSet[Apart] = weakref.WeakSet()  # for a test that stops one on purpose
+
+
+def possible() -> bool:
+    """Can work go to another process here? Not on Windows, nor from a frozen build or an
+    embedded interpreter (no ``python`` to start)."""
+    return os.name == "posix" and bool(sys.executable) and not getattr(sys, "frozen", False)
 
 
 class _Done:
@@ -45,36 +52,43 @@ class Apart:
         job = pickle.dumps((worker, args))  # fails here, not in the child, if it cannot go
         receive, send = os.pipe()
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 (closed in close())
-        env = os.environ | {"REPLYDESK_APART_FD": str(send), "REPLYDESK_APART_ROOT": _PACKAGE_ROOT}
+        env = os.environ | {
+            "REPLYDESK_APART_FD": str(send),
+            "REPLYDESK_APART_PATH": json.dumps([p for p in sys.path if p]),
+        }
         try:
             self.process = subprocess.Popen(
-                [sys.executable, "-c", _START],
+                [sys.executable, "-P", "-c", _START],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.DEVNULL,
                 stderr=self._stderr,
                 pass_fds=(send,),
                 env=env,
             )
+        except BaseException:
+            os.close(receive)
+            self._stderr.close()
+            raise
         finally:
             os.close(send)  # the child holds the only sending end: its exit ends the pipe
         self._conn = Connection(receive, writable=False)
+        RUNNING.add(self)
         assert self.process.stdin is not None
         try:
             self.process.stdin.write(job)
             self.process.stdin.close()
         except BrokenPipeError:
             pass  # it died at once: said when its first item is asked for
-        RUNNING.add(self)
 
     def __iter__(self) -> Iterator[Any]:
         while True:
             try:
                 got = self._conn.recv()
-            except EOFError:
+            except (EOFError, OSError):  # gone, maybe half-way through an item
                 raise StoreError(self._died()) from None
             if isinstance(got, _Done):
                 return
-            if isinstance(got, BaseException):
+            if isinstance(got, Exception):
                 raise got
             yield got
 
@@ -107,20 +121,26 @@ class Apart:
 
 def child() -> None:
     """The worker process: reads its job from stdin, sends each item, then ``_Done``; an
-    error that stops the job is sent as itself (or its words, when it cannot travel)."""
+    error that stops the job is sent as itself (or its words, when it cannot travel or
+    is not an ``Exception``)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the caller's to handle
     out = Connection(int(os.environ["REPLYDESK_APART_FD"]), readable=False)
     try:
-        worker, args = pickle.load(sys.stdin.buffer)
-        for item in worker(*args):
-            out.send(item)
-        out.send(_Done())
-    except (BrokenPipeError, EOFError):  # the caller stopped: nothing more is wanted
-        pass
-    except BaseException as exc:
         try:
-            out.send(pickle.loads(pickle.dumps(exc)))
-        except Exception:
-            out.send(StoreError(f"{type(exc).__name__}: {exc}"))
+            worker, args = pickle.load(sys.stdin.buffer)
+            for item in worker(*args):
+                out.send(item)
+            out.send(_Done())
+        except BrokenPipeError:  # the caller stopped: nothing more is wanted
+            return
+        except BaseException as exc:
+            try:
+                if not isinstance(exc, Exception):
+                    raise TypeError from exc
+                out.send(pickle.loads(pickle.dumps(exc)))
+            except Exception:
+                out.send(StoreError(f"{type(exc).__name__}: {exc}"))
+    except BrokenPipeError:
+        pass
     finally:
         out.close()

@@ -24,6 +24,7 @@ from replydesk.domain.location import Location, StoreUrl
 from replydesk.domain.models import Draft, Promise, Reply
 from replydesk.domain.text import csv_row, json_inert
 from replydesk.domain.timeutil import to_iso
+from replydesk.services import apart
 from replydesk.services.apart import Apart
 from replydesk.services.workspace import Workspace
 from replydesk.store import Store
@@ -266,15 +267,20 @@ def _texts(ws: Workspace, fmt: str, ending: str) -> Iterator[tuple[str, int]]:
     pieces = _pieces(ws.store.reviews.last_id())
     where = ws.store.path
     shared = isinstance(where, StoreUrl) or (isinstance(where, Path) and where.is_file())
-    if len(pieces) < 2 or not shared or ws.store.reviews.count() < APART_FROM:
+    if (
+        len(pieces) < 2
+        or not shared
+        or not apart.possible()
+        or ws.store.reviews.count() < APART_FROM
+    ):
         for after, upto in pieces:
             yield _text(ws.store, today, fmt, ending, after, upto)
         return
-    workers = [
-        Apart(_export_apart, where, today, fmt, ending, pieces[i::WORKERS], what="exporting")
-        for i in range(WORKERS)
-    ]
+    workers: list[Apart] = []
     try:
+        for i in range(WORKERS):
+            share = pieces[i::WORKERS]
+            workers.append(Apart(_export_apart, where, today, fmt, ending, share, what="exporting"))
         turns = [iter(w) for w in workers]
         for k in range(len(pieces)):
             got = next(turns[k % WORKERS], None)

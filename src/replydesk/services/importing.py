@@ -18,6 +18,7 @@ from replydesk.domain.errors import StoreError
 from replydesk.domain.models import NewReview
 from replydesk.ingest import ImportReport, LineError, read_file
 from replydesk.languages.detect import detect
+from replydesk.services import apart
 from replydesk.services.apart import Apart
 from replydesk.services.promising import flag_returning_authors
 from replydesk.services.workspace import Workspace
@@ -138,7 +139,7 @@ def import_file(
     check_file(path)  # raises InputError here, before any process starts
     languages = tuple(ws.config.style.languages)
     form = ws.store.reviews.stored_form
-    big = Path(path).expanduser().stat().st_size >= PROCESS_FROM_BYTES
+    big = Path(path).expanduser().stat().st_size >= PROCESS_FROM_BYTES and apart.possible()
     batches = (
         _read_in_process(Path(path).expanduser(), source, languages, ws.store.reviews.former())
         if big

@@ -62,7 +62,8 @@ PLAIN_SELECT = (
     "LIMIT {n}"
 )
 NUL_FIELDS = (
-    "external_id", "author", "author_key", "title", "body", "url", "product_version", "language",
+    "source", "external_id", "author", "author_key", "title", "body", "url",
+    "product_version", "language",
 )  # fmt: skip
 
 
@@ -453,7 +454,8 @@ class ReviewRepo:
         where, params = self._where(f)
         select = rows.REVIEW_SELECT
         if "ids" in params and self.db.sql.ids_first:  # a narrow search: its few ids first
-            select = select.replace("FROM reviews r", f"FROM {self.db.sql.ids_first}", 1)
+            assert select.count("FROM reviews r\n") == 1
+            select = select.replace("FROM reviews r\n", f"FROM {self.db.sql.ids_first}\n")
         sql = (
             select + where + f" ORDER BY {self.db.sql.order(_SORTS.get(f.sort, _SORTS['newest']))}"
             " LIMIT :limit OFFSET :offset"
