@@ -288,3 +288,27 @@ def test_source_report_lines_are_inert_and_keep_their_line_breaks():
     failed = SourceReport("shop", "file", status=SyncStatus.ERROR, error=f"x{C1_CSI}\ny")
     assert failed.line() == "shop               ERROR    x<U+009B>\n" + " " * 27 + "y"
     assert raw_controls(json.dumps(failed.stored(), ensure_ascii=False)) == []
+
+
+def test_the_csv_row_and_normalise_fast_paths_agree_with_the_careful_ones():
+    """Rows with no control and no formula-like start skip the per-cell work, and ASCII
+    skips NFC: the results must be exactly those of the careful paths."""
+    import random
+    import unicodedata
+
+    from replydesk.domain.text import csv_cell, csv_row, normalise
+
+    pieces = ["a", "=1", "+", "-", "@x", "\t", "\r", "\n", "\r\n", "é", "e\u0301", "\ufeff",
+              "\x1b[31m", "\u202e", "\x85", "  ", "7", "Ω", "ﬁ", "\u0958"]  # fmt: skip
+    rnd = random.Random(5)
+    for _ in range(3000):
+        values: list[object] = [
+            "".join(rnd.choice(pieces) for _ in range(rnd.randint(0, 6))) for _ in range(4)
+        ]
+        values += [rnd.choice([None, 3, -1, 0.5, True])]
+        assert csv_row(values) == [csv_cell(v) for v in values], values
+        text = str(values[0])
+        careful = unicodedata.normalize(
+            "NFC", text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+        )
+        assert normalise(text) == careful, text

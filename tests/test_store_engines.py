@@ -215,3 +215,25 @@ def test_a_new_sqlite_store_has_big_pages_and_an_older_one_keeps_its_own(tmp_pat
     sizes = [sqlite3.connect(p).execute("PRAGMA page_size").fetchone()[0] for p in
              (tmp_path / "new.db", old)]  # fmt: skip
     assert sizes == [PAGE_SIZE, 4096] and PAGE_SIZE == 16384
+
+
+def test_a_store_url_sent_to_a_worker_process_still_hides_its_password():
+    """An export's workers get the URL pickled; there too the password is remembered,
+    so nothing the worker says can carry it."""
+    import pickle
+    import subprocess
+    import sys
+
+    from replydesk.domain.location import StoreUrl
+
+    url = StoreUrl.parse("postgresql://ann:s3cr%2Ft@db.example/reviews")
+    code = (
+        "import pickle, sys; from replydesk.domain import redact; "
+        "u = pickle.loads(sys.stdin.buffer.read()); print(u); "
+        "print(redact.redact('failed with s3cr/t and s3cr%2Ft'))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], input=pickle.dumps(url), capture_output=True, timeout=60
+    )
+    said = done.stdout.decode()
+    assert "s3cr" not in said and "postgresql://ann@db.example/reviews" in said, said

@@ -27,6 +27,11 @@ class StoreUrl:
 
     url: str = field(repr=False)
 
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        """Unpickled (in a worker process) through ``parse``, so there too its password
+        is remembered, and hidden from anything said."""
+        return (_reparsed, (self.url,))
+
     @classmethod
     def parse(cls, text: str) -> StoreUrl | None:
         """The store URL ``text`` names; ``None`` when it is not a URL (a path). A URL of
@@ -80,3 +85,9 @@ def location(text: str | Path) -> Location:
         return text
     url = StoreUrl.parse(text)
     return url if url is not None else Path(text)
+
+
+def _reparsed(url: str) -> StoreUrl:
+    found = StoreUrl.parse(url)
+    assert found is not None  # it was parsed once already
+    return found
