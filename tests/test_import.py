@@ -335,3 +335,15 @@ def test_a_module_in_the_current_folder_never_runs_in_the_reader(ws, tmp_path, m
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(importing, "PROCESS_FROM_BYTES", 0)
     assert import_file(ws, f).summary() == "30 new, 0 updated, 0 unchanged, 0 failed"
+
+
+def test_long_reviews_make_smaller_batches(ws, tmp_path, monkeypatch):
+    """A batch ends at BATCH reviews or BATCH_TEXT characters, whichever comes first, so
+    a file of long reviews never holds hundreds of MB in one batch."""
+    from replydesk.services import importing
+
+    monkeypatch.setattr(importing, "BATCH_TEXT", 50_000)
+    f = write_jsonl(tmp_path / "long.jsonl", [row(i, body="word " * 5000) for i in range(12)])
+    stored: list[int] = []
+    import_file(ws, f, progress=lambda r: stored.append(r.new))
+    assert stored[-1] == 12 and len(stored) >= 6  # about two 25,000-character reviews a batch

@@ -29,6 +29,9 @@ from replydesk.store.reviews import StoredReview
 # waits a second or two at most)
 BATCH = 25_000
 FIRST_BATCH = 1000
+# and a batch ends sooner when its text reaches this many characters: long reviews never
+# make a batch (held in both processes, and once more in transit) hundreds of MB
+BATCH_TEXT = 32_000_000
 DETECT_CHARS = 400  # plenty to tell a language apart; detection costs per character
 PROCESS_FROM_BYTES = 4_000_000  # smaller files are read here: a process takes ~0.3 s to start
 
@@ -81,7 +84,7 @@ def _batches(
     size, full = min(size, FIRST_BATCH), size
     batch: list[StoredReview] = []
     errors: list[LineError] = []
-    line = 0
+    line = text = 0
     while True:
         try:
             line, item = next(items)
@@ -93,10 +96,12 @@ def _batches(
         if isinstance(item, LineError):
             errors.append(item)
             continue
-        batch.append(form(_with_language(item, languages)))
-        if len(batch) >= size:
+        stored = form(_with_language(item, languages))
+        batch.append(stored)
+        text += len(stored.body) + len(stored.search_text) + len(stored.raw or "")
+        if len(batch) >= size or text >= BATCH_TEXT:
             yield batch, errors
-            batch, errors, size = [], [], min(size * 2, full)
+            batch, errors, size, text = [], [], min(size * 2, full), 0
     if batch or errors:
         yield batch, errors
 
@@ -119,9 +124,9 @@ def _read_in_process(
     languages: tuple[str, ...],
     form: Callable[[NewReview], StoredReview],
 ) -> Iterator[Batch]:
-    with Apart(_read_apart, path, source, languages, form, BATCH, what=f"reading {path}") as apart:
+    with Apart(_read_apart, path, source, languages, form, BATCH, what=f"reading {path}") as reader:
         try:
-            for plain, errors in apart:
+            for plain, errors in reader:
                 yield [StoredReview._make(r) for r in plain], errors
         except StoreError as exc:
             raise StoreError(
