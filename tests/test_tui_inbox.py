@@ -137,3 +137,53 @@ async def test_rows_are_fetched_as_they_scroll_into_view(ws):
         await pilot.press("home", "down", "down")
         assert table.cursor_review.external_id == "297"
         assert len({r.id for r in table.reviews()}) == 300  # no review twice, none lost
+
+
+async def test_a_search_is_looked_up_while_it_is_typed(demo_ws):
+    """Once typing pauses, the store is asked whether the words are a narrow search; on
+    Enter the answer is already known (no search index work), and the list is the
+    search's."""
+    app = make_app(demo_ws)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"parcel")
+        await pilot.pause(0.4)
+        await settle(pilot)
+        steps: list[int] = []
+        demo_ws.store.db.conn.set_progress_handler(lambda: steps.append(1), 10)
+        assert demo_ws.store.reviews.is_narrow("parcel")  # from memory: no step taken
+        demo_ws.store.db.conn.set_progress_handler(None, 0)
+        assert steps == []
+        await pilot.press("enter")
+        await settle(pilot)
+        listed = app.screen.query_one(ReviewList).reviews()
+        assert listed and all("parcel" in (r.title + r.body).lower() for r in listed)
+
+
+async def test_a_broad_search_has_its_first_screen_ready_when_enter_comes(demo_ws, monkeypatch):
+    """A broad search's first screenful is found while its words are typed; Enter shows
+    it (the same rows a fresh look finds), and a changed search is never shown stale."""
+    from replydesk.services import inbox
+    from replydesk.store import reviews as reviews_store
+
+    monkeypatch.setattr(reviews_store, "NARROW_SEARCH", 1)  # every search is broad here
+    app = make_app(demo_ws)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"parcel")
+        await pilot.pause(0.4)
+        await settle(pilot)
+        ahead = app.screen._ahead
+        assert ahead is not None and ahead[0].search == "parcel"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen._ahead is None  # used once
+        shown = [r.id for r in app.screen.query_one(ReviewList).reviews()][:5]
+        fresh = inbox.first_groups(demo_ws, app.screen.filter, ReviewList.PAGE)[1]
+        assert shown == [r.id for rows in fresh.values() for r in rows][:5]
+        await pilot.press("slash", *["backspace"] * 6, *"app")
+        await pilot.press("enter")  # at once: what was found for "parcel" is not shown
+        await settle(pilot)
+        assert app.screen.filter.search == "app"
+        listed = app.screen.query_one(ReviewList).reviews()
+        assert listed and all("app" in (r.author + r.title + r.body).lower() for r in listed)

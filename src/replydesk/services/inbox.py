@@ -45,6 +45,14 @@ def counts_are_quick(ws: Workspace, f: ReviewFilter) -> bool:
     return ws.store.reviews.is_narrow(f.search)
 
 
+def look_ahead(ws: Workspace, search: str) -> None:
+    """While the words are still being typed, find out whether the search is narrow (the
+    store keeps the answer a few seconds): Enter then shows the first screenful without
+    asking again, which on SQLite is a third of a broad search's wait at a million."""
+    if search_words(search):
+        ws.store.reviews.is_narrow(search)
+
+
 def first_groups(
     ws: Workspace, f: ReviewFilter, size: int
 ) -> tuple[list[Group], dict[tuple[str, int], list[Review]]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 from dataclasses import replace
 from typing import Any
@@ -14,6 +15,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Header, Input, ProgressBar, Static
+from textual.worker import get_current_worker
 
 from replydesk.domain.errors import ReplydeskError
 from replydesk.domain.models import REVIEW_STATUSES, Review, ReviewFilter, ReviewStatus
@@ -33,6 +35,9 @@ from replydesk.tui.widgets.inbox.review_view import ReviewView
 from replydesk.tui.widgets.render import label
 
 SORTS = ("newest", "oldest", "rating")
+LOOK_AHEAD_PAUSE_S = 0.15  # typing has paused: the words are worth asking about
+AHEAD_KEPT_S = 2.0  # a first screenful found ahead is shown if Enter comes this soon
+AHEAD_WAIT_S = 1.0  # Enter while it is being found waits for it (no longer than this)
 
 
 class InboxScreen(Screen[None]):
@@ -75,6 +80,10 @@ class InboxScreen(Screen[None]):
         self.filter = ReviewFilter()
         self.counts: dict[str, int] = {}
         self.batch_stop = threading.Event()
+        # a broad search's first screenful, found while its words were typed
+        self._ahead: tuple[ReviewFilter, float, list[Group], dict[Any, list[Review]]] | None
+        self._ahead = None
+        self._ahead_busy: tuple[ReviewFilter, threading.Event] | None = None  # finding it
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -120,7 +129,14 @@ class InboxScreen(Screen[None]):
         if inbox.counts_are_quick(self.ws, f):
             self._apply(*inbox.groups(self.ws, f), fetch, keep_cursor)
             return
-        groups, pages = inbox.first_groups(self.ws, f, ReviewList.PAGE)
+        busy = self._ahead_busy
+        if busy and busy[0] == f:  # being found this moment: wait for it, not twice the work
+            busy[1].wait(AHEAD_WAIT_S)
+        ahead, self._ahead = self._ahead, None
+        if ahead and ahead[0] == f and time.monotonic() - ahead[1] < AHEAD_KEPT_S:
+            groups, pages = ahead[2], ahead[3]
+        else:
+            groups, pages = inbox.first_groups(self.ws, f, ReviewList.PAGE)
         reviews.show(groups, fetch, keep_cursor=keep_cursor, pages=pages)
         self._show_counts(None, None)
         self.call_after_refresh(self._count, f, fetch)  # after these rows reach the screen
@@ -247,8 +263,34 @@ class InboxScreen(Screen[None]):
         box.display = True
         box.focus()
 
+    @on(Input.Changed, "#search")
+    def _typing(self, event: Input.Changed) -> None:
+        self._look_ahead(event.value)
+
+    @work(thread=True, exclusive=True, group="look-ahead")
+    def _look_ahead(self, words: str) -> None:
+        """Once typing pauses, ask the store ahead of Enter: whether the search is narrow
+        (``inbox.look_ahead``) and, for a broad one, its first screenful, which Enter
+        then shows at once if it comes within ``AHEAD_KEPT_S``."""
+        time.sleep(LOOK_AHEAD_PAUSE_S)
+        worker = get_current_worker()
+        if worker.is_cancelled:  # a later key started another
+            return
+        f = replace(self.filter, search=words.strip())
+        done = threading.Event()
+        self._ahead_busy = (f, done)
+        try:
+            inbox.look_ahead(self.ws, f.search)
+            if worker.is_cancelled or inbox.counts_are_quick(self.ws, f):
+                return  # a narrow search (or none) is quick to show anyway
+            groups, pages = inbox.first_groups(self.ws, f, ReviewList.PAGE)
+            self._ahead = (f, time.monotonic(), groups, pages)
+        finally:
+            done.set()
+
     @on(Input.Submitted, "#search")
     def _search(self, event: Input.Submitted) -> None:
+        self.workers.cancel_group(self, "look-ahead")  # one still pausing need not start
         if not event.value.strip():
             event.input.display = False
         self.refilter(search=event.value.strip())
