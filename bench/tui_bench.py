@@ -166,6 +166,21 @@ def key_to_screen(db: Location) -> tuple[float, float, dict[str, tuple[float, fl
                 ["Enter"], lambda s, w=words: f"“{w}”" in said(s), counted
             )
             term.send("Escape")
+        # the same broad search with Enter pressed the moment the words are typed: nothing
+        # could be looked up ahead (the searches above had a person's pause before Enter)
+        term.wait(lambda s: "“" not in said(s) and "new" not in said(s), time.perf_counter())
+        term.send("/")
+        term.wait(lambda s: "Enter applies" in s, time.perf_counter())
+        time.sleep(0.8)
+        before = term.screen()
+        t = time.perf_counter()
+        term.send("-l", "crash sync")
+        term.send("Enter")
+        out["search broad: 42%, Enter at once"] = (
+            term.wait(lambda s: s != before and "“crash sync”" in said(s), t),
+            term.wait(counted, t),
+        )
+        term.send("Escape")
         for _ in range(20):  # scroll a long way down, fetching pages as they come
             term.send("PageDown")
         term.send("End")
