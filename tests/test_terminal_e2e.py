@@ -20,7 +20,10 @@ pytestmark = pytest.mark.skipif(
 
 def pane(session: str) -> str:
     return subprocess.run(
-        ["tmux", "capture-pane", "-t", session, "-p"], capture_output=True, text=True, check=True
+        ["tmux", "-L", session, "capture-pane", "-t", session, "-p"],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
 
 
@@ -36,7 +39,7 @@ def wait_for(session: str, needle: str, timeout: float = 30) -> str:
 
 
 def keys(session: str, *keys: str) -> None:
-    subprocess.run(["tmux", "send-keys", "-t", session, *keys], check=True)
+    subprocess.run(["tmux", "-L", session, "send-keys", "-t", session, *keys], check=True)
 
 
 def search(session: str, words: str) -> None:
@@ -51,7 +54,9 @@ def quit_and_wait(session: str) -> bool:
     keys(session, "q")
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
-        alive = subprocess.run(["tmux", "has-session", "-t", session], capture_output=True)
+        alive = subprocess.run(
+            ["tmux", "-L", session, "has-session", "-t", session], capture_output=True
+        )
         if alive.returncode != 0:
             return True
         time.sleep(0.2)
@@ -75,7 +80,20 @@ def test_demo_in_a_real_terminal(tmp_path):
     env = {**os.environ, "TERM": "xterm-256color", "TMUX": ""}
     command = f"{sys.executable} -m replydesk demo --keep {tmp_path / 'demo'}"
     subprocess.run(
-        ["tmux", "new-session", "-d", "-s", session, "-x", "80", "-y", "24", command],
+        [
+            "tmux",
+            "-L",
+            session,
+            "new-session",
+            "-d",
+            "-s",
+            session,
+            "-x",
+            "80",
+            "-y",
+            "24",
+            command,
+        ],
         env=env,
         check=True,
     )
@@ -99,7 +117,7 @@ def test_demo_in_a_real_terminal(tmp_path):
         wait_for(session, "Label")
         assert quit_and_wait(session), "q did not quit"
     finally:
-        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+        subprocess.run(["tmux", "-L", session, "kill-session", "-t", session], capture_output=True)
 
 
 def test_draft_and_approve_with_a_model_in_a_real_terminal(tmp_path, server, monkeypatch):
@@ -150,6 +168,8 @@ def test_draft_and_approve_with_a_model_in_a_real_terminal(tmp_path, server, mon
     subprocess.run(
         [
             "tmux",
+            "-L",
+            session,  # a server of its own: its environment and size, even beside another test
             "new-session",
             "-d",
             "-s",
@@ -178,7 +198,7 @@ def test_draft_and_approve_with_a_model_in_a_real_terminal(tmp_path, server, mon
         keys(session, "q")
         wait_for(session, "", timeout=1)
     finally:
-        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+        subprocess.run(["tmux", "-L", session, "kill-session", "-t", session], capture_output=True)
     from replydesk.services.workspace import Workspace
 
     ws = Workspace.from_paths(None, db)
