@@ -139,6 +139,14 @@ async def test_rows_are_fetched_as_they_scroll_into_view(ws):
         assert len({r.id for r in table.reviews()}) == 300  # no review twice, none lost
 
 
+async def type_search_and_pause(pilot, words: str) -> None:
+    """Type a search as a person does: the words, then a pause before Enter (long enough
+    for the look-ahead to have run)."""
+    await pilot.press("slash", *words)
+    await pilot.pause(0.4)
+    await settle(pilot)
+
+
 async def test_a_search_is_looked_up_while_it_is_typed(demo_ws):
     """Once typing pauses, the store is asked whether the words are a narrow search; on
     Enter the answer is already known (no search index work), and the list is the
@@ -146,9 +154,7 @@ async def test_a_search_is_looked_up_while_it_is_typed(demo_ws):
     app = make_app(demo_ws)
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot)
-        await pilot.press("slash", *"parcel")
-        await pilot.pause(0.4)
-        await settle(pilot)
+        await type_search_and_pause(pilot, "parcel")
         steps: list[int] = []
         demo_ws.store.db.conn.set_progress_handler(lambda: steps.append(1), 10)
         assert demo_ws.store.reviews.is_narrow("parcel")  # from memory: no step taken
@@ -170,9 +176,7 @@ async def test_a_broad_search_has_its_first_screen_ready_when_enter_comes(demo_w
     app = make_app(demo_ws)
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot)
-        await pilot.press("slash", *"parcel")
-        await pilot.pause(0.4)
-        await settle(pilot)
+        await type_search_and_pause(pilot, "parcel")
         ahead = app.screen._ahead
         assert ahead is not None and ahead[0].search == "parcel"
         await pilot.press("enter")

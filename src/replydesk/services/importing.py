@@ -143,10 +143,10 @@ def import_file(
     report = ImportReport()
     check_file(path)  # raises InputError here, before any process starts
     languages = tuple(ws.config.style.languages)
-    form = ws.store.reviews.stored_form
+    form = ws.store.reviews.former()
     big = Path(path).expanduser().stat().st_size >= PROCESS_FROM_BYTES and apart.possible()
     batches = (
-        _read_in_process(Path(path).expanduser(), source, languages, ws.store.reviews.former())
+        _read_in_process(Path(path).expanduser(), source, languages, form)
         if big
         else _batches(path, source, languages, form, BATCH)
     )

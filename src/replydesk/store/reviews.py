@@ -137,9 +137,6 @@ class ReviewRepo:
 
     # ------------------------------------------------------------ writing
 
-    def stored_form(self, review: NewReview) -> StoredReview:
-        return stored_form(review, self.db.sql)
-
     def former(self) -> Callable[[NewReview], StoredReview]:
         """``stored_form`` for this store's engine, as a function another process can be
         given (it holds no connection)."""
