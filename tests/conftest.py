@@ -45,6 +45,7 @@ def _test_server() -> str:
         shutil.rmtree(folder, ignore_errors=True)
         return ""
     atexit.register(lambda: (pg_server.stop(folder / "pg"), shutil.rmtree(folder, True)))
+    os.environ["REPLYDESK_TEST_PG"] = url  # pytest-xdist's workers, started later, share it
     return url
 
 
@@ -68,6 +69,8 @@ def isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
     for key in list(os.environ):
         if key.startswith(ENV_PREFIXES):
             monkeypatch.delenv(key)
+    for key in ("COLUMNS", "LINES"):  # pytest-xdist's workers set them; Textual obeys them
+        monkeypatch.delenv(key, raising=False)
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
@@ -167,14 +170,28 @@ def server():
     srv.stop()
 
 
+_OPENED: list[Workspace] = []
+
+
+@pytest.fixture(autouse=True)
+def _close_opened() -> Iterator[None]:
+    """Closes what `workspace_with` opened and the test left open: a PostgreSQL pool left to
+    the garbage collector warns from its own thread."""
+    yield
+    while _OPENED:
+        _OPENED.pop().close()
+
+
 def workspace_with(tmp_path: Path, toml: str, *, db: Location | None = None) -> Workspace:
     """A workspace on ``db`` (default: ``tmp_path / "ws.db"``) with ``toml`` as its config,
-    written to ``tmp_path / "config.toml"``."""
+    written to ``tmp_path / "config.toml"``; closed after the test if it is still open."""
     from replydesk.config import parse
 
     cfg_path = tmp_path / "config.toml"
     cfg_path.write_text(toml, encoding="utf-8")
-    return Workspace.open(parse(toml, cfg_path), db=db if db is not None else tmp_path / "ws.db")
+    ws = Workspace.open(parse(toml, cfg_path), db=db if db is not None else tmp_path / "ws.db")
+    _OPENED.append(ws)
+    return ws
 
 
 def trustpilot_workspace(
