@@ -175,7 +175,7 @@ _OPENED: list[Workspace] = []
 
 @pytest.fixture(autouse=True)
 def _close_opened() -> Iterator[None]:
-    """Closes what `workspace_with` opened and the test left open: a PostgreSQL pool left to
+    """Closes what `closed_after_test` was given and the test left open: a PostgreSQL pool left to
     the garbage collector warns from its own thread."""
     yield
     while _OPENED:
@@ -189,7 +189,13 @@ def workspace_with(tmp_path: Path, toml: str, *, db: Location | None = None) -> 
 
     cfg_path = tmp_path / "config.toml"
     cfg_path.write_text(toml, encoding="utf-8")
-    ws = Workspace.open(parse(toml, cfg_path), db=db if db is not None else tmp_path / "ws.db")
+    return closed_after_test(
+        Workspace.open(parse(toml, cfg_path), db=db if db is not None else tmp_path / "ws.db")
+    )
+
+
+def closed_after_test(ws: Workspace) -> Workspace:
+    """``ws``, closed after the test if the test leaves it open."""
     _OPENED.append(ws)
     return ws
 

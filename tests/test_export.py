@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from conftest import db_arg
+from conftest import closed_after_test, db_arg
 from replydesk import cli
 from replydesk.domain.location import Location
 from replydesk.services.exporting import CSV_COLUMNS, write
@@ -23,7 +23,9 @@ def demo_copy(demo_ws: Workspace, where: Location) -> Workspace:
     from replydesk.services import moving
 
     assert all(c.ok for c in moving.copy(demo_ws.store.path, where, lambda *_: None))
-    return Workspace.open(demo_ws.config, db=where, user=demo_ws.user, demo=True, http=demo_ws.http)
+    return closed_after_test(
+        Workspace.open(demo_ws.config, db=where, user=demo_ws.user, demo=True, http=demo_ws.http)
+    )
 
 
 @pytest.fixture
