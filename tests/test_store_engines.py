@@ -237,3 +237,40 @@ def test_a_store_url_sent_to_a_worker_process_still_hides_its_password():
     )
     said = done.stdout.decode()
     assert "s3cr" not in said and "postgresql://ann@db.example/reviews" in said, said
+
+
+def test_every_label_and_sort_is_listed_in_index_order_not_sorted(ws, monkeypatch):
+    """A page of one label costs the same at a million reviews as at ten only if the
+    engine walks an index in the list's order. PostgreSQL saw no constant in
+    `label IS NULL` and sorted all of "untriaged" (430 ms at a million). Read from each
+    engine's plan, with sorting priced out on PostgreSQL so only a real index path wins."""
+    store = ws.store
+    ids = [rid for _, rid in store.reviews.upsert(
+        NewReview("shop", str(i), body=f"parcel late {i}", rating=i % 5 + 1) for i in range(300)
+    )]  # fmt: skip
+    with store.db.write() as c:
+        c.execute(
+            "INSERT INTO triage (review_id, label, score, method, decided_by, decided_at) "
+            "SELECT id, 'criticism', 0.8, 'rules', 'machine', '2026-11-30T10:00:00Z' "
+            "FROM reviews WHERE id <= ?",
+            (ids[150],),
+        )
+    seen: list[tuple[str, object]] = []
+    query = store.db.query
+    monkeypatch.setattr(store.db, "query", lambda sql, p=(): seen.append((sql, p)) or query(sql, p))
+    for label in ("criticism", "untriaged"):
+        for sort in ("newest", "oldest", "rating"):
+            for status in ("", "new"):
+                seen.clear()
+                f = ReviewFilter(label=label, sort=sort, status=status or None, limit=20)
+                assert len(store.reviews.list(f)) == 20
+                ((sql, params),) = seen
+                if store.db.engine == "postgresql":
+                    with store.db.write(serial=False) as c:
+                        c.execute("SET LOCAL enable_sort = off")
+                        plan = [r[0] for r in c.execute("EXPLAIN " + sql, params).fetchall()]
+                    sorted_all = [p for p in plan if p.lstrip(" ->").startswith("Sort  (")]
+                else:
+                    plan = [r[-1] for r in query("EXPLAIN QUERY PLAN " + sql, params)]
+                    sorted_all = [p for p in plan if p == "USE TEMP B-TREE FOR ORDER BY"]
+                assert not sorted_all, f"{label} {sort} {status}: {plan}"

@@ -33,6 +33,11 @@ _SORTS = {  # each matches an index that starts with label (schema 3)
     "oldest": "r.created_at ASC{nulls_first}, r.id ASC",
     "rating": "coalesce(r.rating, 6) ASC, r.created_at DESC{nulls_last}, r.id ASC",
 }
+# With a label filter the order starts with the label, in the direction that sort walks its
+# index. It changes no result (one label is listed), but PostgreSQL sees in `label IS NULL`
+# no constant, so for "untriaged" it otherwise sorts every match rather than walking the
+# index: 430 ms instead of 3 at a million.
+_LABEL_FIRST = {"newest": "r.label DESC, ", "oldest": "r.label ASC, ", "rating": "r.label ASC, "}
 
 
 def folded_text(r: NewReview) -> str:
@@ -453,10 +458,9 @@ class ReviewRepo:
         if "ids" in params and self.db.sql.ids_first:  # a narrow search: its few ids first
             assert select.count("FROM reviews r\n") == 1
             select = select.replace("FROM reviews r\n", f"FROM {self.db.sql.ids_first}\n")
-        sql = (
-            select + where + f" ORDER BY {self.db.sql.order(_SORTS.get(f.sort, _SORTS['newest']))}"
-            " LIMIT :limit OFFSET :offset"
-        )
+        sort = f.sort if f.sort in _SORTS else "newest"
+        order = (_LABEL_FIRST[sort] if f.label else "") + _SORTS[sort]
+        sql = select + where + f" ORDER BY {self.db.sql.order(order)} LIMIT :limit OFFSET :offset"
         params.update(limit=f.limit, offset=f.offset)
         return [rows.review(r) for r in self.db.query(sql, params)]
 
