@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from replydesk.config import Config
 from replydesk.domain.location import Location, StoreUrl
 from replydesk.services.workspace import Workspace
+from replydesk.store import Store
 
 ENV_PREFIXES = ("REPLYDESK_", "OPENAI_")
 
@@ -247,6 +248,16 @@ def make_review(body: str, language: str = "en", *, author: str = "Kim Lee", **f
         fetched_at=None, version=1, edited=False, status="new", label=None,
     )  # fmt: skip
     return Review(**(values | fields))
+
+
+def pg_row_estimates(store: Store) -> dict[str, int]:
+    """The planner's row count per table of a PostgreSQL store: -1 until first analysed."""
+    rows = store.db.query(
+        "SELECT c.relname, c.reltuples FROM pg_class c JOIN pg_namespace n "
+        "ON n.oid = c.relnamespace WHERE n.nspname = ? AND c.relkind = 'r'",
+        (store.db.schema,),
+    )
+    return {name: int(n) for name, n in rows}
 
 
 def db_arg(where: Location) -> str:

@@ -68,6 +68,22 @@ def test_a_store_goes_there_and_back_unchanged(demo_db, db_at, tmp_path):
         assert outcome == "new" and rid == top + 1
 
 
+def test_a_copy_into_postgresql_leaves_its_statistics_fresh(demo_db, db_at, engine, monkeypatch):
+    """A store copied in is used at once: its planner must not think it empty."""
+    if engine != "postgresql":
+        pytest.skip("SQLite plans without statistics")
+    from conftest import pg_row_estimates
+    from replydesk.store import postgres
+
+    monkeypatch.setattr(postgres, "STATISTICS_AFTER_ROWS", 50)
+    there = db_at("there.db")
+    moving.copy(demo_db, there, quiet)
+    with Store(demo_db, create=False) as a, Store(there) as b:
+        estimates = pg_row_estimates(b)
+        assert estimates["reviews"] == a.reviews.count() == 86
+        assert estimates["events"] > 0 and estimates["triage"] > 0
+
+
 def test_a_copy_that_stopped_resumes_without_duplicates(demo_db, db_at, monkeypatch):
     there = db_at("there.db")
     monkeypatch.setattr(copying, "BATCH", 7)

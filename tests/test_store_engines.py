@@ -274,3 +274,34 @@ def test_every_label_and_sort_is_listed_in_index_order_not_sorted(ws, monkeypatc
                     plan = [r[-1] for r in query("EXPLAIN QUERY PLAN " + sql, params)]
                     sorted_all = [p for p in plan if p == "USE TEMP B-TREE FOR ORDER BY"]
                 assert not sorted_all, f"{label} {sort} {status}: {plan}"
+
+
+def test_a_bulk_import_or_triage_refreshes_postgresqls_statistics(
+    ws, engine, tmp_path, monkeypatch
+):
+    """Right after a million reviews were labelled, PostgreSQL still planned for "all
+    untriaged" until autovacuum came round (a minute or more): 7 s for a page of one label.
+    A bulk import or triage run now refreshes the statistics itself; a small one does not."""
+    if engine != "postgresql":
+        pytest.skip("SQLite plans without statistics")
+    from conftest import pg_row_estimates, write_jsonl
+    from replydesk.services.importing import import_file
+    from replydesk.services.triaging import triage_pending
+    from replydesk.store import postgres
+
+    def analysed() -> dict[str, int]:
+        return pg_row_estimates(ws.store)
+
+    monkeypatch.setattr(postgres, "STATISTICS_AFTER_ROWS", 20)
+    few = write_jsonl(tmp_path / "few.jsonl", [{"id": str(i), "body": "late"} for i in range(5)])
+    import_file(ws, few)
+    triage_pending(ws)
+    assert analysed()["reviews"] == -1 and analysed()["triage"] == -1
+    many = write_jsonl(
+        tmp_path / "many.jsonl", [{"id": f"m{i}", "body": f"parcel {i} late"} for i in range(30)]
+    )
+    import_file(ws, many)
+    counts = analysed()
+    assert counts["reviews"] == 35 and counts["reviews_fts"] == 35 and counts["triage"] == -1
+    triage_pending(ws)
+    assert analysed()["triage"] == 35

@@ -157,6 +157,7 @@ def import_file(
         if progress:
             progress(report)
     report.errors.sort(key=lambda e: e.line)
+    ws.store.after_many_changes("reviews", report.new + report.updated)
     ws.store.events.add(
         ws.user,
         "import",

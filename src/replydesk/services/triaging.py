@@ -68,6 +68,7 @@ def triage_pending(
         ws.store.triage.save(list(found.items()))
         if progress:
             progress(sum(counts.values()))
+    ws.store.after_many_changes("triage", sum(counts.values()))
     return counts
 
 

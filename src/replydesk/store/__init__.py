@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from replydesk.domain.errors import StoreError
 from replydesk.domain.location import Location
 from replydesk.domain.timeutil import now
@@ -45,6 +47,15 @@ class Store:
         self.claims = ClaimRepo(self.db)
         self.events = EventRepo(self.db)
         self.sources = SourceRepo(self.db)
+
+    def after_many_changes(self, what: Literal["reviews", "triage"], rows: int) -> None:
+        """``rows`` reviews were just imported, or labelled, in bulk: the engine is told,
+        with the tables that changed (a label is kept in ``reviews`` too)."""
+        tables = {
+            "reviews": ["reviews", "reviews_fts", "authors", "facet_counts"],
+            "triage": ["triage", "reviews", "facet_counts"],
+        }
+        self.db.after_many_changes(tables[what], rows)
 
     def close(self) -> None:
         self.db.close()

@@ -125,10 +125,12 @@ def copy_store(src: Database, dst: Database, progress: Progress) -> list[TableCo
             "status, count(*) FROM reviews GROUP BY 1, 2, 3, 4"
         )
     dst.after_bulk_copy([t.name for t in TABLES if t.identity])
-    return [
+    counts = [
         TableCount(name, _count(src, name), _count(dst, name))
         for name in ("sources", *(t.name for t in TABLES))
     ]
+    dst.after_many_changes([t.name for t in TABLES], sum(c.copied for c in counts))
+    return counts
 
 
 def _count(db: Database, table: str) -> int:

@@ -127,6 +127,10 @@ class Database:
     def after_bulk_copy(self, tables: list[str]) -> None:
         """Rows arrived with their ids: the next id each table makes must come after them."""
 
+    def after_many_changes(self, tables: list[str], rows: int) -> None:
+        """``rows`` rows of ``tables`` were just written in bulk (an import, a triage run).
+        SQLite plans without statistics; PostgreSQL refreshes its own, see there."""
+
     def changed_since(self, mark: object) -> tuple[bool, object]:
         """Has anyone (another process included) written since ``mark``? Cheap enough to
         ask every second; returns the new mark."""

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 
 LISTENING = "listening"  # changed_since's mark once the store's channel is listened to
 POOL_SIZE = 4
+STATISTICS_AFTER_ROWS = 10_000  # a bulk change this big refreshes the planner's statistics
 LOCK_TIMEOUT_S = 30
 IDLE_IN_WRITE_S = 300
 CONNECT_TIMEOUT_S = 10
@@ -276,6 +277,16 @@ class PgDatabase(Database):
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                     f"(SELECT coalesce(max(id), 0) + 1 FROM {table}), false)"
                 )
+
+    def after_many_changes(self, tables: list[str], rows: int) -> None:
+        """The planner's statistics are refreshed at once after a bulk change. Autovacuum
+        would take a minute or more at a million reviews, and meanwhile a plan made for
+        "every review untriaged" took 7 s for a page of one label rather than 40 ms."""
+        if rows < STATISTICS_AFTER_ROWS:
+            return
+        with self._connection() as conn:
+            for table in tables:
+                conn.execute(f"ANALYZE {table}")
 
     def changed_since(self, mark: object) -> tuple[bool, object]:
         """LISTEN on this store's channel; a notification from another process since the
