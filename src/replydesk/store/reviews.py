@@ -28,16 +28,30 @@ def content_hash(r: NewReview) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
-_SORTS = {  # each matches an index that starts with label (schema 3)
-    "newest": "r.created_at DESC{nulls_last}, r.id DESC",
-    "oldest": "r.created_at ASC{nulls_first}, r.id ASC",
-    "rating": "coalesce(r.rating, 6) ASC, r.created_at DESC{nulls_last}, r.id ASC",
+_SORTS = {  # the ORDER BY terms of each; each matches an index that starts with label
+    "newest": ("r.created_at DESC{nulls_last}", "r.id DESC"),
+    "oldest": ("r.created_at ASC{nulls_first}", "r.id ASC"),
+    "rating": ("coalesce(r.rating, 6) ASC", "r.created_at DESC{nulls_last}", "r.id ASC"),
 }
 # With a label filter the order starts with the label, in the direction that sort walks its
 # index. It changes no result (one label is listed), but PostgreSQL sees in `label IS NULL`
 # no constant, so for "untriaged" it otherwise sorts every match rather than walking the
 # index: 430 ms instead of 3 at a million.
-_LABEL_FIRST = {"newest": "r.label DESC, ", "oldest": "r.label ASC, ", "rating": "r.label ASC, "}
+_LABEL_FIRST = {"newest": "r.label DESC", "oldest": "r.label ASC", "rating": "r.label ASC"}
+
+
+_OPPOSITE = {  # longest first: each sort term ends with one of these
+    " DESC{nulls_last}": " ASC{nulls_first}",
+    " ASC{nulls_first}": " DESC{nulls_last}",
+    " DESC": " ASC",
+    " ASC": " DESC",
+}
+
+
+def _reversed(term: str) -> str:
+    """One ORDER BY term in the opposite direction, NULLs included."""
+    end = next(e for e in _OPPOSITE if term.endswith(e))
+    return term[: -len(end)] + _OPPOSITE[end]
 
 
 def folded_text(r: NewReview) -> str:
@@ -454,15 +468,42 @@ class ReviewRepo:
     def list(self, f: ReviewFilter | None = None) -> list[Review]:
         f = f or ReviewFilter()
         where, params = self._where(f)
-        select = rows.REVIEW_SELECT
-        if "ids" in params and self.db.sql.ids_first:  # a narrow search: its few ids first
-            assert select.count("FROM reviews r\n") == 1
-            select = select.replace("FROM reviews r\n", f"FROM {self.db.sql.ids_first}\n")
+        if "ids" in params:  # a narrow search: its few ids, sorted
+            select = rows.REVIEW_SELECT
+            if self.db.sql.ids_first:
+                assert select.count("FROM reviews r\n") == 1
+                select = select.replace("FROM reviews r\n", f"FROM {self.db.sql.ids_first}\n")
+            sql = select + where + f" ORDER BY {self._order(f)} LIMIT :limit OFFSET :offset"
+            params.update(limit=f.limit, offset=f.offset)
+            return [rows.review(r) for r in self.db.query(sql, params)]
+        if not f.offset:
+            sql = rows.REVIEW_SELECT + where + f" ORDER BY {self._order(f)} LIMIT :limit"
+            params.update(limit=f.limit)
+            return [rows.review(r) for r in self.db.query(sql, params)]
+        # a page further down (End, the scroll bar dragged): the reviews it skips cost an
+        # index entry each, not a joined row; past the middle the page is read from the
+        # other end. At a million, End took 12.9 s on SQLite (3.4 s on PostgreSQL)
+        offset, limit, backwards = f.offset, f.limit, False
+        if f.author_id is None and not self.db.sql.search(f.search):
+            total = self.count(f)  # kept by triggers: free, whatever the size
+            if f.offset * 2 > total:
+                backwards = True
+                offset = max(0, total - f.offset - f.limit)
+                limit = max(0, total - f.offset - offset)
+        order = self._order(f, backwards=backwards)
+        sql = f"SELECT r.id FROM reviews r{where} ORDER BY {order} LIMIT :limit OFFSET :offset"
+        params.update(limit=limit, offset=offset)
+        ids = [r[0] for r in self.db.query(sql, params)]
+        found = {r.id: r for r in self.many(ids)}
+        return [found[i] for i in (reversed(ids) if backwards else ids) if i in found]
+
+    def _order(self, f: ReviewFilter, *, backwards: bool = False) -> str:
+        """The list's ORDER BY, or its exact reverse."""
         sort = f.sort if f.sort in _SORTS else "newest"
-        order = (_LABEL_FIRST[sort] if f.label else "") + _SORTS[sort]
-        sql = select + where + f" ORDER BY {self.db.sql.order(order)} LIMIT :limit OFFSET :offset"
-        params.update(limit=f.limit, offset=f.offset)
-        return [rows.review(r) for r in self.db.query(sql, params)]
+        terms = ((_LABEL_FIRST[sort],) if f.label else ()) + _SORTS[sort]
+        if backwards:
+            terms = tuple(_reversed(term) for term in terms)
+        return self.db.sql.order(", ".join(terms))
 
     def count(self, f: ReviewFilter | None = None) -> int:
         f = f or ReviewFilter()

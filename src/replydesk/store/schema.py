@@ -403,4 +403,20 @@ MIGRATIONS: list[Migration] = [
         ALTER TABLE promises ADD COLUMN delivered_in TEXT;
         CREATE INDEX promises_followup_pending ON promises (id) WHERE followup_pending = 1;
         """),
+    # 9: each list order is the whole order of an index, ties (the same date, or none)
+    # broken by id: a store of reviews without dates sorted every review for each page
+    Migration(
+        """
+        DROP INDEX reviews_created;
+        CREATE INDEX reviews_created ON reviews (created_at DESC{nulls_last}, id DESC);
+        """,
+        # SQLite's indexes end with the rowid (the id) already
+        postgresql="""
+        DROP INDEX reviews_label_created;
+        CREATE INDEX reviews_label_created ON reviews (label, created_at NULLS FIRST, id);
+        DROP INDEX reviews_label_rating;
+        CREATE INDEX reviews_label_rating
+            ON reviews (label, coalesce(rating, 6), created_at DESC NULLS LAST, id);
+        """,
+    ),
 ]
