@@ -181,6 +181,7 @@ def test_label_counts_kept_by_the_store_match_a_full_count(ws):
     with ws.store.db.write() as c:  # reviews are never deleted by replydesk, but if they are
         c.execute("DELETE FROM reviews WHERE id = ?", (ids["0"],))
     assert _kept_counts(ws) == _counted_the_slow_way(ws)
+    assert ws.store.db.one("SELECT count(*) FROM reviews_fts WHERE rowid = ?", (ids["0"],))[0] == 0
     assert (
         reviews.count(ReviewFilter(label="criticism"))
         == len(reviews.list(ReviewFilter(label="criticism")))
