@@ -316,6 +316,29 @@ def test_a_bulk_import_or_triage_refreshes_postgresqls_statistics(
     assert analysed()["triage"] == 35
 
 
+def test_statistics_never_hold_up_or_fail_the_import_they_follow(ws, engine, tmp_path, monkeypatch):
+    """A table another session holds (a VACUUM, say) is skipped: the import is stored,
+    reported and audited at once, not failed after the fact by a lock timeout."""
+    if engine != "postgresql":
+        pytest.skip("SQLite plans without statistics")
+    import psycopg
+
+    from conftest import pg_row_estimates, write_jsonl
+    from replydesk.services.importing import import_file
+    from replydesk.store import postgres
+
+    monkeypatch.setattr(postgres, "STATISTICS_AFTER_ROWS", 5)
+    monkeypatch.setattr(postgres, "LOCK_TIMEOUT_S", 1)
+    rows = [{"id": str(i), "body": "late", "author": f"a{i}"} for i in range(20)]
+    with psycopg.connect(ws.store.db.url.url) as vacuum:
+        vacuum.execute("LOCK TABLE authors IN SHARE UPDATE EXCLUSIVE MODE")
+        report = import_file(ws, write_jsonl(tmp_path / "a.jsonl", rows))
+        estimates = pg_row_estimates(ws.store)
+    assert report.new == 20 and ws.store.reviews.count() == 20
+    assert [e.action for e in ws.store.events.recent(5)].count("import") == 1
+    assert estimates["reviews"] == 20 and estimates["authors"] == -1  # held: left alone
+
+
 def test_a_page_anywhere_in_the_list_is_that_slice_of_the_whole_list(ws):
     """Pages past the middle are read from the other end of the list (End at a million
     took 12.9 s): every page, at every offset, is still exactly that slice of the list,
@@ -353,3 +376,42 @@ def test_a_page_anywhere_in_the_list_is_that_slice_of_the_whole_list(ws):
                 for offset in range(1, len(whole) + 2):
                     page = ws.store.reviews.list(replace(f, offset=offset, limit=4))
                     assert page == whole[offset : offset + 4], (f, offset)  # whole rows
+
+
+def test_a_page_read_from_the_other_end_is_cut_by_what_its_own_query_sees(ws, monkeypatch):
+    """A colleague's import landing between the count and the page must not shift a page
+    read from the other end: it shows a slice of the list as it is now, not a mix."""
+    from datetime import UTC, datetime, timedelta
+
+    from replydesk.store.reviews import ReviewRepo
+
+    t0 = datetime(2026, 1, 1, tzinfo=UTC)
+    ws.store.reviews.upsert(
+        NewReview("shop", str(i), body="x", created_at=t0 + timedelta(days=i)) for i in range(10)
+    )
+    counted = ReviewRepo.count
+
+    def count_then_a_colleague_imports(self, f=None):
+        n = counted(self, f)
+        monkeypatch.setattr(ReviewRepo, "count", counted)
+        self.upsert([NewReview("shop", "old", body="x", created_at=t0 - timedelta(days=1))])
+        return n
+
+    monkeypatch.setattr(ReviewRepo, "count", count_then_a_colleague_imports)
+    page = ws.store.reviews.list(ReviewFilter(sort="newest", limit=3, offset=6))
+    now = ws.store.reviews.list(ReviewFilter(sort="newest", limit=100))
+    assert [r.external_id for r in page] == [r.external_id for r in now[6:9]] == ["3", "2", "1"]
+
+
+def test_emptying_the_reviews_by_hand_empties_their_search_rows(ws, engine):
+    """PostgreSQL's search rows follow their reviews by trigger (no foreign key since
+    schema 10), for a DELETE and for a TRUNCATE someone runs by hand: the same reviews
+    can then be imported again."""
+    if engine != "postgresql":
+        pytest.skip("SQLite has no TRUNCATE")
+    ws.store.reviews.upsert([NewReview("s", "1", body="late parcel")])
+    with ws.store.db.write() as c:
+        c.execute("TRUNCATE reviews CASCADE")
+    assert ws.store.db.one("SELECT count(*) FROM reviews_fts")[0] == 0
+    ((outcome, _),) = ws.store.reviews.upsert([NewReview("s", "1", body="late parcel")])
+    assert outcome == "new" and ws.store.reviews.match_count("parcel") == 1

@@ -129,7 +129,8 @@ def copy_store(src: Database, dst: Database, progress: Progress) -> list[TableCo
         TableCount(name, _count(src, name), _count(dst, name))
         for name in ("sources", *(t.name for t in TABLES))
     ]
-    dst.after_many_changes([t.name for t in TABLES], sum(c.copied for c in counts))
+    everything = ["sources", "facet_counts", *(t.name for t in TABLES)]
+    dst.after_many_changes(everything, sum(c.copied for c in counts))
     return counts
 
 

@@ -483,16 +483,23 @@ class ReviewRepo:
         # a page further down (End, the scroll bar dragged): the reviews it skips cost an
         # index entry each, not a joined row; past the middle the page is read from the
         # other end. At a million, End took 12.9 s on SQLite (3.4 s on PostgreSQL)
-        offset, limit, backwards = f.offset, f.limit, False
+        params.update(limit=f.limit, offset=f.offset)
+        cut, backwards = "LIMIT :limit OFFSET :offset", False
         if f.author_id is None and not self.db.sql.search(f.search):
-            total = self.count(f)  # kept by triggers: free, whatever the size
-            if f.offset * 2 > total:
+            total, total_params = self._facet_total(f)
+            if f.offset * 2 > self.count(f):
+                # cut by the count this statement reads itself: one snapshot, whoever
+                # writes in between
                 backwards = True
-                offset = max(0, total - f.offset - f.limit)
-                limit = max(0, total - f.offset - offset)
+                params.update(total_params)
+                rest = f"(({total}) - :offset)"  # from the page's first review to the end
+                cut = (
+                    f"LIMIT CASE WHEN {rest} < :limit THEN (CASE WHEN {rest} > 0 THEN {rest} "
+                    f"ELSE 0 END) ELSE :limit END "
+                    f"OFFSET CASE WHEN {rest} > :limit THEN {rest} - :limit ELSE 0 END"
+                )
         order = self._order(f, backwards=backwards)
-        sql = f"SELECT r.id FROM reviews r{where} ORDER BY {order} LIMIT :limit OFFSET :offset"
-        params.update(limit=limit, offset=offset)
+        sql = f"SELECT r.id FROM reviews r{where} ORDER BY {order} {cut}"
         ids = [r[0] for r in self.db.query(sql, params)]
         found = {r.id: r for r in self.many(ids)}
         return [found[i] for i in (reversed(ids) if backwards else ids) if i in found]
@@ -515,23 +522,32 @@ class ReviewRepo:
         f = f or ReviewFilter()
         if f.author_id is None and not self.db.sql.search(f.search):
             # kept by triggers (schema 3): a sum over a few hundred rows, whatever the size
-            clauses, params = ["n > 0"], {}
-            for col in ("source", "language", "status"):
-                if getattr(f, col):
-                    clauses.append(f"{col} = :{col}")
-                    params[col] = getattr(f, col)
+            where, params = self._facet_where(replace(f, label=None))
             return {
                 r[0]: r[1]
                 for r in self.db.query(
-                    "SELECT label, sum(n) FROM facet_counts WHERE "
-                    + " AND ".join(clauses)
-                    + " GROUP BY label HAVING sum(n) > 0",
+                    f"SELECT label, sum(n) FROM facet_counts{where} GROUP BY label "
+                    "HAVING sum(n) > 0",
                     params,
                 )
             }
         where, params = self._where(f, skip_label=True)
         sql = "SELECT r.label, count(*) FROM reviews r" + where + " GROUP BY r.label"
         return {r[0] or "untriaged": r[1] for r in self.db.query(sql, params)}
+
+    def _facet_where(self, f: ReviewFilter) -> tuple[str, dict[str, Any]]:
+        """The facet_counts rows that count ``f`` (no author, no search)."""
+        clauses, params = ["n > 0"], {}
+        for col in ("label", "source", "language", "status"):
+            if getattr(f, col):
+                clauses.append(f"{col} = :facet_{col}")
+                params[f"facet_{col}"] = getattr(f, col)
+        return " WHERE " + " AND ".join(clauses), params
+
+    def _facet_total(self, f: ReviewFilter) -> tuple[str, dict[str, Any]]:
+        """How many reviews ``f`` lists, as a scalar query on facet_counts."""
+        where, params = self._facet_where(f)
+        return f"SELECT coalesce(sum(n), 0) FROM facet_counts{where}", params
 
     def match_count(self, search: str) -> int:
         """How many reviews a search matches, whatever the other filters (a few ms)."""

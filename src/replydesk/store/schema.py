@@ -434,6 +434,14 @@ MIGRATIONS: list[Migration] = [
         CREATE TRIGGER reviews_fts_delete AFTER DELETE ON reviews
             REFERENCING OLD TABLE AS old_rows
             FOR EACH STATEMENT EXECUTE FUNCTION reviews_fts_gone();
+        CREATE FUNCTION reviews_fts_emptied() RETURNS trigger LANGUAGE plpgsql
+            SET search_path FROM CURRENT AS $$
+        BEGIN
+            TRUNCATE reviews_fts;
+            RETURN NULL;
+        END $$;
+        CREATE TRIGGER reviews_fts_truncate AFTER TRUNCATE ON reviews
+            FOR EACH STATEMENT EXECUTE FUNCTION reviews_fts_emptied();
         """,
     ),
 ]
