@@ -209,3 +209,46 @@ def test_draft_and_approve_with_a_model_in_a_real_terminal(tmp_path, server, mon
     finally:
         ws.close()
     assert len(model.seen) == 2  # one draft, one reading of its promises
+
+
+def test_a_dropped_terminal_never_leaves_the_tui_running(tmp_path):
+    """An SSH session that drops takes the terminal away (SIGHUP, then every write fails).
+    Textual's shutdown could then wait for ever to write to it (its writer thread dead,
+    its bounded queue full: Textual issue 6692), and the TUI lived on for hours holding
+    its store. Here Textual's writer is made to hang that way, every time, and the TUI
+    still ends within `LEAVE_WITHIN_S` of the hang-up."""
+    import pty
+    import select
+
+    from replydesk.tui.app import LEAVE_WITHIN_S
+
+    hangs = (
+        "import threading\n"
+        "from textual.drivers import _writer_thread\n"
+        "_writer_thread.WriterThread.stop = lambda self: threading.Event().wait()\n"
+        "from replydesk.cli import main\n"
+        f"raise SystemExit(main(['demo', '--keep', {str(tmp_path / 'demo')!r}]))\n"
+    )
+    pid, fd = pty.fork()
+    if pid == 0:  # the TUI, in a terminal of its own (a pseudo-terminal, as sshd gives)
+        os.environ.update(TERM="xterm-256color")
+        os.execv(sys.executable, [sys.executable, "-c", hangs])
+    shown, started = b"", time.monotonic()
+    try:
+        while b"Help" not in shown and time.monotonic() - started < 30:
+            if select.select([fd], [], [], 0.2)[0]:
+                shown += os.read(fd, 65536)
+        assert b"Help" in shown, shown[-500:]
+    finally:
+        os.close(fd)  # the connection drops: the terminal hangs up
+    dropped, ended = time.monotonic(), 0
+    while time.monotonic() - dropped < LEAVE_WITHIN_S + 10:
+        ended, status = os.waitpid(pid, os.WNOHANG)
+        if ended:
+            break
+        time.sleep(0.1)
+    if not ended:
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)
+    assert ended, "the TUI outlived its terminal"
+    assert os.waitstatus_to_exitcode(status) == 128 + 1  # left on SIGHUP

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 import sys
+import threading
+import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -196,6 +199,20 @@ class ReplydeskApp(App[None]):
         )
 
 
+# after a hang-up or a kill, the process ends within this long, whatever the terminal does
+LEAVE_WITHIN_S = 5.0
+
+
+def _leave_after(seconds: float, code: int) -> None:
+    """The last resort after SIGHUP or SIGTERM. When the terminal has gone (an SSH session
+    dropped), Textual's shutdown can wait for ever to write to it: its writer thread died
+    on the dead terminal, and its bounded queue fills with nobody to drain it. Such a TUI
+    lived on for hours, holding its store. Everything stored is committed by then, and a
+    claim left behind expires on its own."""
+    time.sleep(seconds)
+    os._exit(code)
+
+
 def make_app(ws: Workspace, *, debug: bool = False) -> ReplydeskApp:
     return ReplydeskApp(ws, debug=debug)
 
@@ -213,6 +230,9 @@ def run(ws: Workspace, *, debug: bool = False) -> int:
             app.exit(return_code=128 + signum)
         else:
             loop.call_soon_threadsafe(lambda: app.exit(return_code=128 + signum))
+        threading.Thread(
+            target=_leave_after, args=(LEAVE_WITHIN_S, 128 + signum), daemon=True
+        ).start()
 
     before = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGHUP)}
     try:
