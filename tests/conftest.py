@@ -68,7 +68,9 @@ def isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
     import os
 
     for key in list(os.environ):
-        if key.startswith(ENV_PREFIXES):
+        # REPLYDESK_TEST_* stay: a process a test starts that imports this file (a worker
+        # running a test module's function) must not start a PostgreSQL of its own
+        if key.startswith(ENV_PREFIXES) and not key.startswith("REPLYDESK_TEST_"):
             monkeypatch.delenv(key)
     for key in ("COLUMNS", "LINES"):  # pytest-xdist's workers set them; Textual obeys them
         monkeypatch.delenv(key, raising=False)
