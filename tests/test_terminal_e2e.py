@@ -211,7 +211,8 @@ def test_draft_and_approve_with_a_model_in_a_real_terminal(tmp_path, server, mon
     assert len(model.seen) == 2  # one draft, one reading of its promises
 
 
-def test_a_dropped_terminal_never_leaves_the_tui_running(tmp_path):
+@pytest.mark.parametrize("keep", [True, False])
+def test_a_dropped_terminal_never_leaves_the_tui_running(tmp_path, keep):
     """An SSH session that drops takes the terminal away (SIGHUP, then every write fails).
     Textual's shutdown could then wait for ever to write to it (its writer thread dead,
     its bounded queue full: Textual issue 6692), and the TUI lived on for hours holding
@@ -222,16 +223,19 @@ def test_a_dropped_terminal_never_leaves_the_tui_running(tmp_path):
 
     from replydesk.tui.app import LEAVE_WITHIN_S
 
+    argv = ["demo", "--keep", str(tmp_path / "demo")] if keep else ["demo"]
     hangs = (
         "import threading\n"
         "from textual.drivers import _writer_thread\n"
         "_writer_thread.WriterThread.stop = lambda self: threading.Event().wait()\n"
         "from replydesk.cli import main\n"
-        f"raise SystemExit(main(['demo', '--keep', {str(tmp_path / 'demo')!r}]))\n"
+        f"raise SystemExit(main({argv!r}))\n"
     )
+    throwaway = tmp_path / "tmp"  # where the demo without --keep makes its folder
+    throwaway.mkdir()
     pid, fd = pty.fork()
     if pid == 0:  # the TUI, in a terminal of its own (a pseudo-terminal, as sshd gives)
-        os.environ.update(TERM="xterm-256color")
+        os.environ.update(TERM="xterm-256color", TMPDIR=str(throwaway))
         os.execv(sys.executable, [sys.executable, "-c", hangs])
     shown, started = b"", time.monotonic()
     try:
@@ -252,3 +256,5 @@ def test_a_dropped_terminal_never_leaves_the_tui_running(tmp_path):
         os.waitpid(pid, 0)
     assert ended, "the TUI outlived its terminal"
     assert os.waitstatus_to_exitcode(status) == 128 + 1  # left on SIGHUP
+    assert (tmp_path / "demo" / "demo.db").exists() == keep
+    assert list(throwaway.iterdir()) == []  # the throwaway demo went, even so

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import sys
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -203,13 +204,17 @@ class ReplydeskApp(App[None]):
 LEAVE_WITHIN_S = 5.0
 
 
-def _leave_after(seconds: float, code: int) -> None:
+def _leave_after(seconds: float, code: int, last: Callable[[], None] | None) -> None:
     """The last resort after SIGHUP or SIGTERM. When the terminal has gone (an SSH session
     dropped), Textual's shutdown can wait for ever to write to it: its writer thread died
     on the dead terminal, and its bounded queue fills with nobody to drain it. Such a TUI
     lived on for hours, holding its store. Everything stored is committed by then, and a
-    claim left behind expires on its own."""
+    claim left behind expires on its own. ``last`` is what must still happen (the demo's
+    throwaway folder removed)."""
     time.sleep(seconds)
+    if last is not None:
+        with contextlib.suppress(Exception):  # leaving is what matters now
+            last()
     os._exit(code)
 
 
@@ -217,8 +222,11 @@ def make_app(ws: Workspace, *, debug: bool = False) -> ReplydeskApp:
     return ReplydeskApp(ws, debug=debug)
 
 
-def run(ws: Workspace, *, debug: bool = False) -> int:
-    """Run the TUI; the exit status is 1 after a crash (said in one line), else 0."""
+def run(
+    ws: Workspace, *, debug: bool = False, before_forced_exit: Callable[[], None] | None = None
+) -> int:
+    """Run the TUI; the exit status is 1 after a crash (said in one line), else 0.
+    ``before_forced_exit`` runs if a hang-up or kill has to end the process by force."""
     app = make_app(ws, debug=debug)
 
     def stop(signum: int, _frame: object) -> None:
@@ -231,7 +239,9 @@ def run(ws: Workspace, *, debug: bool = False) -> int:
         else:
             loop.call_soon_threadsafe(lambda: app.exit(return_code=128 + signum))
         threading.Thread(
-            target=_leave_after, args=(LEAVE_WITHIN_S, 128 + signum), daemon=True
+            target=_leave_after,
+            args=(LEAVE_WITHIN_S, 128 + signum, before_forced_exit),
+            daemon=True,
         ).start()
 
     before = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGHUP)}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -47,10 +48,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
         target = Path(args.keep).expanduser()
         return _demo_run(build_demo(target), args, keep=True)
     with tempfile.TemporaryDirectory(prefix="replydesk-demo-") as tmp:
-        return _demo_run(build_demo(Path(tmp)), args, keep=False)
+        return _demo_run(build_demo(Path(tmp)), args, keep=False, folder=Path(tmp))
 
 
-def _demo_run(ws: Workspace, args: argparse.Namespace, keep: bool) -> int:
+def _demo_run(
+    ws: Workspace, args: argparse.Namespace, keep: bool, folder: Path | None = None
+) -> int:
     try:
         if args.no_tui:
             print(
@@ -60,7 +63,11 @@ def _demo_run(ws: Workspace, args: argparse.Namespace, keep: bool) -> int:
             return OK
         from replydesk.tui.app import run
 
-        return run(ws, debug=args.debug)
+        def remove_folder() -> None:  # the throwaway demo goes, even on a forced exit
+            if folder is not None:
+                shutil.rmtree(folder, ignore_errors=True)
+
+        return run(ws, debug=args.debug, before_forced_exit=remove_folder)
     finally:
         ws.close()
 
