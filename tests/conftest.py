@@ -178,8 +178,8 @@ _OPENED: list[Workspace] = []
 
 @pytest.fixture(autouse=True)
 def _close_opened() -> Iterator[None]:
-    """Closes what `closed_after_test` was given and the test left open: a PostgreSQL pool left to
-    the garbage collector warns from its own thread."""
+    """Closes what `closed_after_test` was given and the test left open: a PostgreSQL
+    pool left to the garbage collector warns from its own thread."""
     yield
     while _OPENED:
         _OPENED.pop().close()

@@ -468,36 +468,31 @@ class ReviewRepo:
     def list(self, f: ReviewFilter | None = None) -> list[Review]:
         f = f or ReviewFilter()
         where, params = self._where(f)
-        if "ids" in params:  # a narrow search: its few ids, sorted
+        params.update(limit=f.limit, offset=f.offset)
+        if "ids" in params or not f.offset:  # a narrow search (its few ids), or a first page
             select = rows.REVIEW_SELECT
-            if self.db.sql.ids_first:
+            if "ids" in params and self.db.sql.ids_first:
                 assert select.count("FROM reviews r\n") == 1
                 select = select.replace("FROM reviews r\n", f"FROM {self.db.sql.ids_first}\n")
             sql = select + where + f" ORDER BY {self._order(f)} LIMIT :limit OFFSET :offset"
-            params.update(limit=f.limit, offset=f.offset)
-            return [rows.review(r) for r in self.db.query(sql, params)]
-        if not f.offset:
-            sql = rows.REVIEW_SELECT + where + f" ORDER BY {self._order(f)} LIMIT :limit"
-            params.update(limit=f.limit)
             return [rows.review(r) for r in self.db.query(sql, params)]
         # a page further down (End, the scroll bar dragged): the reviews it skips cost an
         # index entry each, not a joined row; past the middle the page is read from the
         # other end. At a million, End took 12.9 s on SQLite (3.4 s on PostgreSQL)
-        params.update(limit=f.limit, offset=f.offset)
-        cut, backwards = "LIMIT :limit OFFSET :offset", False
-        if f.author_id is None and not self.db.sql.search(f.search):
+        counted = f.author_id is None and not self.db.sql.search(f.search)  # facet_counts
+        backwards = counted and f.offset * 2 > self.count(f)
+        cut = "LIMIT :limit OFFSET :offset"
+        if backwards:
+            # cut by the count this statement reads itself: one snapshot, whoever writes
+            # in between
             total, total_params = self._facet_total(f)
-            if f.offset * 2 > self.count(f):
-                # cut by the count this statement reads itself: one snapshot, whoever
-                # writes in between
-                backwards = True
-                params.update(total_params)
-                rest = f"(({total}) - :offset)"  # from the page's first review to the end
-                cut = (
-                    f"LIMIT CASE WHEN {rest} < :limit THEN (CASE WHEN {rest} > 0 THEN {rest} "
-                    f"ELSE 0 END) ELSE :limit END "
-                    f"OFFSET CASE WHEN {rest} > :limit THEN {rest} - :limit ELSE 0 END"
-                )
+            params.update(total_params)
+            rest = f"(({total}) - :offset)"  # from the page's first review to the end
+            cut = (
+                f"LIMIT CASE WHEN {rest} < :limit THEN (CASE WHEN {rest} > 0 THEN {rest} "
+                f"ELSE 0 END) ELSE :limit END "
+                f"OFFSET CASE WHEN {rest} > :limit THEN {rest} - :limit ELSE 0 END"
+            )
         order = self._order(f, backwards=backwards)
         sql = f"SELECT r.id FROM reviews r{where} ORDER BY {order} {cut}"
         ids = [r[0] for r in self.db.query(sql, params)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import shutil
 import sys
 import tempfile
@@ -63,11 +64,9 @@ def _demo_run(
             return OK
         from replydesk.tui.app import run
 
-        def remove_folder() -> None:  # the throwaway demo goes, even on a forced exit
-            if folder is not None:
-                shutil.rmtree(folder, ignore_errors=True)
-
-        return run(ws, debug=args.debug, before_forced_exit=remove_folder)
+        # the throwaway demo goes, even when a hang-up has to end the process by force
+        remove = None if folder is None else functools.partial(shutil.rmtree, folder, True)
+        return run(ws, debug=args.debug, before_forced_exit=remove)
     finally:
         ws.close()
 
